@@ -1,0 +1,108 @@
+/**
+ * The shape of the generated per-platform tables in `constants/` (written by
+ * `scripts/gen_constants.ts`).
+ *
+ * @module
+ */
+
+/**
+ * The layout of one C struct: `size` and `align` (bytes), the offset of each
+ * field the implementation touches under the field's name, and, where the
+ * width of a field differs between platforms, its size under `<field>$size`.
+ *
+ * @example
+ * ```ts
+ * const sockaddrIn = { size: 16, align: 4, sin_family: 0, sin_port: 2, sin_addr: 4 };
+ * ```
+ */
+export type StructLayout = Readonly<Record<string, number>> & {
+  /** `sizeof` the struct. */
+  readonly size: number;
+  /** `_Alignof` the struct. */
+  readonly align: number;
+};
+
+/**
+ * The struct layouts of a platform, by C struct tag. Structs that only some
+ * platforms have (most of them Linux-only) are optional.
+ */
+export interface Layouts {
+  /** `struct sockaddr`: `sa_family` (+ `sa_len` on the BSDs and macOS). */
+  readonly sockaddr: StructLayout;
+  /** `struct sockaddr_in`: `sin_family`, `sin_port`, `sin_addr`. */
+  readonly sockaddr_in: StructLayout;
+  /** `struct sockaddr_in6`: family, port, flowinfo, addr, scope_id. */
+  readonly sockaddr_in6: StructLayout;
+  /** `struct sockaddr_un`: `sun_family`, `sun_path` (+ `sun_path$size`). */
+  readonly sockaddr_un: StructLayout;
+  /** `struct sockaddr_storage`. */
+  readonly sockaddr_storage: StructLayout;
+  /** `struct sockaddr_nl` (Linux netlink). */
+  readonly sockaddr_nl?: StructLayout;
+  /** `struct sockaddr_ll` (Linux AF_PACKET). */
+  readonly sockaddr_ll?: StructLayout;
+  /** `struct sockaddr_can` (Linux CAN). */
+  readonly sockaddr_can?: StructLayout;
+  /** `struct sockaddr_vm` (Linux VSOCK). */
+  readonly sockaddr_vm?: StructLayout;
+  /** `struct sockaddr_alg` (Linux kernel crypto API). */
+  readonly sockaddr_alg?: StructLayout;
+  /** `struct sockaddr_tipc` (Linux TIPC). */
+  readonly sockaddr_tipc?: StructLayout;
+  /** `struct sockaddr_qrtr` (Linux Qualcomm IPC router). */
+  readonly sockaddr_qrtr?: StructLayout;
+  /** `struct msghdr`, with `msg_iovlen$size` and `msg_controllen$size`. */
+  readonly msghdr: StructLayout;
+  /** `struct cmsghdr`, with `cmsg_len$size` and `cmsg_data` (CMSG_DATA's offset). */
+  readonly cmsghdr: StructLayout;
+  /** `struct iovec`. */
+  readonly iovec: StructLayout;
+  /** `struct addrinfo`. */
+  readonly addrinfo: StructLayout;
+  /** `struct hostent`. */
+  readonly hostent: StructLayout;
+  /** `struct servent`. */
+  readonly servent: StructLayout;
+  /** `struct protoent`. */
+  readonly protoent: StructLayout;
+  /** `struct if_nameindex`. */
+  readonly if_nameindex: StructLayout;
+  /** `struct pollfd`. */
+  readonly pollfd: StructLayout;
+  /** `struct linger`. */
+  readonly linger: StructLayout;
+  /** `struct timeval`. */
+  readonly timeval: StructLayout;
+  /** `struct ucred` (Linux SO_PEERCRED / SCM_CREDENTIALS). */
+  readonly ucred?: StructLayout;
+  /** `struct epoll_event` (Linux; packed on x86_64). */
+  readonly epoll_event?: StructLayout;
+  /** `struct in_pktinfo` (Linux IP_PKTINFO). */
+  readonly in_pktinfo?: StructLayout;
+  /** `struct in6_pktinfo` (IPV6_PKTINFO). */
+  readonly in6_pktinfo?: StructLayout;
+  /** `struct ip_mreq`. */
+  readonly ip_mreq: StructLayout;
+  /** `struct ip_mreqn` (Linux). */
+  readonly ip_mreqn?: StructLayout;
+  /** `struct ipv6_mreq`. */
+  readonly ipv6_mreq: StructLayout;
+  /** `struct rlimit`. */
+  readonly rlimit: StructLayout;
+  /** `struct stat` (`st_size`, `st_mode`). */
+  readonly stat: StructLayout;
+}
+
+/** Everything the C headers of one platform say that the implementation needs. */
+export interface PlatformTable {
+  /** The platform id, `<os>_<arch>[_<libc>]`, e.g. `linux_x86_64_gnu` or `darwin_aarch64`. */
+  readonly platform: string;
+  /** The socket module's integer constants the platform defines (AF_INET, SO_REUSEADDR, ...). */
+  readonly constants: Readonly<Record<string, number>>;
+  /** Every errno name of `<errno.h>` and its value. */
+  readonly errno: Readonly<Record<string, number>>;
+  /** Internal constants (O_NONBLOCK, EPOLLIN, SIZEOF_POINTER, CMSG_HDR_LEN, ...). */
+  readonly sys: Readonly<Record<string, number>>;
+  /** Struct sizes, alignments and field offsets. */
+  readonly layouts: Layouts;
+}

@@ -1,0 +1,250 @@
+/**
+ * The libc functions this module calls, as one declarative, runtime-neutral table.
+ *
+ * Each entry gives the C parameter and result types in the vocabulary shared by
+ * Deno's FFI, bun:ffi and koffi (`i32`, `u32`, `usize`, `isize`, `buffer`, `void`).
+ * A `buffer` is a pointer to JS memory (an ArrayBufferView, or null); a raw
+ * C pointer returned by libc (an addrinfo list, a static string) travels as a
+ * `usize` address and is read through the backend's memory functions.
+ *
+ * Byte counts returned by read/write-like calls are declared `i32`: Linux never
+ * moves more than 0x7ffff000 bytes in one call (MAX_RW_COUNT) and the socket
+ * layer caps every count at {@link MAX_IO}, so the `ssize_t` result always fits.
+ * That keeps the hot paths on Deno's fast-call path with plain numbers.
+ *
+ * Entries marked `nonblocking: true` run on a helper thread and return Promises
+ * (Deno's `nonblocking` symbols; koffi's `.async`; a Worker under Bun).
+ *
+ * @module
+ */
+
+/** The largest byte count passed to one read/write-like call (Linux MAX_RW_COUNT). */
+export const MAX_IO = 0x7ffff000;
+
+/** A C type as named by the FFI table. */
+export type NativeType = "i32" | "u32" | "i64" | "usize" | "isize" | "buffer" | "void";
+
+/** One C function: its parameters and result, and optionally a different C name. */
+export interface SymbolDef {
+  /** The C symbol, when it differs from the table key. */
+  readonly name?: string;
+  /** Parameter types, in order. */
+  readonly parameters: readonly NativeType[];
+  /** Result type. */
+  readonly result: NativeType;
+  /** Run off the calling thread and return a Promise. */
+  readonly nonblocking?: boolean;
+}
+
+/** The libc symbol table. Each parameter is commented with its C declaration. */
+export const symbols = {
+  // int socket(int domain, int type, int protocol)
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  // int socketpair(int domain, int type, int protocol, int sv[2])
+  socketpair: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  // int bind(int fd, const struct sockaddr *addr, socklen_t len)
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  // int listen(int fd, int backlog)
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+  // int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+  accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  // int connect(int fd, const struct sockaddr *addr, socklen_t len)
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  // ssize_t send(int fd, const void *buf, size_t len, int flags)
+  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  // ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+  //                const struct sockaddr *addr, socklen_t addrlen)
+  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
+  // ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  // ssize_t recv(int fd, void *buf, size_t len, int flags)
+  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  // ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
+  //                  struct sockaddr *addr, socklen_t *addrlen)
+  recvfrom: {
+    parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"],
+    result: "i32",
+  },
+  // ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+  recvmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  // int shutdown(int fd, int how)
+  shutdown: { parameters: ["i32", "i32"], result: "i32" },
+  // int close(int fd)
+  close: { parameters: ["i32"], result: "i32" },
+  // int dup(int fd)
+  dup: { parameters: ["i32"], result: "i32" },
+  // int fcntl(int fd, int cmd, int arg)  (variadic in C; an int third argument)
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  // int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  // int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  // int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  // int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+  getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  // int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+  poll: { parameters: ["buffer", "usize", "i32"], result: "i32" },
+  // ssize_t read(int fd, void *buf, size_t n)
+  read: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  // ssize_t write(int fd, const void *buf, size_t n)
+  write: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  // int open(const char *path, int flags, mode_t mode)  (variadic in C)
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  // off_t lseek(int fd, off_t offset, int whence)
+  lseek: { parameters: ["i32", "i64", "i32"], result: "i64" },
+  // ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
+  sendfile: { parameters: ["i32", "i32", "buffer", "usize"], result: "i32" },
+
+  // int getaddrinfo(const char *node, const char *service,
+  //                 const struct addrinfo *hints, struct addrinfo **res)
+  getaddrinfo: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  getaddrinfo_async: {
+    name: "getaddrinfo",
+    parameters: ["buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // void freeaddrinfo(struct addrinfo *res)
+  freeaddrinfo: { parameters: ["usize"], result: "void" },
+  // const char *gai_strerror(int code)
+  gai_strerror: { parameters: ["i32"], result: "usize" },
+  // int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
+  //                 char *serv, socklen_t servlen, int flags)
+  getnameinfo: {
+    parameters: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "i32"],
+    result: "i32",
+  },
+  getnameinfo_async: {
+    name: "getnameinfo",
+    parameters: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf,
+  //                      size_t buflen, struct hostent **result, int *h_errnop)
+  gethostbyname2_r: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "usize", "buffer", "buffer"],
+    result: "i32",
+  },
+  gethostbyname2_r_async: {
+    name: "gethostbyname2_r",
+    parameters: ["buffer", "i32", "buffer", "buffer", "usize", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
+  //                     char *buf, size_t buflen, struct hostent **result, int *h_errnop)
+  gethostbyaddr_r: {
+    parameters: ["buffer", "u32", "i32", "buffer", "buffer", "usize", "buffer", "buffer"],
+    result: "i32",
+  },
+  gethostbyaddr_r_async: {
+    name: "gethostbyaddr_r",
+    parameters: ["buffer", "u32", "i32", "buffer", "buffer", "usize", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // int getservbyname_r(const char *name, const char *proto, struct servent *ret,
+  //                     char *buf, size_t buflen, struct servent **result)
+  getservbyname_r: {
+    parameters: ["buffer", "buffer", "buffer", "buffer", "usize", "buffer"],
+    result: "i32",
+  },
+  // int getservbyport_r(int port, const char *proto, struct servent *ret,
+  //                     char *buf, size_t buflen, struct servent **result)
+  getservbyport_r: {
+    parameters: ["i32", "buffer", "buffer", "buffer", "usize", "buffer"],
+    result: "i32",
+  },
+  // int getprotobyname_r(const char *name, struct protoent *ret, char *buf, size_t buflen,
+  //                      struct protoent **result)
+  getprotobyname_r: {
+    parameters: ["buffer", "buffer", "buffer", "usize", "buffer"],
+    result: "i32",
+  },
+  // const char *hstrerror(int err)
+  hstrerror: { parameters: ["i32"], result: "usize" },
+  // int gethostname(char *name, size_t len)
+  gethostname: { parameters: ["buffer", "usize"], result: "i32" },
+  // int sethostname(const char *name, size_t len)
+  sethostname: { parameters: ["buffer", "usize"], result: "i32" },
+  // struct if_nameindex *if_nameindex(void)
+  if_nameindex: { parameters: [], result: "usize" },
+  // void if_freenameindex(struct if_nameindex *ptr)
+  if_freenameindex: { parameters: ["usize"], result: "void" },
+  // unsigned if_nametoindex(const char *name)
+  if_nametoindex: { parameters: ["buffer"], result: "u32" },
+  // char *if_indextoname(unsigned index, char *name)
+  if_indextoname: { parameters: ["u32", "buffer"], result: "usize" },
+  // int inet_aton(const char *cp, struct in_addr *inp)
+  inet_aton: { parameters: ["buffer", "buffer"], result: "i32" },
+  // int inet_pton(int af, const char *src, void *dst)
+  inet_pton: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  // const char *inet_ntop(int af, const void *src, char *dst, socklen_t size)
+  inet_ntop: { parameters: ["i32", "buffer", "buffer", "u32"], result: "usize" },
+  // int strerror_r(int errnum, char *buf, size_t n)  (the XSI form; glibc: __xpg_strerror_r)
+  strerror_r: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  // int *__errno_location(void)  (macOS: __error)
+  errno_location: { name: "__errno_location", parameters: [], result: "usize" },
+
+  // int epoll_create1(int flags)
+  epoll_create1: { parameters: ["i32"], result: "i32" },
+  // int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+  epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  // int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout_ms)
+  epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
+  epoll_wait_async: {
+    name: "epoll_wait",
+    parameters: ["i32", "buffer", "i32", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // int eventfd(unsigned initval, int flags)
+  eventfd: { parameters: ["u32", "i32"], result: "i32" },
+} as const satisfies Record<string, SymbolDef>;
+
+/** The table's type. */
+export type Symbols = typeof symbols;
+
+/** A `buffer` argument: any view of JS memory, or null for a NULL pointer. */
+export type BufferArg = ArrayBufferView | null;
+
+type ParamTs<T> = T extends "buffer" ? BufferArg
+  : T extends "usize" | "isize" | "i64" ? number | bigint
+  : number;
+type ResultTs<T> = T extends "void" ? void
+  : T extends "usize" | "isize" | "i64" ? number | bigint
+  : number;
+type ParamsTs<P> = { -readonly [I in keyof P]: ParamTs<P[I]> };
+type FnTs<S> = S extends { parameters: infer P; result: infer R; nonblocking: true }
+  ? (...args: ParamsTs<P> & unknown[]) => Promise<ResultTs<R>>
+  : S extends { parameters: infer P; result: infer R }
+    ? (...args: ParamsTs<P> & unknown[]) => ResultTs<R>
+  : never;
+
+/** The bound library: one callable per table entry, typed from the table itself. */
+export type Libc = { readonly [K in keyof Symbols]: FnTs<Symbols[K]> };
+
+/**
+ * What every runtime backend (Deno, Node via koffi, Bun) provides. Nothing above
+ * `ffi/` sees anything else of the runtime.
+ */
+export interface Backend {
+  /** The platform id used to pick the generated constants, e.g. `linux_x86_64_gnu`. */
+  readonly platformId: string;
+  /** The bound libc functions. */
+  readonly libc: Libc;
+  /** The calling thread's errno, read right after a failed call. */
+  errno(): number;
+  /** Sets the calling thread's errno (to clear it before calls that signal errors through it). */
+  setErrno(value: number): void;
+  /** Copies `length` bytes at C address `address` into a new Uint8Array. */
+  peek(address: number | bigint, length: number): Uint8Array;
+  /** Reads the NUL-terminated string at C address `address` (UTF-8). */
+  cstring(address: number | bigint): string;
+  /** Reads a pointer-sized value at `address + offset`, as a bigint address (0n for NULL). */
+  readPointer(address: number | bigint, offset: number): bigint;
+  /** The C address of the first byte of a view of JS memory (valid while the view lives). */
+  addressOf(view: ArrayBufferView): bigint;
+}

@@ -1,0 +1,180 @@
+/**
+ * Byte order and address text conversions: htons, ntohs, htonl, ntohl,
+ * inet_aton, inet_ntoa, inet_pton, inet_ntop, with Python's errors.
+ *
+ * @module
+ */
+import { ffi } from "./ffi/mod.ts";
+import { table } from "./constants/mod.ts";
+import { OSError, fromErrno } from "./errors.ts";
+import { cString, pyTypeName, toBytes, toCInt, toInt, toStr } from "./args.ts";
+
+const AF_INET = table.constants.AF_INET;
+const AF_INET6 = table.constants.AF_INET6;
+/** True when this machine stores integers little-endian (then network order swaps). */
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function swap16(n: number): number {
+  return littleEndian ? ((n & 0xff) << 8) | (n >>> 8) : n;
+}
+function swap32(n: number): number {
+  if (!littleEndian) return n;
+  return (((n & 0xff) << 24) | ((n & 0xff00) << 8) | ((n >>> 8) & 0xff00) | (n >>> 24)) >>> 0;
+}
+function u16(value: unknown, fn: string): number {
+  const n = toInt(value);
+  if (n < 0) {
+    throw new RangeError(`${fn}: can't convert negative Python int to C 16-bit unsigned integer`);
+  }
+  if (n > 0xffff) {
+    throw new RangeError(`${fn}: Python int too large to convert to C 16-bit unsigned integer`);
+  }
+  return n;
+}
+function u32(value: unknown): number {
+  if (typeof value !== "number" && typeof value !== "bigint" && typeof value !== "boolean") {
+    throw new TypeError(`expected int, ${pyTypeName(value)} found`);
+  }
+  const n = toInt(value);
+  if (n < 0) throw new RangeError("can't convert negative value to unsigned int");
+  if (n > 0xffffffff) throw new RangeError("int larger than 32 bits");
+  return n;
+}
+
+/**
+ * Converts a 16-bit positive integer from host to network byte order.
+ *
+ * @example
+ * ```ts
+ * import { htons } from "./inet.ts";
+ * console.log(htons(1)); // 256 on little-endian machines
+ * ```
+ */
+export function htons(x: number): number {
+  return swap16(u16(x, "htons"));
+}
+
+/**
+ * Converts a 16-bit positive integer from network to host byte order.
+ *
+ * @example
+ * ```ts
+ * import { ntohs } from "./inet.ts";
+ * console.log(ntohs(256)); // 1 on little-endian machines
+ * ```
+ */
+export function ntohs(x: number): number {
+  return swap16(u16(x, "ntohs"));
+}
+
+/**
+ * Converts a 32-bit positive integer from host to network byte order.
+ *
+ * @example
+ * ```ts
+ * import { htonl } from "./inet.ts";
+ * console.log(htonl(1)); // 16777216 on little-endian machines
+ * ```
+ */
+export function htonl(x: number): number {
+  return swap32(u32(x));
+}
+
+/**
+ * Converts a 32-bit positive integer from network to host byte order.
+ *
+ * @example
+ * ```ts
+ * import { ntohl } from "./inet.ts";
+ * console.log(ntohl(16777216)); // 1 on little-endian machines
+ * ```
+ */
+export function ntohl(x: number): number {
+  return swap32(u32(x));
+}
+
+/**
+ * Converts an IPv4 address in the C library's dotted forms ("127.1", "0x7f.1")
+ * to 4 packed bytes.
+ *
+ * @example
+ * ```ts
+ * import { inet_aton } from "./inet.ts";
+ * console.log(inet_aton("127.1")); // Uint8Array [127, 0, 0, 1]
+ * ```
+ */
+export function inet_aton(ip_string: string): Uint8Array {
+  const text = toStr(ip_string, "inet_aton", 1);
+  const c = cString(text, () => new OSError("illegal IP address string passed to inet_aton"));
+  const out = new Uint8Array(4);
+  if (ffi.libc.inet_aton(c, out) === 0) {
+    throw new OSError("illegal IP address string passed to inet_aton");
+  }
+  return out;
+}
+
+/**
+ * Converts 4 packed bytes to the dotted-quad string.
+ *
+ * @example
+ * ```ts
+ * import { inet_ntoa } from "./inet.ts";
+ * console.log(inet_ntoa(new Uint8Array([127, 0, 0, 1]))); // "127.0.0.1"
+ * ```
+ */
+export function inet_ntoa(packed_ip: ArrayBufferView): string {
+  const b = toBytes(packed_ip);
+  if (b.length !== 4) throw new OSError("packed IP wrong length for inet_ntoa");
+  return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+}
+
+/**
+ * Converts an address string of `address_family` (AF_INET or AF_INET6) to packed bytes.
+ *
+ * @example
+ * ```ts
+ * import { inet_pton } from "./inet.ts";
+ * import { AF_INET6 } from "./mod.ts";
+ * console.log(inet_pton(AF_INET6, "::1").length); // 16
+ * ```
+ */
+export function inet_pton(address_family: number, ip_string: string): Uint8Array {
+  const af = toInt(address_family);
+  const text = toStr(ip_string, "inet_pton", 2);
+  const c = cString(text, () => new OSError("illegal IP address string passed to inet_pton"));
+  const out = new Uint8Array(16);
+  const r = ffi.libc.inet_pton(toCInt(af), c, out);
+  if (r < 0) throw fromErrno(ffi.errno(), "inet_pton");
+  if (r === 0) throw new OSError("illegal IP address string passed to inet_pton");
+  return af === AF_INET ? out.slice(0, 4) : out;
+}
+
+const ntopBuf = new Uint8Array(64);
+const ntopDecoder = new TextDecoder();
+
+/**
+ * Converts packed bytes of `address_family` (AF_INET: 4 bytes, AF_INET6: 16) to text.
+ *
+ * @example
+ * ```ts
+ * import { inet_ntop } from "./inet.ts";
+ * import { AF_INET } from "./mod.ts";
+ * console.log(inet_ntop(AF_INET, new Uint8Array([10, 0, 0, 1]))); // "10.0.0.1"
+ * ```
+ */
+export function inet_ntop(address_family: number, packed_ip: ArrayBufferView): string {
+  const af = toInt(address_family);
+  const b = toBytes(packed_ip);
+  if (af === AF_INET) {
+    if (b.length !== 4) throw new RangeError("invalid length of packed IP address string");
+  } else if (af === AF_INET6) {
+    if (b.length !== 16) throw new RangeError("invalid length of packed IP address string");
+  } else {
+    throw new RangeError(`unknown address family ${af}`);
+  }
+  const src = b.slice();
+  if (ffi.libc.inet_ntop(af, src, ntopBuf, ntopBuf.length) === 0) {
+    throw fromErrno(ffi.errno(), "inet_ntop");
+  }
+  return ntopDecoder.decode(ntopBuf.subarray(0, ntopBuf.indexOf(0)));
+}

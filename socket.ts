@@ -1,0 +1,1299 @@
+/**
+ * The socket object: Python's `socket.socket` over libc, synchronous, with Python's
+ * three modes (blocking, non-blocking, timeout), PEP 475 EINTR retry and PEP 446
+ * close-on-exec descriptors.
+ *
+ * Every operation that can wait goes through one mechanism, {@link socket#io}: it
+ * makes the system call, retries on EINTR, and in timeout mode waits with poll()
+ * until the deadline. Hot paths (send, sendto, recv_into, recvfrom_into) use
+ * per-socket scratch memory and allocate nothing per call.
+ *
+ * @module
+ */
+import { ffi, libc, MAX_IO } from "./ffi/mod.ts";
+import { table } from "./constants/mod.ts";
+import { fromErrno, OSError, TimeoutError } from "./errors.ts";
+import {
+  type Address,
+  decodeAddress,
+  encodeAddress,
+  reprAddress,
+  SOCKADDR_MAX,
+  type SockAddr,
+} from "./address.ts";
+import { cString, pyTypeName, toBytes, toCInt, toInt } from "./args.ts";
+import {
+  type AncData,
+  recvmsg,
+  recvmsg_into,
+  type RecvmsgIntoResult,
+  type RecvmsgResult,
+  sendmsg,
+} from "./message.ts";
+import { makefile, type MakefileOptions, type SocketFile } from "./makefile.ts";
+
+const C = table.constants;
+const S = table.sys;
+const E = table.errno;
+const L = table.layouts;
+
+const AF_INET = C.AF_INET!;
+const AF_INET6 = C.AF_INET6!;
+const SOCK_STREAM = C.SOCK_STREAM!;
+const SOL_SOCKET = C.SOL_SOCKET!;
+const SOCK_NONBLOCK = S.SOCK_NONBLOCK ?? 0;
+const SOCK_CLOEXEC = S.SOCK_CLOEXEC ?? 0;
+const MSG_NOSIGNAL = S.MSG_NOSIGNAL ?? 0;
+const EINTR = E.EINTR!;
+const EAGAIN = E.EAGAIN!;
+const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
+const EINPROGRESS = E.EINPROGRESS!;
+const EBADF = E.EBADF!;
+const ECONNRESET = E.ECONNRESET!;
+const POLLIN = S.POLLIN!;
+const POLLOUT = S.POLLOUT!;
+const POLLERR = S.POLLERR!;
+const SOMAXCONN = C.SOMAXCONN ?? 128;
+
+/** Operations the shared I/O mechanism knows. */
+const enum Op {
+  Recv,
+  Send,
+  RecvFrom,
+  SendTo,
+  Accept,
+  RecvMsg,
+  SendMsg,
+}
+const opNames = ["recv", "send", "recvfrom", "sendto", "accept", "recvmsg", "sendmsg"];
+
+let defaultTimeout: number | null = null;
+
+/**
+ * Python's `socket.getdefaulttimeout()`: the timeout in seconds new sockets get,
+ * or null (blocking).
+ *
+ * @example
+ * ```ts
+ * import { getdefaulttimeout } from "./socket.ts";
+ * console.log(getdefaulttimeout()); // null
+ * ```
+ */
+export function getdefaulttimeout(): number | null {
+  return defaultTimeout;
+}
+
+/**
+ * Python's `socket.setdefaulttimeout(timeout)`: the timeout new sockets get.
+ *
+ * @example
+ * ```ts
+ * import { getdefaulttimeout, setdefaulttimeout } from "./socket.ts";
+ * setdefaulttimeout(2.5);
+ * console.log(getdefaulttimeout()); // 2.5
+ * setdefaulttimeout(null);
+ * ```
+ */
+export function setdefaulttimeout(timeout: number | null): void {
+  defaultTimeout = checkTimeout(timeout);
+}
+
+function checkTimeout(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "number") {
+    if (typeof value === "bigint") return checkTimeout(Number(value));
+    throw new TypeError(`'${pyTypeName(value)}' object cannot be interpreted as an integer`);
+  }
+  if (Number.isNaN(value)) throw new RangeError("Invalid value NaN (not a number)");
+  if (value < 0) throw new RangeError("Timeout value out of range");
+  if (!Number.isFinite(value) || value > 9.2e9) {
+    throw new RangeError("timestamp out of range for platform time_t");
+  }
+  return value;
+}
+
+/** Options of the socket constructor, socketpair and accept (Python's `cloexec` keyword). */
+export interface SocketOptions {
+  /** Create the descriptor close-on-exec (default true, PEP 446). */
+  cloexec?: boolean;
+}
+
+/** Closes sockets that were dropped without close(), as CPython's ResourceWarning path. */
+const finalizer = new FinalizationRegistry<{ fd: number; family: number; type: number }>(
+  (held) => {
+    console.warn(
+      `ResourceWarning: unclosed <socket.socket fd=${held.fd}, family=${
+        constName("AF_", held.family)
+      }, type=${constName("SOCK_", held.type)}>`,
+    );
+    libc.close(held.fd);
+  },
+);
+
+/** The names of the family and type numbers, for repr. */
+function constName(prefix: string, value: number): string {
+  for (const [name, v] of Object.entries(C)) {
+    if (v === value && name.startsWith(prefix)) return name;
+  }
+  return String(value);
+}
+
+const nodeInspect = Symbol.for("nodejs.util.inspect.custom");
+const denoInspect = Symbol.for("Deno.customInspect");
+
+/**
+ * Python's `socket.socket`: a BSD socket. Methods and attributes carry Python's
+ * names, arguments, defaults and errors.
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * using srv = new socket.socket(socket.AF_INET, socket.SOCK_STREAM);
+ * srv.bind(["127.0.0.1", 0]);
+ * srv.listen();
+ * using cli = socket.create_connection(srv.getsockname() as [string, number]);
+ * const [conn] = srv.accept();
+ * cli.sendall(new TextEncoder().encode("hello"));
+ * console.log(new TextDecoder().decode(conn.recv(1024))); // "hello"
+ * conn.close();
+ * ```
+ */
+export class socket {
+  #fd = -1;
+  #family: number;
+  #type: number;
+  #proto: number;
+  /** Seconds; null = blocking; 0 = non-blocking. */
+  #timeout: number | null = null;
+  /** sockaddr scratch for calls that take or return an address. */
+  #addr: Uint8Array = new Uint8Array(SOCKADDR_MAX);
+  /** socklen_t scratch (also the int scratch for getsockopt/setsockopt). */
+  #len: Uint32Array = new Uint32Array(2);
+  #lenBytes: Uint8Array = new Uint8Array(this.#len.buffer);
+  #addrLength = 0;
+  /** Set by makefile(): open file objects keep the descriptor alive. */
+  _io_refs = 0;
+  #closedByUser = false;
+
+  /**
+   * `new socket(family = AF_INET, type = SOCK_STREAM, proto = 0, fileno = null, { cloexec })`.
+   * With a `fileno` and no family/type/proto, they are read from the descriptor.
+   */
+  constructor(
+    family?: number | null,
+    type?: number | null,
+    proto?: number | null,
+    fileno?: number | null,
+    options: SocketOptions = {},
+  ) {
+    const cloexec = options.cloexec ?? true;
+    if (fileno !== undefined && fileno !== null) {
+      const fd = toCInt(fileno);
+      if (fd < 0) throw new RangeError(`negative file descriptor`);
+      const query = (opt: number | undefined): number => {
+        if (opt === undefined) throw fromErrno(E.ENOPROTOOPT!, "getsockopt");
+        this.#len[0] = 4;
+        this.#len[1] = 0;
+        if (libc.getsockopt(fd, SOL_SOCKET, opt, this.#lenBytes.subarray(4), this.#lenBytes) < 0) {
+          throw fromErrno(ffi.errno(), "getsockopt");
+        }
+        return this.#len[1] | 0;
+      };
+      this.#family = family === undefined || family === null || family === -1
+        ? query(S.SO_DOMAIN)
+        : toCInt(family);
+      this.#type = type === undefined || type === null || type === -1
+        ? query(S.SO_TYPE ?? C.SO_TYPE)
+        : toCInt(type);
+      this.#proto = proto === undefined || proto === null || proto === -1
+        ? query(S.SO_PROTOCOL)
+        : toCInt(proto);
+      this.#fd = fd;
+    } else {
+      this.#family = family === undefined || family === null || family === -1
+        ? AF_INET
+        : toCInt(family);
+      this.#type = type === undefined || type === null || type === -1
+        ? SOCK_STREAM
+        : toCInt(type);
+      this.#proto = proto === undefined || proto === null || proto === -1 ? 0 : toCInt(proto);
+      const fd = libc.socket(
+        this.#family,
+        this.#type | (cloexec ? SOCK_CLOEXEC : 0),
+        this.#proto,
+      );
+      if (fd < 0) throw fromErrno(ffi.errno(), "socket");
+      this.#fd = fd;
+    }
+    if (SOCK_NONBLOCK && (this.#type & SOCK_NONBLOCK)) {
+      this.#timeout = 0;
+    } else {
+      this.#timeout = defaultTimeout;
+      if (defaultTimeout !== null) this.#setNonblocking(true);
+    }
+    finalizer.register(this, { fd: this.#fd, family: this.#family, type: this.type }, this);
+  }
+
+  // ---- attributes -------------------------------------------------------------------------
+
+  /** The address family (AF_INET, AF_INET6, AF_UNIX, ...). */
+  get family(): number {
+    return this.#family;
+  }
+  /** The socket type, without the SOCK_NONBLOCK and SOCK_CLOEXEC flags. */
+  get type(): number {
+    return this.#type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  }
+  /** The protocol number. */
+  get proto(): number {
+    return this.#proto;
+  }
+  /** The timeout in seconds, or null (blocking): the same as gettimeout(). */
+  get timeout(): number | null {
+    return this.#timeout;
+  }
+
+  // ---- the one mechanism for every call that can wait -------------------------------------
+
+  /** The descriptor, or OSError EBADF once closed (the old number is never used again). */
+  #live(): number {
+    const fd = this.#fd;
+    if (fd < 0) throw fromErrno(EBADF);
+    return fd;
+  }
+
+  /**
+   * Runs one system call in the socket's mode: EINTR is retried (PEP 475); in timeout
+   * mode EAGAIN waits with poll() until `deadline` (ms, performance.now() clock; 0 =
+   * this call's own timeout from the first wait); then TimeoutError("timed out").
+   * Non-blocking mode raises BlockingIOError; blocking mode blocks in the kernel.
+   */
+  #io(op: Op, buf: Uint8Array | null, n: number, flags: number, deadline: number): number {
+    const fd = this.#live();
+    for (;;) {
+      let r: number;
+      switch (op) {
+        case Op.Recv:
+          r = libc.recv(fd, buf, n, flags);
+          break;
+        case Op.Send:
+          r = libc.send(fd, buf, n, flags | MSG_NOSIGNAL);
+          break;
+        case Op.RecvFrom:
+          this.#len[0] = SOCKADDR_MAX;
+          r = libc.recvfrom(fd, buf, n, flags, this.#addr, this.#lenBytes);
+          this.#addrLength = this.#len[0];
+          break;
+        case Op.SendTo:
+          r = libc.sendto(fd, buf, n, flags | MSG_NOSIGNAL, this.#addr, this.#addrLength);
+          break;
+        case Op.Accept:
+          this.#len[0] = SOCKADDR_MAX;
+          r = libc.accept4(fd, this.#addr, this.#lenBytes, flags);
+          this.#addrLength = this.#len[0];
+          break;
+        case Op.RecvMsg:
+          r = libc.recvmsg(fd, buf, flags);
+          break;
+        default:
+          r = libc.sendmsg(fd, buf, flags | MSG_NOSIGNAL);
+          break;
+      }
+      if (r >= 0) return r;
+      const errno = ffi.errno();
+      if (errno === EINTR) continue;
+      const timeout = this.#timeout;
+      if ((errno === EAGAIN || errno === EWOULDBLOCK) && timeout !== null && timeout > 0) {
+        if (deadline === 0) deadline = performance.now() + timeout * 1000;
+        this.#wait(fd, op === Op.Send || op === Op.SendTo || op === Op.SendMsg, deadline);
+        continue;
+      }
+      throw fromErrno(errno, opNames[op]);
+    }
+  }
+
+  #pollfd: Uint8Array = new Uint8Array(L.pollfd.size);
+  #pollView: DataView = new DataView(this.#pollfd.buffer);
+
+  /** Waits until fd is ready for reading or writing, or raises TimeoutError at `deadline`. */
+  #wait(fd: number, writing: boolean, deadline: number): void {
+    const P = L.pollfd;
+    for (;;) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) throw new TimeoutError("timed out");
+      this.#pollView.setInt32(P.fd, fd, true);
+      this.#pollView.setInt16(P.events, writing ? POLLOUT : POLLIN, true);
+      this.#pollView.setInt16(P.revents, 0, true);
+      const r = libc.poll(this.#pollfd, 1, Math.min(Math.ceil(remaining), 0x7fffffff));
+      if (r > 0) return;
+      if (r === 0) throw new TimeoutError("timed out");
+      const errno = ffi.errno();
+      if (errno !== EINTR) throw fromErrno(errno, "poll");
+    }
+  }
+
+  #setNonblocking(on: boolean): void {
+    const fd = this.#live();
+    const flags = libc.fcntl(fd, S.F_GETFL!, 0);
+    if (flags < 0) throw fromErrno(ffi.errno(), "fcntl");
+    const next = on ? flags | S.O_NONBLOCK! : flags & ~S.O_NONBLOCK!;
+    if (next !== flags && libc.fcntl(fd, S.F_SETFL!, next) < 0) {
+      throw fromErrno(ffi.errno(), "fcntl");
+    }
+  }
+
+  /** Encodes an address of this socket's family into the sockaddr scratch. */
+  #encode(address: unknown, fn: string): number {
+    this.#addrLength = encodeAddress(this.#family, address, this.#addr, fn);
+    return this.#addrLength;
+  }
+
+  /** The address in the sockaddr scratch (null when the kernel returned none). */
+  #decoded(): SockAddr | null {
+    if (this.#addrLength === 0) return null;
+    return decodeAddress(this.#addr, Math.min(this.#addrLength, SOCKADDR_MAX));
+  }
+
+  // ---- connection setup -------------------------------------------------------------------
+
+  /**
+   * Binds the socket to `address`.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * s.bind(["127.0.0.1", 0]);
+   * console.log(s.getsockname()); // ["127.0.0.1", 41234]
+   * ```
+   */
+  bind(address: Address): void {
+    const fd = this.#live();
+    const len = this.#encode(address, "bind");
+    if (libc.bind(fd, this.#addr, len) < 0) throw fromErrno(ffi.errno(), "bind");
+  }
+
+  /**
+   * Listens for connections; `backlog` defaults to min(SOMAXCONN, 128), negative means 0.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = socket.create_server(["127.0.0.1", 0]);
+   * s.listen(16);
+   * ```
+   */
+  listen(backlog?: number): void {
+    const fd = this.#live();
+    let n = backlog === undefined ? Math.min(SOMAXCONN, 128) : toCInt(backlog);
+    if (n < 0) n = 0;
+    if (libc.listen(fd, n) < 0) throw fromErrno(ffi.errno(), "listen");
+  }
+
+  /**
+   * Accepts a connection: `[conn, address]`. The new socket is close-on-exec unless
+   * `{ cloexec: false }`; it takes the default timeout, and is blocking when the default
+   * is null and this socket has a timeout, as Python does.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using srv = socket.create_server(["127.0.0.1", 0]);
+   * using cli = socket.create_connection(srv.getsockname() as [string, number]);
+   * const [conn, addr] = srv.accept();
+   * console.log(addr[0]); // "127.0.0.1"
+   * conn.close();
+   * ```
+   */
+  accept(options: SocketOptions = {}): [socket, SockAddr] {
+    const flags = (options.cloexec ?? true) ? SOCK_CLOEXEC : 0;
+    const fd = this.#io(Op.Accept, null, 0, flags, 0);
+    let address: SockAddr;
+    let sock: socket;
+    try {
+      address = this.#decoded() ?? "";
+      sock = new socket(this.#family, this.#type & ~SOCK_NONBLOCK, this.#proto, fd);
+    } catch (e) {
+      libc.close(fd);
+      throw e;
+    }
+    if (defaultTimeout === null && this.#timeout) sock.setblocking(true);
+    return [sock, address];
+  }
+
+  /**
+   * Connects to `address`. In timeout mode the wait for the handshake honours the
+   * timeout (TimeoutError); in non-blocking mode an unfinished connect raises
+   * BlockingIOError (EINPROGRESS).
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using srv = socket.create_server(["127.0.0.1", 0]);
+   * using s = new socket.socket();
+   * s.connect(srv.getsockname());
+   * ```
+   */
+  connect(address: Address): void {
+    const err = this.#connect(address, true);
+    if (err !== 0) throw fromErrno(err, "connect");
+  }
+
+  /**
+   * Like connect(), but returns the errno instead of raising OSError for the
+   * system call's failure (0 on success).
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * console.log(s.connect_ex(["127.0.0.1", 1])); // 111 (ECONNREFUSED)
+   * ```
+   */
+  connect_ex(address: Address): number {
+    return this.#connect(address, false);
+  }
+
+  #connect(address: Address, raise: boolean): number {
+    const fd = this.#live();
+    const len = this.#encode(address, "connect");
+    if (libc.connect(fd, this.#addr, len) === 0) return 0;
+    const errno = ffi.errno();
+    const timeout = this.#timeout;
+    if (errno === EINTR && timeout !== 0) {
+      // PEP 475: an interrupted connect goes on in the kernel; wait for it to finish
+      // (calling connect() again would fail with EALREADY).
+      const deadline = timeout === null ? Infinity : performance.now() + timeout * 1000;
+      return this.#awaitConnect(fd, deadline, raise);
+    }
+    if (errno === EINPROGRESS && timeout !== null && timeout > 0) {
+      return this.#awaitConnect(fd, performance.now() + timeout * 1000, raise);
+    }
+    return errno;
+  }
+
+  /** Waits for a connect in progress until `deadline` (Infinity: no limit). Returns SO_ERROR. */
+  #awaitConnect(fd: number, deadline: number, raise: boolean): number {
+    try {
+      this.#wait(fd, true, deadline);
+    } catch (e) {
+      if (!raise && e instanceof TimeoutError) return EWOULDBLOCK;
+      throw e;
+    }
+    this.#len[0] = 4;
+    this.#len[1] = 0;
+    if (libc.getsockopt(fd, SOL_SOCKET, C.SO_ERROR!, this.#lenBytes.subarray(4), this.#lenBytes) < 0) {
+      return ffi.errno();
+    }
+    return this.#len[1];
+  }
+
+  // ---- receiving --------------------------------------------------------------------------
+
+  #scratch: Uint8Array = new Uint8Array(0);
+
+  #recvBuffer(bufsize: number): Uint8Array {
+    if (bufsize > 65536) return new Uint8Array(bufsize);
+    if (this.#scratch.length < bufsize) this.#scratch = new Uint8Array(Math.max(bufsize, 4096));
+    return this.#scratch;
+  }
+
+  /**
+   * Receives up to `bufsize` bytes; an empty result means the peer closed.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * const [a, b] = socket.socketpair();
+   * a.send(new Uint8Array([1, 2, 3]));
+   * console.log(b.recv(10)); // Uint8Array(3) [1, 2, 3]
+   * a.close();
+   * b.close();
+   * ```
+   */
+  recv(bufsize: number, flags = 0): Uint8Array {
+    const size = toInt(bufsize);
+    if (size < 0) throw new RangeError("negative buffersize in recv");
+    const buf = this.#recvBuffer(Math.min(size, MAX_IO));
+    const n = this.#io(Op.Recv, buf, Math.min(size, MAX_IO), toCInt(flags), 0);
+    return buf.slice(0, n);
+  }
+
+  /**
+   * Receives into `buffer` (up to `nbytes`, default its length) and returns the count.
+   * Allocates nothing.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * const [a, b] = socket.socketpair();
+   * const buf = new Uint8Array(16);
+   * a.send(new Uint8Array([7, 8]));
+   * console.log(b.recv_into(buf)); // 2
+   * a.close();
+   * b.close();
+   * ```
+   */
+  recv_into(buffer: ArrayBufferView, nbytes = 0, flags = 0): number {
+    const buf = buffer instanceof Uint8Array ? buffer : toBytes(buffer);
+    let n = typeof nbytes === "number" && (nbytes | 0) === nbytes ? nbytes : toInt(nbytes);
+    if (n < 0) throw new RangeError("negative buffersize in recv_into");
+    if (n === 0) n = buf.length;
+    else if (n > buf.length) throw new RangeError("buffer too small for requested bytes");
+    return this.#io(Op.Recv, buf, Math.min(n, MAX_IO), (flags | 0) === flags ? flags : toCInt(flags), 0);
+  }
+
+  /**
+   * Receives up to `bufsize` bytes and the sender's address: `[bytes, address]`.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using a = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * a.bind(["127.0.0.1", 0]);
+   * using b = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * b.sendto(new Uint8Array([1]), a.getsockname());
+   * const [data, from] = a.recvfrom(100);
+   * console.log(data.length, from[0]); // 1 "127.0.0.1"
+   * ```
+   */
+  recvfrom(bufsize: number, flags = 0): [Uint8Array, SockAddr | null] {
+    const size = toInt(bufsize);
+    if (size < 0) throw new RangeError("negative buffersize in recvfrom");
+    const buf = this.#recvBuffer(Math.min(size, MAX_IO));
+    const n = this.#io(Op.RecvFrom, buf, Math.min(size, MAX_IO), toCInt(flags), 0);
+    return [buf.slice(0, n), this.#decoded()];
+  }
+
+  /**
+   * Receives into `buffer` and returns `[nbytes, address]`. The address tuple of a
+   * repeated IPv4 peer is reused, so a steady stream allocates only the result pair.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using a = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * a.bind(["127.0.0.1", 0]);
+   * using b = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * b.sendto(new Uint8Array([1, 2]), a.getsockname());
+   * console.log(a.recvfrom_into(new Uint8Array(8))[0]); // 2
+   * ```
+   */
+  recvfrom_into(buffer: ArrayBufferView, nbytes = 0, flags = 0): [number, SockAddr | null] {
+    const buf = buffer instanceof Uint8Array ? buffer : toBytes(buffer);
+    let n = toInt(nbytes);
+    if (n < 0) throw new RangeError("negative buffersize in recvfrom_into");
+    if (n === 0) n = buf.length;
+    else if (n > buf.length) {
+      throw new RangeError("nbytes is greater than the length of the buffer");
+    }
+    const got = this.#io(Op.RecvFrom, buf, Math.min(n, MAX_IO), toCInt(flags), 0);
+    return [got, this.#decoded()];
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  /**
+   * Sends `data` and returns the number of bytes sent (maybe fewer than given).
+   * A vanished peer raises BrokenPipeError; the process never gets SIGPIPE.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * const [a, b] = socket.socketpair();
+   * console.log(a.send(new Uint8Array([1, 2, 3]))); // 3
+   * a.close();
+   * b.close();
+   * ```
+   */
+  send(data: ArrayBufferView, flags = 0): number {
+    const buf = data instanceof Uint8Array ? data : toBytes(data);
+    return this.#io(Op.Send, buf, Math.min(buf.length, MAX_IO), (flags | 0) === flags ? flags : toCInt(flags), 0);
+  }
+
+  /**
+   * Sends all of `data`, calling send until done; in timeout mode the timeout is
+   * the deadline of the whole call, across partial sends.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * const [a, b] = socket.socketpair();
+   * a.sendall(new TextEncoder().encode("all of it"));
+   * console.log(b.recv(100).length); // 9
+   * a.close();
+   * b.close();
+   * ```
+   */
+  sendall(data: ArrayBufferView, flags = 0): void {
+    const buf = data instanceof Uint8Array ? data : toBytes(data);
+    const f = toCInt(flags);
+    const timeout = this.#timeout;
+    const deadline = timeout !== null && timeout > 0 ? performance.now() + timeout * 1000 : 0;
+    let offset = 0;
+    while (offset < buf.length) {
+      const chunk = buf.subarray(offset, offset + Math.min(buf.length - offset, MAX_IO));
+      offset += this.#io(Op.Send, chunk, chunk.length, f, deadline);
+    }
+    if (buf.length === 0) this.#live();
+  }
+
+  /**
+   * Sends a datagram to `address`: `sendto(data, address)` or `sendto(data, flags, address)`.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using r = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * r.bind(["127.0.0.1", 0]);
+   * using s = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * console.log(s.sendto(new Uint8Array([1, 2]), r.getsockname())); // 2
+   * ```
+   */
+  sendto(data: ArrayBufferView, address: Address): number;
+  sendto(data: ArrayBufferView, flags: number, address: Address): number;
+  sendto(data: ArrayBufferView, flagsOrAddress: unknown, maybeAddress?: unknown): number {
+    let flags = 0;
+    let address = flagsOrAddress;
+    if (arguments.length >= 3) {
+      flags = toCInt(flagsOrAddress);
+      address = maybeAddress;
+    } else if (arguments.length < 2) {
+      throw new TypeError(`sendto() takes 2 or 3 arguments (${arguments.length} given)`);
+    }
+    const buf = data instanceof Uint8Array ? data : toBytes(data);
+    this.#live();
+    this.#encode(address, "sendto");
+    return this.#io(Op.SendTo, buf, Math.min(buf.length, MAX_IO), flags, 0);
+  }
+
+  /** Runs sendmsg(2) with a prepared msghdr through the shared mechanism (for message.ts). */
+  _sendmsg(msghdr: Uint8Array, flags: number): number {
+    return this.#io(Op.SendMsg, msghdr, 0, flags, 0);
+  }
+
+  /** Runs recvmsg(2) with a prepared msghdr through the shared mechanism (for message.ts). */
+  _recvmsg(msghdr: Uint8Array, flags: number): number {
+    return this.#io(Op.RecvMsg, msghdr, 0, flags, 0);
+  }
+
+  /** Encodes `address` for this socket's family into a new buffer (for message.ts). */
+  _encodeAddress(address: unknown, fn: string): Uint8Array {
+    const out = new Uint8Array(SOCKADDR_MAX);
+    return out.subarray(0, encodeAddress(this.#family, address, out, fn));
+  }
+
+
+  // ---- messages, files ----------------------------------------------------------------------
+
+  /**
+   * Sends the gathered `buffers` with ancillary data items `[level, type, data]`,
+   * optionally to `address`; returns the number of bytes sent.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * const [a, b] = socket.socketpair();
+   * a.sendmsg([new Uint8Array([1]), new Uint8Array([2, 3])]);
+   * console.log(b.recv(10)); // Uint8Array(3) [1, 2, 3]
+   * a.close();
+   * b.close();
+   * ```
+   */
+  sendmsg(
+    buffers: Iterable<ArrayBufferView>,
+    ancdata: Iterable<AncData | readonly unknown[]> = [],
+    flags = 0,
+    address: Address | null = null,
+  ): number {
+    this.#live();
+    return sendmsg(this, buffers, ancdata, flags, address);
+  }
+
+  /**
+   * Receives up to `bufsize` bytes and up to `ancbufsize` bytes of ancillary data:
+   * `[data, ancdata, msg_flags, address]`.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * const [a, b] = socket.socketpair();
+   * a.send(new Uint8Array([5]));
+   * const [data, anc, flags] = b.recvmsg(10);
+   * console.log(data, anc.length, flags); // Uint8Array(1) [5] 0 0
+   * a.close();
+   * b.close();
+   * ```
+   */
+  recvmsg(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult {
+    this.#live();
+    return recvmsg(this, bufsize, ancbufsize, flags);
+  }
+
+  /**
+   * Scatters received bytes into `buffers`: `[nbytes, ancdata, msg_flags, address]`.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * const [a, b] = socket.socketpair();
+   * a.send(new Uint8Array([1, 2, 3]));
+   * const x = new Uint8Array(1), y = new Uint8Array(4);
+   * console.log(b.recvmsg_into([x, y])[0]); // 3
+   * a.close();
+   * b.close();
+   * ```
+   */
+  recvmsg_into(
+    buffers: Iterable<ArrayBufferView>,
+    ancbufsize = 0,
+    flags = 0,
+  ): RecvmsgIntoResult {
+    this.#live();
+    return recvmsg_into(this, buffers, ancbufsize, flags);
+  }
+
+  /**
+   * A file object over the socket (Python's makefile): modes "r", "w", "rw", "rb",
+   * "wb", "rwb"; text modes decode with `encoding` (UTF-8 by default).
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * const [a, b] = socket.socketpair();
+   * a.sendall(new TextEncoder().encode("line one\nline two\n"));
+   * const f = b.makefile("r");
+   * console.log(f.readline()); // "line one\n"
+   * f.close();
+   * a.close();
+   * b.close();
+   * ```
+   */
+  makefile(mode = "r", buffering: number | null = null, options: MakefileOptions = {}): SocketFile {
+    this.#live();
+    return makefile(this, mode, buffering, options);
+  }
+
+  /**
+   * Sends a file with sendfile(2): `file` is an open descriptor or a path. Sends from
+   * `offset`, `count` bytes (default: to the end); returns the number of bytes sent.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * const [a, b] = socket.socketpair();
+   * const path = Deno.makeTempFileSync();
+   * Deno.writeTextFileSync(path, "file body");
+   * console.log(a.sendfile(path)); // 9
+   * a.close();
+   * b.close();
+   * ```
+   */
+  sendfile(file: number | string, offset = 0, count: number | null = null): number {
+    const fd = this.#live();
+    if (this.type !== SOCK_STREAM) {
+      throw new RangeError("only SOCK_STREAM type sockets are supported");
+    }
+    if (this.#timeout === 0) throw new RangeError("non-blocking sockets are not supported");
+    const start = toInt(offset);
+    if (start < 0) throw new RangeError(`offset must be >= 0, got ${start}`);
+    let remaining: number | null = null;
+    if (count !== null && count !== undefined) {
+      remaining = toInt(count);
+      if (remaining <= 0) throw new RangeError(`count must be a positive integer (got ${remaining})`);
+    }
+    let fileFd: number;
+    let owned = false;
+    if (typeof file === "string") {
+      fileFd = libc.open(cString(file), S.O_RDONLY! | S.O_CLOEXEC!, 0);
+      if (fileFd < 0) throw fromErrno(ffi.errno(), "open", file);
+      owned = true;
+    } else {
+      fileFd = toCInt(file);
+    }
+    try {
+      const offsetCell = new BigInt64Array([BigInt(start)]);
+      const timeout = this.#timeout;
+      const deadline = timeout !== null && timeout > 0 ? performance.now() + timeout * 1000 : 0;
+      let total = 0;
+      for (;;) {
+        const want = remaining === null ? MAX_IO : Math.min(remaining - total, MAX_IO);
+        if (want <= 0) break;
+        const r = libc.sendfile(fd, fileFd, offsetCell, want);
+        if (r > 0) {
+          total += r;
+          continue;
+        }
+        if (r === 0) break;
+        const errno = ffi.errno();
+        if (errno === EINTR) continue;
+        if ((errno === EAGAIN || errno === EWOULDBLOCK) && deadline !== 0) {
+          this.#wait(fd, true, deadline);
+          continue;
+        }
+        throw fromErrno(errno, "sendfile");
+      }
+      return total;
+    } finally {
+      if (owned) libc.close(fileFd);
+    }
+  }
+
+  // ---- names, options, modes --------------------------------------------------------------
+
+  #name(getter: "getsockname" | "getpeername"): SockAddr {
+    const fd = this.#live();
+    this.#len[0] = SOCKADDR_MAX;
+    this.#addr.fill(0);
+    if (libc[getter](fd, this.#addr, this.#lenBytes) < 0) throw fromErrno(ffi.errno(), getter);
+    this.#addrLength = this.#len[0];
+    return decodeAddress(this.#addr, Math.min(this.#addrLength, SOCKADDR_MAX));
+  }
+
+  /**
+   * The socket's own address.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket(socket.AF_INET6);
+   * s.bind(["::1", 0]);
+   * console.log(s.getsockname()); // ["::1", 40000, 0, 0]
+   * ```
+   */
+  getsockname(): SockAddr {
+    return this.#name("getsockname");
+  }
+
+  /**
+   * The address of the connected peer.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using srv = socket.create_server(["127.0.0.1", 0]);
+   * using c = socket.create_connection(srv.getsockname() as [string, number]);
+   * console.log(c.getpeername()); // ["127.0.0.1", port]
+   * ```
+   */
+  getpeername(): SockAddr {
+    return this.#name("getpeername");
+  }
+
+  /**
+   * Reads a socket option: an int, or with `buflen` (1-1024) the raw bytes.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * console.log(s.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE)); // 1 (SOCK_STREAM)
+   * ```
+   */
+  getsockopt(level: number, optname: number): number;
+  getsockopt(level: number, optname: number, buflen: number): Uint8Array | number;
+  getsockopt(level: number, optname: number, buflen?: number): number | Uint8Array {
+    const fd = this.#live();
+    const lv = toCInt(level);
+    const opt = toCInt(optname);
+    const size = buflen === undefined ? 0 : toInt(buflen);
+    if (size === 0) {
+      this.#len[0] = 4;
+      this.#len[1] = 0;
+      if (libc.getsockopt(fd, lv, opt, this.#lenBytes.subarray(4), this.#lenBytes) < 0) {
+        throw fromErrno(ffi.errno(), "getsockopt");
+      }
+      return this.#len[1] | 0;
+    }
+    if (size < 0 || size > 1024) throw new OSError("getsockopt buflen out of range");
+    const out = new Uint8Array(size);
+    this.#len[0] = size;
+    if (libc.getsockopt(fd, lv, opt, out, this.#lenBytes) < 0) {
+      throw fromErrno(ffi.errno(), "getsockopt");
+    }
+    return out.slice(0, Math.min(this.#len[0], size));
+  }
+
+  /**
+   * Sets a socket option: an int value, a bytes value, or `(level, optname, null, optlen)`.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);
+   * ```
+   */
+  setsockopt(level: number, optname: number, value: number | ArrayBufferView): void;
+  setsockopt(level: number, optname: number, value: null, optlen: number): void;
+  setsockopt(level: number, optname: number, value: unknown, optlen?: number): void {
+    const fd = this.#live();
+    const lv = toCInt(level);
+    const opt = toCInt(optname);
+    let r: number;
+    if (value === null && optlen !== undefined) {
+      const len = toInt(optlen);
+      if (len < 0 || len > 0xffffffff) throw new RangeError("optlen out of range");
+      r = libc.setsockopt(fd, lv, opt, null, len);
+    } else if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      this.#len[1] = toCInt(value);
+      r = libc.setsockopt(fd, lv, opt, this.#lenBytes.subarray(4), 4);
+    } else {
+      const bytes = toBytes(value);
+      r = libc.setsockopt(fd, lv, opt, bytes, bytes.length);
+    }
+    if (r < 0) throw fromErrno(ffi.errno(), "setsockopt");
+  }
+
+  /**
+   * The timeout in seconds, or null in blocking mode.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * s.settimeout(1.5);
+   * console.log(s.gettimeout()); // 1.5
+   * ```
+   */
+  gettimeout(): number | null {
+    return this.#timeout;
+  }
+
+  /**
+   * Sets the mode: null blocks; 0 is non-blocking; a positive number of seconds is
+   * timeout mode.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * s.settimeout(0);
+   * console.log(s.getblocking()); // false
+   * ```
+   */
+  settimeout(value: number | null): void {
+    const t = checkTimeout(value);
+    this.#live();
+    this.#timeout = t;
+    this.#setNonblocking(t !== null);
+  }
+
+  /**
+   * `setblocking(true)` is settimeout(null); `setblocking(false)` is settimeout(0).
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * s.setblocking(false);
+   * console.log(s.gettimeout()); // 0
+   * ```
+   */
+  setblocking(flag: boolean): void {
+    this.settimeout(flag ? null : 0);
+  }
+
+  /**
+   * True unless the socket is non-blocking (timeout 0), as Python.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * console.log(s.getblocking()); // true
+   * ```
+   */
+  getblocking(): boolean {
+    this.#live();
+    return this.#timeout !== 0;
+  }
+
+  /**
+   * Shuts down one or both halves: SHUT_RD, SHUT_WR, SHUT_RDWR.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * const [a, b] = socket.socketpair();
+   * a.shutdown(socket.SHUT_WR);
+   * console.log(b.recv(10).length); // 0
+   * a.close();
+   * b.close();
+   * ```
+   */
+  shutdown(how: number): void {
+    const fd = this.#live();
+    if (libc.shutdown(fd, toCInt(how)) < 0) throw fromErrno(ffi.errno(), "shutdown");
+  }
+
+  // ---- descriptor ---------------------------------------------------------------------------
+
+  /**
+   * The file descriptor, or -1 once closed or detached.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * console.log(s.fileno() >= 0); // true
+   * ```
+   */
+  fileno(): number {
+    return this.#fd;
+  }
+
+  /**
+   * Closes the socket. Idempotent; the descriptor number is never used again by
+   * this object. Files from makefile() keep the descriptor open until they close.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * const s = new socket.socket();
+   * s.close();
+   * console.log(s.fileno()); // -1
+   * ```
+   */
+  close(): void {
+    this.#closedByUser = true;
+    if (this._io_refs <= 0) this._real_close();
+  }
+
+  /** Closes the descriptor now (makefile's files call this when the last one closes). */
+  _real_close(): void {
+    const fd = this.#fd;
+    if (fd < 0) return;
+    this.#fd = -1;
+    finalizer.unregister(this);
+    if (libc.close(fd) < 0) {
+      const errno = ffi.errno();
+      // As Python: ECONNRESET on close is not an error; EINTR means the fd is gone anyway.
+      if (errno !== ECONNRESET && errno !== EINTR) throw fromErrno(errno, "close");
+    }
+  }
+
+  /** Whether close() was called (for makefile's files). */
+  get _closed(): boolean {
+    return this.#closedByUser;
+  }
+
+  /**
+   * Gives up the descriptor without closing it and returns it; the socket is then closed.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * const s = new socket.socket();
+   * const fd = s.detach();
+   * socket.close(fd);
+   * ```
+   */
+  detach(): number {
+    const fd = this.#fd;
+    this.#fd = -1;
+    this.#closedByUser = true;
+    if (fd >= 0) finalizer.unregister(this);
+    return fd;
+  }
+
+  /**
+   * A new socket on a duplicate of the descriptor (close-on-exec).
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * using d = s.dup();
+   * console.log(d.fileno() !== s.fileno()); // true
+   * ```
+   */
+  dup(): socket {
+    const fd = this.#live();
+    const copy = libc.fcntl(fd, S.F_DUPFD_CLOEXEC!, 0);
+    if (copy < 0) throw fromErrno(ffi.errno(), "dup");
+    try {
+      return new socket(this.#family, this.#type, this.#proto, copy);
+    } catch (e) {
+      libc.close(copy);
+      throw e;
+    }
+  }
+
+  /**
+   * Whether the descriptor is inherited by child processes (not close-on-exec).
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * console.log(s.get_inheritable()); // false
+   * ```
+   */
+  get_inheritable(): boolean {
+    const fd = this.#live();
+    const flags = libc.fcntl(fd, S.F_GETFD!, 0);
+    if (flags < 0) throw fromErrno(ffi.errno(), "fcntl");
+    return (flags & S.FD_CLOEXEC!) === 0;
+  }
+
+  /**
+   * Sets whether the descriptor is inherited by child processes.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * s.set_inheritable(true);
+   * console.log(s.get_inheritable()); // true
+   * ```
+   */
+  set_inheritable(inheritable: boolean): void {
+    const fd = this.#live();
+    const flags = libc.fcntl(fd, S.F_GETFD!, 0);
+    if (flags < 0) throw fromErrno(ffi.errno(), "fcntl");
+    const next = inheritable ? flags & ~S.FD_CLOEXEC! : flags | S.FD_CLOEXEC!;
+    if (libc.fcntl(fd, S.F_SETFD!, next) < 0) throw fromErrno(ffi.errno(), "fcntl");
+  }
+
+  /**
+   * Closes the socket when a `using` block ends.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * {
+   *   using s = new socket.socket();
+   * } // closed here
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // ---- repr ---------------------------------------------------------------------------------
+
+  #repr(): string {
+    const fd = this.#fd;
+    let text = `<socket.socket${fd < 0 ? " [closed]" : ""} fd=${fd}, family=${
+      constName("AF_", this.#family)
+    }, type=${constName("SOCK_", this.type)}, proto=${this.#proto}`;
+    if (fd >= 0) {
+      try {
+        const laddr = this.getsockname();
+        if (laddr !== "" && laddr !== null) text += `, laddr=${reprAddress(laddr)}`;
+      } catch { /* not bound */ }
+      try {
+        const raddr = this.getpeername();
+        if (raddr !== "" && raddr !== null) text += `, raddr=${reprAddress(raddr)}`;
+      } catch { /* not connected */ }
+    }
+    return text + ">";
+  }
+
+  /**
+   * Python's repr: `<socket.socket fd=3, family=AF_INET, type=SOCK_STREAM, proto=0, laddr=(...)>`.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * console.log(String(s)); // "<socket.socket fd=3, family=AF_INET, type=SOCK_STREAM, proto=0>"
+   * ```
+   */
+  toString(): string {
+    return this.#repr();
+  }
+
+  /** Deno.inspect / console.log show Python's repr. */
+  [denoInspect](): string {
+    return this.#repr();
+  }
+
+  /** Node's util.inspect / console.log show Python's repr. */
+  [nodeInspect](): string {
+    return this.#repr();
+  }
+}
+
+/** Python's `socket.SocketType`: the socket class. */
+export const SocketType: typeof socket = socket;
+
+/**
+ * A connected pair of sockets (AF_UNIX by default; also AF_INET/AF_INET6 emulation is
+ * not needed on Linux, where the kernel refuses other families with EOPNOTSUPP).
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * const [a, b] = socket.socketpair();
+ * a.send(new Uint8Array([42]));
+ * console.log(b.recv(1)[0]); // 42
+ * a.close();
+ * b.close();
+ * ```
+ */
+export function socketpair(
+  family: number | null = null,
+  type: number = SOCK_STREAM,
+  proto = 0,
+  options: SocketOptions = {},
+): [socket, socket] {
+  const fam = family === null ? C.AF_UNIX! : toCInt(family);
+  const fds = new Int32Array(2);
+  const flags = (options.cloexec ?? true) ? SOCK_CLOEXEC : 0;
+  if (libc.socketpair(fam, toCInt(type) | flags, toCInt(proto), fds) < 0) {
+    throw fromErrno(ffi.errno(), "socketpair");
+  }
+  let a: socket | undefined;
+  try {
+    a = new socket(fam, type, proto, fds[0]);
+    return [a, new socket(fam, type, proto, fds[1])];
+  } catch (e) {
+    if (a) a.close();
+    else libc.close(fds[0]);
+    libc.close(fds[1]);
+    throw e;
+  }
+}
+
+/**
+ * A socket on a duplicate of descriptor `fd` (close-on-exec); family, type and proto
+ * default to what the descriptor reports.
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * using s = new socket.socket();
+ * using t = socket.fromfd(s.fileno(), socket.AF_INET, socket.SOCK_STREAM);
+ * console.log(t.family === s.family); // true
+ * ```
+ */
+export function fromfd(fd: number, family?: number, type?: number, proto = 0): socket {
+  const copy = libc.fcntl(toCInt(fd), S.F_DUPFD_CLOEXEC!, 0);
+  if (copy < 0) throw fromErrno(ffi.errno(), "dup");
+  try {
+    return new socket(family, type, proto, copy);
+  } catch (e) {
+    libc.close(copy);
+    throw e;
+  }
+}
+
+/**
+ * Closes a socket file descriptor (Python's `socket.close(fd)`).
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * const s = new socket.socket();
+ * socket.close(s.detach());
+ * ```
+ */
+export function close(fd: number): void {
+  if (libc.close(toCInt(fd)) < 0) {
+    const errno = ffi.errno();
+    if (errno !== ECONNRESET) throw fromErrno(errno, "close");
+  }
+}
+
