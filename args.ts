@@ -90,11 +90,14 @@ export function toStr(value: unknown, fn: string, position: number): string {
 const encoder = new TextEncoder();
 
 /**
- * A NUL-terminated C string from a JS string (UTF-8). A string holding NUL is a
- * TypeError, as Python's "embedded null character" ValueError is for C strings:
- * callers choose the class by passing `nulError`.
+ * A NUL-terminated C string from a JS string (UTF-8). A string holding NUL raises
+ * Python's ValueError "embedded null character" (a RangeError here) unless the caller
+ * passes another error as `nulError`.
  */
-export function cString(text: string, nulError: (msg: string) => Error = (m) => new TypeError(m)): Uint8Array {
+export function cString(
+  text: string,
+  nulError: (msg: string) => Error = (m) => new RangeError(m),
+): Uint8Array {
   if (text.includes("\0")) throw nulError("embedded null character");
   const out = new Uint8Array(text.length * 3 + 1);
   const { written } = encoder.encodeInto(text, out);

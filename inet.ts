@@ -6,7 +6,7 @@
  */
 import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
-import { OSError, fromErrno } from "./errors.ts";
+import { fromErrno, OSError } from "./errors.ts";
 import { cString, pyTypeName, toBytes, toCInt, toInt, toStr } from "./args.ts";
 
 const AF_INET = table.constants.AF_INET;
@@ -22,7 +22,11 @@ function swap32(n: number): number {
   return (((n & 0xff) << 24) | ((n & 0xff00) << 8) | ((n >>> 8) & 0xff00) | (n >>> 24)) >>> 0;
 }
 function u16(value: unknown, fn: string): number {
+  // Python converts to a C long, then a C int, then checks the 16-bit range.
   const n = toInt(value);
+  if (Math.abs(n) >= 2 ** 63) throw new RangeError("Python int too large to convert to C long");
+  if (n > 0x7fffffff) throw new RangeError("signed integer is greater than maximum");
+  if (n < -0x80000000) throw new RangeError("signed integer is less than minimum");
   if (n < 0) {
     throw new RangeError(`${fn}: can't convert negative Python int to C 16-bit unsigned integer`);
   }
@@ -32,7 +36,8 @@ function u16(value: unknown, fn: string): number {
   return n;
 }
 function u32(value: unknown): number {
-  if (typeof value !== "number" && typeof value !== "bigint" && typeof value !== "boolean") {
+  const integral = typeof value === "number" ? Number.isInteger(value) : typeof value === "bigint";
+  if (!integral && typeof value !== "boolean") {
     throw new TypeError(`expected int, ${pyTypeName(value)} found`);
   }
   const n = toInt(value);
@@ -105,7 +110,7 @@ export function ntohl(x: number): number {
  */
 export function inet_aton(ip_string: string): Uint8Array {
   const text = toStr(ip_string, "inet_aton", 1);
-  const c = cString(text, () => new OSError("illegal IP address string passed to inet_aton"));
+  const c = cString(text);
   const out = new Uint8Array(4);
   if (ffi.libc.inet_aton(c, out) === 0) {
     throw new OSError("illegal IP address string passed to inet_aton");
@@ -141,7 +146,7 @@ export function inet_ntoa(packed_ip: ArrayBufferView): string {
 export function inet_pton(address_family: number, ip_string: string): Uint8Array {
   const af = toInt(address_family);
   const text = toStr(ip_string, "inet_pton", 2);
-  const c = cString(text, () => new OSError("illegal IP address string passed to inet_pton"));
+  const c = cString(text);
   const out = new Uint8Array(16);
   const r = ffi.libc.inet_pton(toCInt(af), c, out);
   if (r < 0) throw fromErrno(ffi.errno(), "inet_pton");

@@ -6,7 +6,7 @@
  */
 import { table } from "./constants/mod.ts";
 import { ffi, libc, MAX_IO } from "./ffi/mod.ts";
-import { decodeAddress, SOCKADDR_MAX, type SockAddr } from "./address.ts";
+import { decodeAddress, type SockAddr, SOCKADDR_MAX } from "./address.ts";
 import { toBytes, toCInt, toInt } from "./args.ts";
 import { OSError } from "./errors.ts";
 
@@ -52,7 +52,8 @@ export function CMSG_LEN(length: number): number {
  */
 export function CMSG_SPACE(length: number): number {
   const n = toInt(length);
-  if (n < 0 || n > SOCKLEN_LIMIT - CMSG_HDR) {
+  // CPython's bound: no more than the limit less the space of a one-byte item.
+  if (n < 0 || n > SOCKLEN_LIMIT - (CMSG_HDR + cmsgAlign(1))) {
     throw new RangeError("CMSG_SPACE() argument out of range");
   }
   const space = CMSG_HDR + cmsgAlign(n);
@@ -61,7 +62,6 @@ export function CMSG_SPACE(length: number): number {
 }
 
 // ---- sendmsg / recvmsg ------------------------------------------------------------------------
-
 
 const LM = table.layouts.msghdr;
 const LI = table.layouts.iovec;
@@ -144,7 +144,9 @@ export function encodeAncillary(ancdata: Iterable<unknown>): Uint8Array | null {
   const items: [number, number, Uint8Array][] = [];
   for (const item of ancdata) {
     if (!Array.isArray(item) || item.length !== 3) {
-      throw new TypeError("[sendmsg() ancillary data items]() argument must be sequence of length 3");
+      throw new TypeError(
+        "[sendmsg() ancillary data items]() argument must be sequence of length 3",
+      );
     }
     items.push([toCInt(item[0]), toCInt(item[1]), toBytes(item[2])]);
   }

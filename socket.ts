@@ -18,8 +18,8 @@ import {
   decodeAddress,
   encodeAddress,
   reprAddress,
-  SOCKADDR_MAX,
   type SockAddr,
+  SOCKADDR_MAX,
 } from "./address.ts";
 import { cString, pyTypeName, toBytes, toCInt, toInt } from "./args.ts";
 import {
@@ -38,7 +38,6 @@ const E = table.errno;
 const L = table.layouts;
 
 const AF_INET = C.AF_INET!;
-const AF_INET6 = C.AF_INET6!;
 const SOCK_STREAM = C.SOCK_STREAM!;
 const SOL_SOCKET = C.SOL_SOCKET!;
 const SOCK_NONBLOCK = S.SOCK_NONBLOCK ?? 0;
@@ -52,7 +51,6 @@ const EBADF = E.EBADF!;
 const ECONNRESET = E.ECONNRESET!;
 const POLLIN = S.POLLIN!;
 const POLLOUT = S.POLLOUT!;
-const POLLERR = S.POLLERR!;
 const SOMAXCONN = C.SOMAXCONN ?? 128;
 
 /** Operations the shared I/O mechanism knows. */
@@ -213,9 +211,7 @@ export class socket {
       this.#family = family === undefined || family === null || family === -1
         ? AF_INET
         : toCInt(family);
-      this.#type = type === undefined || type === null || type === -1
-        ? SOCK_STREAM
-        : toCInt(type);
+      this.#type = type === undefined || type === null || type === -1 ? SOCK_STREAM : toCInt(type);
       this.#proto = proto === undefined || proto === null || proto === -1 ? 0 : toCInt(proto);
       const fd = libc.socket(
         this.#family,
@@ -482,7 +478,9 @@ export class socket {
     }
     this.#len[0] = 4;
     this.#len[1] = 0;
-    if (libc.getsockopt(fd, SOL_SOCKET, C.SO_ERROR!, this.#lenBytes.subarray(4), this.#lenBytes) < 0) {
+    if (
+      libc.getsockopt(fd, SOL_SOCKET, C.SO_ERROR!, this.#lenBytes.subarray(4), this.#lenBytes) < 0
+    ) {
       return ffi.errno();
     }
     return this.#len[1];
@@ -540,7 +538,13 @@ export class socket {
     if (n < 0) throw new RangeError("negative buffersize in recv_into");
     if (n === 0) n = buf.length;
     else if (n > buf.length) throw new RangeError("buffer too small for requested bytes");
-    return this.#io(Op.Recv, buf, Math.min(n, MAX_IO), (flags | 0) === flags ? flags : toCInt(flags), 0);
+    return this.#io(
+      Op.Recv,
+      buf,
+      Math.min(n, MAX_IO),
+      (flags | 0) === flags ? flags : toCInt(flags),
+      0,
+    );
   }
 
   /**
@@ -608,7 +612,13 @@ export class socket {
    */
   send(data: ArrayBufferView, flags = 0): number {
     const buf = data instanceof Uint8Array ? data : toBytes(data);
-    return this.#io(Op.Send, buf, Math.min(buf.length, MAX_IO), (flags | 0) === flags ? flags : toCInt(flags), 0);
+    return this.#io(
+      Op.Send,
+      buf,
+      Math.min(buf.length, MAX_IO),
+      (flags | 0) === flags ? flags : toCInt(flags),
+      0,
+    );
   }
 
   /**
@@ -682,7 +692,6 @@ export class socket {
     const out = new Uint8Array(SOCKADDR_MAX);
     return out.subarray(0, encodeAddress(this.#family, address, out, fn));
   }
-
 
   // ---- messages, files ----------------------------------------------------------------------
 
@@ -800,7 +809,9 @@ export class socket {
     let remaining: number | null = null;
     if (count !== null && count !== undefined) {
       remaining = toInt(count);
-      if (remaining <= 0) throw new RangeError(`count must be a positive integer (got ${remaining})`);
+      if (remaining <= 0) {
+        throw new RangeError(`count must be a positive integer (got ${remaining})`);
+      }
     }
     let fileFd: number;
     let owned = false;
@@ -935,7 +946,9 @@ export class socket {
       const len = toInt(optlen);
       if (len < 0 || len > 0xffffffff) throw new RangeError("optlen out of range");
       r = libc.setsockopt(fd, lv, opt, null, len);
-    } else if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+    } else if (
+      typeof value === "number" || typeof value === "bigint" || typeof value === "boolean"
+    ) {
       this.#len[1] = toCInt(value);
       r = libc.setsockopt(fd, lv, opt, this.#lenBytes.subarray(4), 4);
     } else {
@@ -1296,4 +1309,3 @@ export function close(fd: number): void {
     if (errno !== ECONNRESET) throw fromErrno(errno, "close");
   }
 }
-
