@@ -29,7 +29,12 @@ const L = table.layouts;
 /** An IPv4 address: `[host, port]`. */
 export type InetAddress = readonly [host: string, port: number];
 /** An IPv6 address: `[host, port, flowinfo, scope_id]`. */
-export type Inet6Address = readonly [host: string, port: number, flowinfo: number, scope_id: number];
+export type Inet6Address = readonly [
+  host: string,
+  port: number,
+  flowinfo: number,
+  scope_id: number,
+];
 /**
  * Any decoded socket address, as Python gives it: a tuple, a path string, an
  * abstract AF_UNIX name (Uint8Array), or raw bytes for an unknown family.
@@ -85,7 +90,9 @@ function setFamily(dv: DataView, family: number, length: number): void {
 
 /** The address family stored in a sockaddr. */
 export function familyOf(buf: Uint8Array): number {
-  return SA_LEN !== undefined ? buf[FAMILY_OFFSET] : buf[FAMILY_OFFSET] | (buf[FAMILY_OFFSET + 1] << 8);
+  return SA_LEN !== undefined
+    ? buf[FAMILY_OFFSET]
+    : buf[FAMILY_OFFSET] | (buf[FAMILY_OFFSET + 1] << 8);
 }
 
 function familyName(family: number): string {
@@ -108,8 +115,9 @@ function requireTuple(address: unknown, family: number, fn: string): readonly un
 function hostBytes(host: unknown, family: number): Uint8Array {
   let name: string;
   if (typeof host === "string") name = host;
-  else if (host instanceof Uint8Array || ArrayBuffer.isView(host)) name = latin1.decode(toBytes(host));
-  else throw new TypeError(`str, bytes or bytearray expected, not ${pyTypeName(host)}`);
+  else if (host instanceof Uint8Array || ArrayBuffer.isView(host)) {
+    name = latin1.decode(toBytes(host));
+  } else throw new TypeError(`str, bytes or bytearray expected, not ${pyTypeName(host)}`);
   if (name.includes("\0")) throw new TypeError("host name must not contain null character");
   const size = family === AF_INET ? 4 : 16;
   if (name === "") {
@@ -183,7 +191,12 @@ function bytesOfPath(address: unknown): Uint8Array {
  * `fn` names the calling method for Python's messages ("bind(): port must be 0-65535.").
  * `out` must hold at least {@link SOCKADDR_MAX} bytes.
  */
-export function encodeAddress(family: number, address: unknown, out: Uint8Array, fn: string): number {
+export function encodeAddress(
+  family: number,
+  address: unknown,
+  out: Uint8Array,
+  fn: string,
+): number {
   if (out.length < SOCKADDR_MAX) throw new RangeError("sockaddr buffer too small");
   out.fill(0, 0, SOCKADDR_MAX);
   const dv = view(out);
@@ -387,12 +400,14 @@ export function decodeAddress(buf: Uint8Array, length: number): SockAddr {
     return lastInet;
   }
   if (family === AF_INET6 && length >= IN6.size) {
-    return Object.freeze([
-      ipv6Text(buf, IN6.sin6_addr),
-      dv.getUint16(IN6.sin6_port, false),
-      dv.getUint32(IN6.sin6_flowinfo, false),
-      dv.getUint32(IN6.sin6_scope_id, true),
-    ] as const);
+    return Object.freeze(
+      [
+        ipv6Text(buf, IN6.sin6_addr),
+        dv.getUint16(IN6.sin6_port, false),
+        dv.getUint32(IN6.sin6_flowinfo, false),
+        dv.getUint32(IN6.sin6_scope_id, true),
+      ] as const,
+    );
   }
   if (family === AF_UNIX) {
     const start = UN.sun_path;
@@ -455,9 +470,10 @@ export function decodeAddress(buf: Uint8Array, length: number): SockAddr {
 export function reprAddress(address: SockAddr): string {
   if (typeof address === "string") return pyStr(address);
   if (address instanceof Uint8Array) return pyBytes(address);
-  return "(" + address.map((v) =>
-    typeof v === "string" ? pyStr(v) : v instanceof Uint8Array ? pyBytes(v) : String(v)
-  ).join(", ") + (address.length === 1 ? ",)" : ")");
+  return "(" +
+    address.map((v) =>
+      typeof v === "string" ? pyStr(v) : v instanceof Uint8Array ? pyBytes(v) : String(v)
+    ).join(", ") + (address.length === 1 ? ",)" : ")");
 }
 
 function pyStr(s: string): string {

@@ -126,7 +126,9 @@ export function create_server(address: Address, options: CreateServerOptions = {
     throw new RangeError("SO_REUSEPORT not supported on this platform");
   }
   if (dualstack_ipv6) {
-    if (!has_dualstack_ipv6()) throw new RangeError("dualstack_ipv6 not supported on this platform");
+    if (!has_dualstack_ipv6()) {
+      throw new RangeError("dualstack_ipv6 not supported on this platform");
+    }
     if (family !== AF_INET6) throw new RangeError("dualstack_ipv6 requires AF_INET6 family");
   }
   const sock = new socket(family, SOCK_STREAM);
@@ -138,9 +140,10 @@ export function create_server(address: Address, options: CreateServerOptions = {
       sock.bind(address);
     } catch (e) {
       if (e instanceof OSError && e.errno !== null) {
-        const err = new OSError(e.errno, `${e.strerror} (while attempting to bind on address ${
-          formatAddress(address)
-        })`);
+        const err = new OSError(
+          e.errno,
+          `${e.strerror} (while attempting to bind on address ${formatAddress(address)})`,
+        );
         throw err;
       }
       throw e;

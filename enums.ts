@@ -26,7 +26,11 @@ export interface IntEnum {
   readonly [name: string]: number;
 }
 
-function makeEnum(enumName: string, prefixes: readonly string[], skip: readonly string[] = []): IntEnum {
+function makeEnum(
+  enumName: string,
+  prefixes: readonly string[],
+  skip: readonly string[] = [],
+): IntEnum {
   const byValue = new Map<number, EnumMember>();
   const lookup = (value: number): EnumMember => {
     const member = byValue.get(value);

@@ -45,9 +45,22 @@ export {
   timeout,
   TimeoutError,
 } from "./errors.ts";
-export { AddressFamily, AddressInfo, type EnumMember, type IntEnum, MsgFlag, SocketKind } from "./enums.ts";
+export {
+  AddressFamily,
+  AddressInfo,
+  type EnumMember,
+  type IntEnum,
+  MsgFlag,
+  SocketKind,
+} from "./enums.ts";
 export { htonl, htons, inet_aton, inet_ntoa, inet_ntop, inet_pton, ntohl, ntohs } from "./inet.ts";
-export { type AncData, CMSG_LEN, CMSG_SPACE, type RecvmsgIntoResult, type RecvmsgResult } from "./message.ts";
+export {
+  type AncData,
+  CMSG_LEN,
+  CMSG_SPACE,
+  type RecvmsgIntoResult,
+  type RecvmsgResult,
+} from "./message.ts";
 export type { Address, Inet6Address, InetAddress, SockAddr } from "./address.ts";
 export {
   close,
@@ -62,8 +75,8 @@ export {
 export {
   _GLOBAL_DEFAULT_TIMEOUT,
   create_connection,
-  type CreateConnectionOptions,
   create_server,
+  type CreateConnectionOptions,
   type CreateServerOptions,
   has_dualstack_ipv6,
   recv_fds,
