@@ -1,0 +1,95 @@
+/**
+ * Network interface names and indexes: if_nameindex, if_nametoindex,
+ * if_indextoname, with Python's results and errors.
+ *
+ * @module
+ */
+import { ffi, libc } from "./ffi/mod.ts";
+import { table } from "./constants/mod.ts";
+import { fromErrno, OSError } from "./errors.ts";
+import { pyTypeName } from "./args.ts";
+
+const NI = table.layouts.if_nameindex;
+const IF_NAMESIZE = table.sys.IF_NAMESIZE;
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const encoder = new TextEncoder();
+const utf8 = new TextDecoder();
+
+/**
+ * Every network interface as `[index, name]`, as Python's `socket.if_nameindex`.
+ *
+ * @example
+ * ```ts
+ * import { if_nameindex } from "./interfaces.ts";
+ * console.log(if_nameindex()); // e.g. [[1, "lo"], [2, "eth0"]]
+ * ```
+ */
+export function if_nameindex(): [index: number, name: string][] {
+  const head = libc.if_nameindex();
+  if (head === 0 || head === 0n) throw fromErrno(ffi.errno(), "if_nameindex");
+  try {
+    const out: [number, string][] = [];
+    for (let p = BigInt(head);; p += BigInt(NI.size)) {
+      const index = new DataView(ffi.peek(p, NI.size).buffer).getUint32(NI.if_index, littleEndian);
+      if (index === 0) return out;
+      out.push([index, ffi.cstring(ffi.readPointer(p, NI.if_name))]);
+    }
+  } finally {
+    libc.if_freenameindex(head);
+  }
+}
+
+/**
+ * The index of the network interface named `if_name`, as Python's
+ * `socket.if_nametoindex`. Throws OSError "no interface with this name" when none.
+ *
+ * @example
+ * ```ts
+ * import { if_nametoindex } from "./interfaces.ts";
+ * console.log(if_nametoindex("lo")); // 1 on Linux
+ * ```
+ */
+export function if_nametoindex(if_name: string | Uint8Array): number {
+  let bytes: Uint8Array;
+  if (typeof if_name === "string") bytes = encoder.encode(if_name);
+  else if (if_name instanceof Uint8Array) bytes = if_name;
+  else {
+    throw new TypeError(`expected str, bytes or os.PathLike object, not ${pyTypeName(if_name)}`);
+  }
+  if (bytes.includes(0)) throw new RangeError("embedded null byte");
+  const name = new Uint8Array(bytes.length + 1);
+  name.set(bytes);
+  const index = libc.if_nametoindex(name);
+  if (index === 0) throw new OSError("no interface with this name");
+  return index;
+}
+
+/**
+ * The name of the network interface with index `if_index`, as Python's
+ * `socket.if_indextoname`. Throws OSError ENXIO when there is none, TypeError for a
+ * non-integer, RangeError (Python's OverflowError) for an index outside C's
+ * unsigned int.
+ *
+ * @example
+ * ```ts
+ * import { if_indextoname } from "./interfaces.ts";
+ * console.log(if_indextoname(1)); // "lo" on Linux
+ * ```
+ */
+export function if_indextoname(if_index: number): string {
+  let index: bigint;
+  if (typeof if_index === "number" && Number.isInteger(if_index)) index = BigInt(if_index);
+  else if (typeof if_index === "bigint") index = if_index;
+  else if (typeof if_index === "boolean") index = if_index ? 1n : 0n;
+  else throw new TypeError("an integer is required");
+  if (index < 0n) throw new RangeError("can't convert negative value to unsigned int");
+  if (index >= 1n << 64n) {
+    throw new RangeError("Python int too large to convert to C unsigned long");
+  }
+  if (index > 0xffffffffn) throw new RangeError("index is too large");
+  const name = new Uint8Array(Math.max(IF_NAMESIZE + 1, 64));
+  const found = libc.if_indextoname(Number(index), name);
+  if (found === 0 || found === 0n) throw fromErrno(ffi.errno(), "if_indextoname");
+  const end = name.indexOf(0);
+  return utf8.decode(name.subarray(0, end < 0 ? name.length : end));
+}
