@@ -1,0 +1,251 @@
+/**
+ * The Bun backend: binds the libc symbol table with `bun:ffi`.
+ *
+ * Synchronous entries are `dlopen`ed once with bun:ffi types, so a call is one
+ * JIT-compiled trampoline. errno is read from the calling thread's errno cell
+ * (its address taken once from `__errno_location`/`__error`) right after a call.
+ *
+ * Bun has no asynchronous FFI calls, so the table's `nonblocking` entries run on
+ * helper Workers (`bun_worker.ts`), one per call in flight, kept in a small idle
+ * pool and unref'd while idle so that they never keep the process alive. Buffer
+ * arguments travel as C addresses: the worker shares the process's memory, and
+ * the views are held here until the reply, so they cannot be collected or moved.
+ *
+ * @module
+ */
+// @ts-ignore: bun:ffi exists only under Bun (its types come from bun-types, not installed here)
+import { CString, dlopen, ptr, read, toArrayBuffer } from "bun:ffi";
+import process from "node:process";
+import { readFileSync } from "node:fs";
+import { type Backend, type Libc, type NativeType, type SymbolDef, symbols } from "./symbols.ts";
+
+const os = process.platform;
+const arch = ({ x64: "x86_64", arm64: "aarch64" } as Record<string, string>)[process.arch] ??
+  process.arch;
+/** "gnu" or "musl" on Linux. */
+const libcFlavour = os === "linux" ? linuxLibc() : "";
+
+function linuxLibc(): "gnu" | "musl" {
+  // the C library this process runs on (a musl loader merely installed beside glibc says nothing)
+  try {
+    return /\/ld-musl-|\/libc\.musl-/.test(readFileSync("/proc/self/maps", "utf8"))
+      ? "musl"
+      : "gnu";
+  } catch {
+    return "gnu";
+  }
+}
+
+/** The shared library that holds the socket API on this platform. */
+function libraryPath(): string {
+  if (os === "darwin") return "libSystem.B.dylib";
+  if (os === "linux") return libcFlavour === "musl" ? "libc.so" : "libc.so.6";
+  throw new Error(`socket: unsupported operating system ${os}`);
+}
+
+/** C names that differ per platform from the table's. */
+function cName(key: string, def: SymbolDef): string {
+  if (key === "errno_location" && os === "darwin") return "__error";
+  if (key === "strerror_r" && libcFlavour === "gnu") return "__xpg_strerror_r";
+  return def.name ?? key;
+}
+
+/** Symbols absent on a platform (Linux-only calls on macOS). */
+function available(key: string): boolean {
+  if (os !== "darwin") return true;
+  return !/^(epoll_|eventfd$|accept4$|sendfile$|gethostbyname2_r|gethostbyaddr_r|get(serv|proto)by)/
+    .test(key);
+}
+
+/** bun:ffi parameter types. */
+const argType: Record<NativeType, string> = {
+  i32: "i32",
+  u32: "u32",
+  i64: "i64",
+  usize: "usize",
+  isize: "isize",
+  buffer: "ptr",
+  void: "void",
+};
+/** bun:ffi result types: 64-bit results as a number when exact, else a bigint (as Deno). */
+const resultType: Record<NativeType, string> = {
+  ...argType,
+  i64: "i64_fast",
+  usize: "u64_fast",
+  isize: "i64_fast",
+};
+
+interface Declaration {
+  args: string[];
+  returns: string;
+}
+
+function declaration(def: SymbolDef): Declaration {
+  return { args: def.parameters.map((t) => argType[t]), returns: resultType[def.result] };
+}
+
+type Fn = (...args: unknown[]) => unknown;
+
+const path = libraryPath();
+const syncTable: Record<string, Declaration & { name?: string }> = {};
+const asyncTable: Record<string, Declaration> = {};
+const asyncDefs: Record<string, SymbolDef> = {};
+for (const [key, def] of Object.entries(symbols) as [string, SymbolDef][]) {
+  if (!available(key)) continue;
+  const name = cName(key, def);
+  if (def.nonblocking) {
+    asyncTable[name] = declaration(def);
+    asyncDefs[key] = def;
+  } else {
+    // bun:ffi binds by key; aliases go through a second library handle below
+    syncTable[key] = { ...declaration(def), name };
+  }
+}
+
+function open(table: Record<string, Declaration>): Record<string, Fn> {
+  try {
+    return dlopen(path, table).symbols as Record<string, Fn>;
+  } catch (cause) {
+    throw new Error(`socket: could not load ${path} with bun:ffi`, { cause });
+  }
+}
+
+/** Binds the synchronous entries; renamed C symbols are bound by their C name, then re-keyed. */
+function bindSync(): Record<string, Fn> {
+  const byCName: Record<string, Declaration> = {};
+  for (const { name, ...decl } of Object.values(syncTable)) byCName[name!] = decl;
+  const bound = open(byCName);
+  const out: Record<string, Fn> = {};
+  for (const [key, { name }] of Object.entries(syncTable)) out[key] = bound[name!];
+  return out;
+}
+
+const sync = bindSync();
+const errnoAddress = Number(sync.errno_location());
+const errnoCell = new Int32Array(toArrayBuffer(errnoAddress, 0, 4));
+
+// ---- nonblocking entries: a pool of helper Workers ----
+
+interface Reply {
+  id: number;
+  result?: unknown;
+  errno?: number;
+  error?: string;
+}
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+  keep: unknown[];
+}
+interface Helper {
+  worker: Worker & { ref(): void; unref(): void };
+  pending: Map<number, Pending>;
+}
+
+const MAX_IDLE = 4;
+const idle: Helper[] = [];
+let nextId = 1;
+
+const workerUrl = new URL(
+  import.meta.url.endsWith(".ts") ? "./bun_worker.ts" : "./bun_worker.js",
+  import.meta.url,
+);
+
+function spawn(): Helper {
+  const worker = new Worker(workerUrl.href) as Helper["worker"];
+  const helper: Helper = { worker, pending: new Map() };
+  worker.postMessage({
+    kind: "init",
+    path,
+    symbols: asyncTable,
+    errnoName: cName("errno_location", symbols.errno_location),
+  });
+  worker.onmessage = (event: MessageEvent<Reply>) => {
+    const reply = event.data;
+    const waiter = helper.pending.get(reply.id);
+    if (waiter === undefined) return;
+    helper.pending.delete(reply.id);
+    release(helper);
+    if (reply.error !== undefined) {
+      waiter.reject(new Error(`socket: nonblocking call failed: ${reply.error}`));
+    } else {
+      errnoCell[0] = reply.errno ?? 0;
+      waiter.resolve(reply.result);
+    }
+  };
+  worker.onerror = (event: ErrorEvent) => {
+    const idleAt = idle.indexOf(helper);
+    if (idleAt >= 0) idle.splice(idleAt, 1);
+    for (const waiter of helper.pending.values()) {
+      waiter.reject(new Error(`socket: helper worker failed: ${event.message}`));
+    }
+    helper.pending.clear();
+    worker.terminate();
+  };
+  return helper;
+}
+
+function release(helper: Helper): void {
+  if (idle.length < MAX_IDLE) {
+    helper.worker.unref();
+    idle.push(helper);
+  } else {
+    helper.worker.terminate();
+  }
+}
+
+function callAsync(key: string, def: SymbolDef, args: unknown[]): Promise<unknown> {
+  const wire = args.map((arg, i) => {
+    if (def.parameters[i] !== "buffer" || arg === null || arg === undefined) return arg ?? null;
+    const view = arg as ArrayBufferView;
+    return view.byteLength === 0 ? null : ptr(pinned(view));
+  });
+  const helper = idle.pop() ?? spawn();
+  helper.worker.ref();
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    helper.pending.set(id, { resolve, reject, keep: args });
+    helper.worker.postMessage({ kind: "call", id, key: cName(key, def), args: wire });
+  });
+}
+
+function bindAsync(): Record<string, Fn> {
+  const out: Record<string, Fn> = {};
+  for (const [key, def] of Object.entries(asyncDefs)) {
+    out[key] = (...args: unknown[]) => callAsync(key, def, args);
+  }
+  return out;
+}
+
+const libc = { ...sync, ...bindAsync() } as unknown as Libc;
+
+/**
+ * JSC keeps a small typed array's bytes inside the GC heap until its ArrayBuffer is
+ * asked for, then moves them out: touching `.buffer` first makes the address stable.
+ */
+function pinned<T extends ArrayBufferView>(view: T): T {
+  void view.buffer;
+  return view;
+}
+
+function address(value: number | bigint): number {
+  if (value === 0 || value === 0n) throw new RangeError("socket: NULL pointer dereference");
+  return Number(value);
+}
+
+/** The bun:ffi implementation of the backend interface. */
+export const backend: Backend = {
+  platformId: `${os}_${arch}${libcFlavour ? "_" + libcFlavour : ""}`,
+  libc,
+  errno: () => errnoCell[0],
+  setErrno: (value: number) => {
+    errnoCell[0] = value;
+  },
+  peek(addr, length) {
+    if (length === 0) return new Uint8Array(0);
+    return new Uint8Array(toArrayBuffer(address(addr), 0, length)).slice();
+  },
+  cstring: (addr) => new CString(address(addr)).toString(),
+  readPointer: (addr, offset) => BigInt(read.u64(address(addr), offset)),
+  addressOf: (view) => BigInt(ptr(pinned(view))),
+};

@@ -1,0 +1,136 @@
+/**
+ * The Node backend: binds the libc symbol table with koffi.
+ *
+ * Every function is declared once, from the shared table, with a koffi prototype;
+ * a call is then one koffi call, with no per-call work in this file on the hot
+ * paths (the bound koffi functions are the table's functions). Entries marked
+ * `nonblocking` are wrapped around koffi's `.async` calls, which run on koffi's
+ * worker threads and are turned into Promises here.
+ *
+ * koffi saves the C errno of the calling thread after each synchronous call;
+ * `koffi.errno()` reads it back, so the errno read right after a failed call is
+ * that call's.
+ *
+ * @module
+ */
+import koffi from "koffi";
+import process from "node:process";
+import { readFileSync } from "node:fs";
+import { type Backend, type Libc, type NativeType, type SymbolDef, symbols } from "./symbols.ts";
+
+const os = process.platform;
+const arch = ({ x64: "x86_64", arm64: "aarch64" } as Record<string, string>)[process.arch] ??
+  process.arch;
+/** "gnu" or "musl" on Linux. */
+const libcFlavour = os === "linux" ? linuxLibc() : "";
+
+function linuxLibc(): "gnu" | "musl" {
+  // the C library this process runs on (a musl loader merely installed beside glibc says nothing)
+  try {
+    return /\/ld-musl-|\/libc\.musl-/.test(readFileSync("/proc/self/maps", "utf8"))
+      ? "musl"
+      : "gnu";
+  } catch {
+    return "gnu";
+  }
+}
+
+/** The shared library that holds the socket API on this platform. */
+function libraryPath(): string {
+  if (os === "darwin") return "libSystem.B.dylib";
+  if (os === "linux") return libcFlavour === "musl" ? "libc.so" : "libc.so.6";
+  throw new Error(`socket: unsupported operating system ${os}`);
+}
+
+/** C names that differ per platform from the table's. */
+function cName(key: string, def: SymbolDef): string {
+  if (key === "errno_location" && os === "darwin") return "__error";
+  if (key === "strerror_r" && libcFlavour === "gnu") return "__xpg_strerror_r";
+  return def.name ?? key;
+}
+
+/** Symbols absent on a platform (Linux-only calls on macOS). */
+function available(key: string): boolean {
+  if (os !== "darwin") return true;
+  return !/^(epoll_|eventfd$|accept4$|sendfile$|gethostbyname2_r|gethostbyaddr_r|get(serv|proto)by)/
+    .test(key);
+}
+
+/** The koffi spelling of each table type. */
+const koffiType: Record<NativeType, string> = {
+  i32: "int32_t",
+  u32: "uint32_t",
+  i64: "int64_t",
+  usize: "uintptr_t",
+  isize: "intptr_t",
+  buffer: "void *",
+  void: "void",
+};
+
+type KoffiFn = ((...args: unknown[]) => unknown) & {
+  async: (...args: unknown[]) => void;
+};
+
+/** Turns koffi's callback-style `.async` into a Promise-returning function. */
+function promised(fn: KoffiFn): (...args: unknown[]) => Promise<unknown> {
+  return (...args) =>
+    new Promise((resolve, reject) => {
+      fn.async(...args, (err: unknown, result: unknown) => {
+        if (err) reject(err);
+        else resolve(result);
+      });
+    });
+}
+
+function open(): koffi.LibraryHandle {
+  try {
+    return koffi.load(libraryPath());
+  } catch (cause) {
+    throw new Error(`socket: could not load ${libraryPath()} with koffi`, { cause });
+  }
+}
+
+function load(lib: koffi.LibraryHandle): Libc {
+  const out: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(symbols) as [string, SymbolDef][]) {
+    if (!available(key)) continue;
+    const fn = lib.func(
+      cName(key, def),
+      koffiType[def.result],
+      def.parameters.map((t) => koffiType[t]),
+    ) as unknown as KoffiFn;
+    out[key] = def.nonblocking ? promised(fn) : fn;
+  }
+  return out as unknown as Libc;
+}
+
+const lib = open();
+const libc = load(lib);
+/** `void *memset(void *s, int c, size_t n)` with n = 0 returns `s`: the address of a JS view. */
+const identity = lib.func("memset", "uintptr_t", ["void *", "int32_t", "size_t"]) as unknown as (
+  view: ArrayBufferView,
+  c: number,
+  n: number,
+) => number | bigint;
+
+function address(value: number | bigint): number | bigint {
+  if (value === 0 || value === 0n) throw new RangeError("socket: NULL pointer dereference");
+  return value;
+}
+
+/** The koffi implementation of the backend interface. */
+export const backend: Backend = {
+  platformId: `${os}_${arch}${libcFlavour ? "_" + libcFlavour : ""}`,
+  libc,
+  errno: () => koffi.errno(),
+  setErrno: (value: number) => {
+    koffi.errno(value);
+  },
+  peek(addr, length) {
+    if (length === 0) return new Uint8Array(0);
+    return new Uint8Array(koffi.view(address(addr), length)).slice();
+  },
+  cstring: (addr) => koffi.decode(address(addr), "char", -1) as string,
+  readPointer: (addr, offset) => BigInt(koffi.decode(address(addr), offset, "uintptr_t")),
+  addressOf: (view) => BigInt(identity(view, 0, 0)),
+};
