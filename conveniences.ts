@@ -21,10 +21,11 @@ const SCM_RIGHTS = C.SCM_RIGHTS!;
 const IPPROTO_IPV6 = C.IPPROTO_IPV6!;
 const IPV6_V6ONLY = C.IPV6_V6ONLY!;
 
-/** Python's "not given" default for create_connection's timeout. */
-const GLOBAL_DEFAULT: unique symbol = Symbol("socket._GLOBAL_DEFAULT_TIMEOUT");
-/** The default timeout marker of create_connection: the global default applies. */
-export const _GLOBAL_DEFAULT_TIMEOUT: typeof GLOBAL_DEFAULT = GLOBAL_DEFAULT;
+/**
+ * Python's `socket._GLOBAL_DEFAULT_TIMEOUT`: create_connection's "not given" timeout,
+ * meaning the new socket keeps getdefaulttimeout().
+ */
+export const _GLOBAL_DEFAULT_TIMEOUT: unique symbol = Symbol("socket._GLOBAL_DEFAULT_TIMEOUT");
 
 /** Options of create_connection (Python's keyword-only parameters). */
 export interface CreateConnectionOptions {
@@ -47,7 +48,7 @@ export interface CreateConnectionOptions {
  */
 export function create_connection(
   address: readonly [string | null, number | string],
-  timeout: number | null | typeof GLOBAL_DEFAULT = GLOBAL_DEFAULT,
+  timeout: number | null | typeof _GLOBAL_DEFAULT_TIMEOUT = _GLOBAL_DEFAULT_TIMEOUT,
   source_address: Address | null = null,
   options: CreateConnectionOptions = {},
 ): socket {
@@ -57,7 +58,7 @@ export function create_connection(
     let sock: socket | null = null;
     try {
       sock = new socket(family, type, proto);
-      if (timeout !== GLOBAL_DEFAULT) sock.settimeout(timeout);
+      if (timeout !== _GLOBAL_DEFAULT_TIMEOUT) sock.settimeout(timeout);
       if (source_address !== null) sock.bind(source_address);
       sock.connect(sa);
       return sock;

@@ -109,6 +109,7 @@ export class OSError extends Error {
     this.syscall = undefined;
   }
 
+  /** The class name ("ConnectionRefusedError"), as Python shows it. */
   override get name(): string {
     return this.constructor.name;
   }

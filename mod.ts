@@ -83,6 +83,20 @@ export {
   send_fds,
 } from "./conveniences.ts";
 export type { MakefileOptions, SocketFile } from "./makefile.ts";
+export {
+  type AsyncOptions,
+  sock_accept,
+  sock_connect,
+  sock_recv,
+  sock_recv_into,
+  sock_recvfrom,
+  sock_recvfrom_into,
+  sock_recvmsg,
+  sock_sendall,
+  sock_sendfile,
+  sock_sendmsg,
+  sock_sendto,
+} from "./asyncio.ts";
 export * from "./resolve.ts";
 export * from "./interfaces.ts";
 

@@ -31,6 +31,8 @@ import {
   sendmsg,
 } from "./message.ts";
 import { makefile, type MakefileOptions, type SocketFile } from "./makefile.ts";
+import { notifyClose } from "./reactor/hooks.ts";
+import { netPermissionHook } from "./permissions.ts";
 
 const C = table.constants;
 const S = table.sys;
@@ -341,6 +343,9 @@ export class socket {
   /** Encodes an address of this socket's family into the sockaddr scratch. */
   #encode(address: unknown, fn: string): number {
     this.#addrLength = encodeAddress(this.#family, address, this.#addr, fn);
+    if (netPermissionHook !== null) {
+      netPermissionHook(this.#family, this.#addr, this.#addrLength, address, fn);
+    }
     return this.#addrLength;
   }
 
@@ -452,7 +457,7 @@ export class socket {
 
   #connect(address: Address, raise: boolean): number {
     const fd = this.#live();
-    const len = this.#encode(address, "connect");
+    const len = this.#encode(address, raise ? "connect" : "connect_ex");
     if (libc.connect(fd, this.#addr, len) === 0) return 0;
     const errno = ffi.errno();
     const timeout = this.#timeout;
@@ -512,6 +517,7 @@ export class socket {
   recv(bufsize: number, flags = 0): Uint8Array {
     const size = toInt(bufsize);
     if (size < 0) throw new RangeError("negative buffersize in recv");
+    if (size >= 2 ** 63) throw new RangeError("Python int too large to convert to C ssize_t");
     const buf = this.#recvBuffer(Math.min(size, MAX_IO));
     const n = this.#io(Op.Recv, buf, Math.min(size, MAX_IO), toCInt(flags), 0);
     return buf.slice(0, n);
@@ -564,6 +570,7 @@ export class socket {
   recvfrom(bufsize: number, flags = 0): [Uint8Array, SockAddr | null] {
     const size = toInt(bufsize);
     if (size < 0) throw new RangeError("negative buffersize in recvfrom");
+    if (size >= 2 ** 63) throw new RangeError("Python int too large to convert to C ssize_t");
     const buf = this.#recvBuffer(Math.min(size, MAX_IO));
     const n = this.#io(Op.RecvFrom, buf, Math.min(size, MAX_IO), toCInt(flags), 0);
     return [buf.slice(0, n), this.#decoded()];
@@ -661,6 +668,18 @@ export class socket {
    * ```
    */
   sendto(data: ArrayBufferView, address: Address): number;
+  /**
+   * Sends a datagram to `address` with `flags` (MSG_*): Python's second signature.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using r = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * r.bind(["127.0.0.1", 0]);
+   * using s = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * console.log(s.sendto(new Uint8Array([1]), 0, r.getsockname())); // 1
+   * ```
+   */
   sendto(data: ArrayBufferView, flags: number, address: Address): number;
   sendto(data: ArrayBufferView, flagsOrAddress: unknown, maybeAddress?: unknown): number {
     let flags = 0;
@@ -690,7 +709,9 @@ export class socket {
   /** Encodes `address` for this socket's family into a new buffer (for message.ts). */
   _encodeAddress(address: unknown, fn: string): Uint8Array {
     const out = new Uint8Array(SOCKADDR_MAX);
-    return out.subarray(0, encodeAddress(this.#family, address, out, fn));
+    const len = encodeAddress(this.#family, address, out, fn);
+    if (netPermissionHook !== null) netPermissionHook(this.#family, out, len, address, fn);
+    return out.subarray(0, len);
   }
 
   // ---- messages, files ----------------------------------------------------------------------
@@ -902,6 +923,16 @@ export class socket {
    * ```
    */
   getsockopt(level: number, optname: number): number;
+  /**
+   * Reads a socket option as raw bytes (at most `buflen`, 1-1024); `buflen` 0 reads an int.
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * console.log(s.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 8)); // Uint8Array(8)
+   * ```
+   */
   getsockopt(level: number, optname: number, buflen: number): Uint8Array | number;
   getsockopt(level: number, optname: number, buflen?: number): number | Uint8Array {
     const fd = this.#live();
@@ -936,6 +967,21 @@ export class socket {
    * ```
    */
   setsockopt(level: number, optname: number, value: number | ArrayBufferView): void;
+  /**
+   * Sets an option with a NULL value of `optlen` bytes (Python's `setsockopt(level,
+   * optname, None, optlen)`, as AF_ALG's ALG_SET_AEAD_AUTHSIZE needs).
+   *
+   * @example
+   * ```ts
+   * import * as socket from "./mod.ts";
+   * using s = new socket.socket();
+   * try {
+   *   s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, null, 0);
+   * } catch (e) {
+   *   console.log((e as Error).name); // "OSError" (EINVAL: the option wants a value)
+   * }
+   * ```
+   */
   setsockopt(level: number, optname: number, value: null, optlen: number): void;
   setsockopt(level: number, optname: number, value: unknown, optlen?: number): void {
     const fd = this.#live();
@@ -1079,6 +1125,7 @@ export class socket {
     if (fd < 0) return;
     this.#fd = -1;
     finalizer.unregister(this);
+    notifyClose(fd);
     if (libc.close(fd) < 0) {
       const errno = ffi.errno();
       // As Python: ECONNRESET on close is not an error; EINTR means the fd is gone anyway.
@@ -1106,7 +1153,10 @@ export class socket {
     const fd = this.#fd;
     this.#fd = -1;
     this.#closedByUser = true;
-    if (fd >= 0) finalizer.unregister(this);
+    if (fd >= 0) {
+      finalizer.unregister(this);
+      notifyClose(fd);
+    }
     return fd;
   }
 

@@ -1,0 +1,566 @@
+/**
+ * The non-blocking socket API: Python's asyncio low-level socket functions
+ * (`loop.sock_recv`, `loop.sock_sendall`, `loop.sock_accept`, ...) as functions of the
+ * socket, returning Promises.
+ *
+ * The socket must be non-blocking (`sock.setblocking(false)`, timeout 0), as asyncio
+ * requires. Each operation runs its system call on the main thread at once; when it
+ * would block it waits for readiness in the process's single reactor (one epoll wait
+ * on a helper thread for all sockets; see `reactor/mod.ts`) and runs again. Operations
+ * in the same direction on one socket complete in the order they were started.
+ *
+ * Every function takes a last `{ signal }`: an aborted operation rejects with
+ * `signal.reason` (as fetch does) and leaves the socket usable. Closing a socket fails
+ * its pending operations with OSError EBADF. A program with no operation pending exits.
+ *
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * import { sock_accept, sock_connect, sock_recv, sock_sendall } from "./asyncio.ts";
+ *
+ * using srv = socket.create_server(["127.0.0.1", 0]);
+ * srv.setblocking(false);
+ * using cli = new socket.socket();
+ * cli.setblocking(false);
+ * const [[conn]] = await Promise.all([sock_accept(srv), sock_connect(cli, srv.getsockname())]);
+ * await sock_sendall(cli, new TextEncoder().encode("ping"));
+ * console.log(new TextDecoder().decode(await sock_recv(conn, 100))); // "ping"
+ * conn.close();
+ * ```
+ *
+ * @module
+ */
+import { ffi, libc, MAX_IO } from "./ffi/mod.ts";
+import { table } from "./constants/mod.ts";
+import { BlockingIOError, fromErrno } from "./errors.ts";
+import type { Address, SockAddr } from "./address.ts";
+import { cString, toBytes, toCInt, toInt } from "./args.ts";
+import type { AncData, RecvmsgResult } from "./message.ts";
+import type { socket } from "./socket.ts";
+import { getaddrinfo_async } from "./resolve.ts";
+import { AGAIN, submit } from "./reactor/mod.ts";
+
+export type { Address, Inet6Address, InetAddress, SockAddr } from "./address.ts";
+export type { AncData, RecvmsgIntoResult, RecvmsgResult } from "./message.ts";
+export type { MakefileOptions, SocketFile } from "./makefile.ts";
+export type { socket, SocketOptions } from "./socket.ts";
+
+const C = table.constants;
+const S = table.sys;
+const E = table.errno;
+const EAGAIN = E.EAGAIN!;
+const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
+const EINTR = E.EINTR!;
+const EINPROGRESS = E.EINPROGRESS!;
+const EBADF = E.EBADF!;
+const MSG_NOSIGNAL = S.MSG_NOSIGNAL ?? 0;
+const AF_INET = C.AF_INET!;
+const AF_INET6 = C.AF_INET6!;
+const SOL_SOCKET = C.SOL_SOCKET!;
+const SO_ERROR = C.SO_ERROR!;
+const SOCK_STREAM = C.SOCK_STREAM!;
+
+/** The options every function takes. */
+export interface AsyncOptions {
+  /** Cancels the operation: it rejects with `signal.reason`; the socket stays usable. */
+  signal?: AbortSignal;
+}
+
+/** The descriptor of a non-blocking socket; RangeError for a blocking one. */
+function nonblocking(sock: socket): number {
+  if (sock.gettimeout() !== 0) throw new RangeError("the socket must be non-blocking");
+  const fd = sock.fileno();
+  if (fd < 0) throw fromErrno(EBADF);
+  return fd;
+}
+
+/** The live descriptor at the time of a retry (EBADF once the socket is closed). */
+function live(sock: socket, syscall: string): number {
+  const fd = sock.fileno();
+  if (fd < 0) throw fromErrno(EBADF, syscall);
+  return fd;
+}
+
+/** Calls `fn` and maps BlockingIOError (EAGAIN/EWOULDBLOCK) to AGAIN. */
+function again<T>(fn: () => T): T | typeof AGAIN {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof BlockingIOError && (e.errno === EAGAIN || e.errno === EWOULDBLOCK)) {
+      return AGAIN;
+    }
+    throw e;
+  }
+}
+
+/** Runs `fn` (argument checks) and turns a throw into a rejected Promise. */
+function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** recv(2) into `buf[0, n)`: the count, or AGAIN. */
+function recvStep(sock: socket, buf: Uint8Array, n: number): number | typeof AGAIN {
+  for (;;) {
+    const r = libc.recv(live(sock, "recv"), buf, n, 0);
+    if (r >= 0) return r;
+    const errno = ffi.errno();
+    if (errno === EAGAIN || errno === EWOULDBLOCK) return AGAIN;
+    if (errno !== EINTR) throw fromErrno(errno, "recv");
+  }
+}
+
+/**
+ * Receives up to `nbytes` bytes (asyncio's `loop.sock_recv`); an empty result means the
+ * peer closed.
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * import { sock_recv } from "./asyncio.ts";
+ * const [a, b] = socket.socketpair();
+ * b.setblocking(false);
+ * setTimeout(() => a.send(new Uint8Array([1, 2])), 10);
+ * console.log(await sock_recv(b, 100)); // Uint8Array(2) [1, 2]
+ * a.close();
+ * b.close();
+ * ```
+ */
+export function sock_recv(
+  sock: socket,
+  nbytes: number,
+  options?: AsyncOptions,
+): Promise<Uint8Array> {
+  return guarded(() => {
+    const fd = nonblocking(sock);
+    const size = toInt(nbytes);
+    if (size < 0) throw new RangeError("negative buffersize in recv");
+    const n = Math.min(size, MAX_IO);
+    const buf = new Uint8Array(n);
+    return submit(fd, false, "recv", () => {
+      const r = recvStep(sock, buf, n);
+      return r === AGAIN ? AGAIN : buf.slice(0, r);
+    }, options?.signal);
+  });
+}
+
+/**
+ * Receives into `buf` and returns the number of bytes received (asyncio's
+ * `loop.sock_recv_into`); 0 means the peer closed.
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * import { sock_recv_into } from "./asyncio.ts";
+ * const [a, b] = socket.socketpair();
+ * b.setblocking(false);
+ * a.send(new Uint8Array([1, 2, 3]));
+ * const buf = new Uint8Array(16);
+ * console.log(await sock_recv_into(b, buf)); // 3
+ * a.close();
+ * b.close();
+ * ```
+ */
+export function sock_recv_into(
+  sock: socket,
+  buf: ArrayBufferView,
+  options?: AsyncOptions,
+): Promise<number> {
+  return guarded(() => {
+    const fd = nonblocking(sock);
+    const bytes = buf instanceof Uint8Array ? buf : toBytes(buf);
+    const n = Math.min(bytes.length, MAX_IO);
+    return submit(fd, false, "recv", () => recvStep(sock, bytes, n), options?.signal);
+  });
+}
+
+/**
+ * Receives a datagram of up to `bufsize` bytes: `[data, address]` (asyncio's
+ * `loop.sock_recvfrom`).
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * import { sock_recvfrom } from "./asyncio.ts";
+ * using r = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+ * r.bind(["127.0.0.1", 0]);
+ * r.setblocking(false);
+ * using s = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+ * s.sendto(new Uint8Array([9]), r.getsockname());
+ * const [data, from] = await sock_recvfrom(r, 100);
+ * console.log(data, from[0]); // Uint8Array(1) [9] "127.0.0.1"
+ * ```
+ */
+export function sock_recvfrom(
+  sock: socket,
+  bufsize: number,
+  options?: AsyncOptions,
+): Promise<[Uint8Array, SockAddr | null]> {
+  return guarded(() => {
+    const fd = nonblocking(sock);
+    const size = toInt(bufsize);
+    if (size < 0) throw new RangeError("negative buffersize in recvfrom");
+    return submit(fd, false, "recvfrom", () => again(() => sock.recvfrom(size)), options?.signal);
+  });
+}
+
+/**
+ * Receives a datagram into `buf` (up to `nbytes`, default its length): `[nbytes,
+ * address]` (asyncio's `loop.sock_recvfrom_into`).
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * import { sock_recvfrom_into } from "./asyncio.ts";
+ * using r = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+ * r.bind(["127.0.0.1", 0]);
+ * r.setblocking(false);
+ * using s = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+ * s.sendto(new Uint8Array([1, 2]), r.getsockname());
+ * const [n] = await sock_recvfrom_into(r, new Uint8Array(8));
+ * console.log(n); // 2
+ * ```
+ */
+export function sock_recvfrom_into(
+  sock: socket,
+  buf: ArrayBufferView,
+  nbytes = 0,
+  options?: AsyncOptions,
+): Promise<[number, SockAddr | null]> {
+  return guarded(() => {
+    const fd = nonblocking(sock);
+    const bytes = buf instanceof Uint8Array ? buf : toBytes(buf);
+    const n = toInt(nbytes);
+    if (n < 0) throw new RangeError("negative buffersize in recvfrom_into");
+    if (n > bytes.length) throw new RangeError("nbytes is greater than the length of the buffer");
+    return submit(
+      fd,
+      false,
+      "recvfrom",
+      () => again(() => sock.recvfrom_into(bytes, n)),
+      options?.signal,
+    );
+  });
+}
+
+/**
+ * Sends all of `data` (asyncio's `loop.sock_sendall`), waiting for buffer space as
+ * needed. On rejection, the number of bytes sent is unknown, as in Python.
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * import { sock_recv, sock_sendall } from "./asyncio.ts";
+ * const [a, b] = socket.socketpair();
+ * a.setblocking(false);
+ * b.setblocking(false);
+ * await sock_sendall(a, new TextEncoder().encode("all of it"));
+ * console.log((await sock_recv(b, 100)).length); // 9
+ * a.close();
+ * b.close();
+ * ```
+ */
+export function sock_sendall(
+  sock: socket,
+  data: ArrayBufferView,
+  options?: AsyncOptions,
+): Promise<void> {
+  return guarded(() => {
+    const fd = nonblocking(sock);
+    const bytes = data instanceof Uint8Array ? data : toBytes(data);
+    let offset = 0;
+    return submit(fd, true, "send", () => {
+      while (offset < bytes.length) {
+        const chunk = Math.min(bytes.length - offset, MAX_IO);
+        const r = libc.send(
+          live(sock, "send"),
+          offset === 0 ? bytes : bytes.subarray(offset),
+          chunk,
+          MSG_NOSIGNAL,
+        );
+        if (r >= 0) {
+          offset += r;
+          continue;
+        }
+        const errno = ffi.errno();
+        if (errno === EAGAIN || errno === EWOULDBLOCK) return AGAIN;
+        if (errno !== EINTR) throw fromErrno(errno, "send");
+      }
+      return undefined;
+    }, options?.signal);
+  });
+}
+
+/**
+ * Sends a datagram to `address` and returns the number of bytes sent (asyncio's
+ * `loop.sock_sendto`).
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * import { sock_sendto } from "./asyncio.ts";
+ * using r = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+ * r.bind(["127.0.0.1", 0]);
+ * using s = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+ * s.setblocking(false);
+ * console.log(await sock_sendto(s, new Uint8Array([1, 2]), r.getsockname())); // 2
+ * ```
+ */
+export function sock_sendto(
+  sock: socket,
+  data: ArrayBufferView,
+  address: Address,
+  options?: AsyncOptions,
+): Promise<number> {
+  return guarded(() => {
+    const fd = nonblocking(sock);
+    return submit(
+      fd,
+      true,
+      "sendto",
+      () => again(() => sock.sendto(data, address)),
+      options?.signal,
+    );
+  });
+}
+
+/** Whether `host` needs a lookup (not a numeric address of `family`). */
+function needsLookup(family: number, host: unknown): host is string {
+  if (typeof host !== "string" || (family !== AF_INET && family !== AF_INET6)) return false;
+  if (host === "" || host === "<broadcast>") return false;
+  const text = family === AF_INET6 ? host.split("%")[0] : host;
+  if (text.includes("\0")) return false; // let connect() report it
+  const out = new Uint8Array(16);
+  return libc.inet_pton(family, cString(text), out) !== 1;
+}
+
+/**
+ * Connects to `address` (asyncio's `loop.sock_connect`); a host name is resolved first
+ * with the asynchronous getaddrinfo, and the first address of the socket's family used.
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * import { sock_connect } from "./asyncio.ts";
+ * using srv = socket.create_server(["127.0.0.1", 0]);
+ * using s = new socket.socket();
+ * s.setblocking(false);
+ * await sock_connect(s, ["localhost", (srv.getsockname() as [string, number])[1]]);
+ * console.log(s.getpeername()[0]); // "127.0.0.1"
+ * ```
+ */
+export function sock_connect(
+  sock: socket,
+  address: Address,
+  options?: AsyncOptions,
+): Promise<void> {
+  return guarded(() => {
+    nonblocking(sock);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (Array.isArray(address) && needsLookup(sock.family, address[0])) {
+      return getaddrinfo_async(address[0], address[1] as number, sock.family, sock.type, sock.proto)
+        .then((infos) => {
+          signal?.throwIfAborted();
+          return connectNow(sock, infos[0][4] as Address, signal);
+        });
+    }
+    return connectNow(sock, address, signal);
+  });
+}
+
+function connectNow(sock: socket, address: Address, signal?: AbortSignal): Promise<void> {
+  const fd = nonblocking(sock);
+  const err = sock.connect_ex(address);
+  if (err === 0) return Promise.resolve();
+  if (err !== EINPROGRESS && err !== EINTR) return Promise.reject(fromErrno(err, "connect"));
+  let first = true;
+  return submit(fd, true, "connect", () => {
+    if (first) { // the connect is in progress: wait for writability first
+      first = false;
+      return AGAIN;
+    }
+    const so = sock.getsockopt(SOL_SOCKET, SO_ERROR);
+    if (so === EINPROGRESS) return AGAIN;
+    if (so !== 0) throw fromErrno(so, "connect");
+    return undefined;
+  }, signal);
+}
+
+/**
+ * Accepts a connection: `[conn, address]` (asyncio's `loop.sock_accept`). `conn` is
+ * non-blocking, ready for these functions.
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * import { sock_accept } from "./asyncio.ts";
+ * using srv = socket.create_server(["127.0.0.1", 0]);
+ * srv.setblocking(false);
+ * using cli = socket.create_connection(srv.getsockname() as [string, number]);
+ * const [conn, addr] = await sock_accept(srv);
+ * console.log(conn.getblocking(), addr[0]); // false "127.0.0.1"
+ * conn.close();
+ * ```
+ */
+export function sock_accept(sock: socket, options?: AsyncOptions): Promise<[socket, SockAddr]> {
+  return guarded(() => {
+    const fd = nonblocking(sock);
+    return submit(fd, false, "accept", () => {
+      const r = again(() => sock.accept());
+      if (r === AGAIN) return AGAIN;
+      r[0].setblocking(false);
+      return r;
+    }, options?.signal);
+  });
+}
+
+/**
+ * Sends a file with sendfile(2) (asyncio's `loop.sock_sendfile`): `file` is an open
+ * descriptor or a path; sends `count` bytes (default: to the end) from `offset` and
+ * returns the number sent. The file's own position is not moved.
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * import { sock_recv, sock_sendfile } from "./asyncio.ts";
+ * const [a, b] = socket.socketpair();
+ * a.setblocking(false);
+ * b.setblocking(false);
+ * const path = Deno.makeTempFileSync();
+ * Deno.writeTextFileSync(path, "file body");
+ * console.log(await sock_sendfile(a, path)); // 9
+ * console.log((await sock_recv(b, 100)).length); // 9
+ * a.close();
+ * b.close();
+ * ```
+ */
+export function sock_sendfile(
+  sock: socket,
+  file: number | string,
+  offset = 0,
+  count: number | null = null,
+  options?: AsyncOptions,
+): Promise<number> {
+  return guarded(() => {
+    const fd = nonblocking(sock);
+    if (sock.type !== SOCK_STREAM) {
+      throw new RangeError("only SOCK_STREAM type sockets are supported");
+    }
+    const start = toInt(offset);
+    if (start < 0) throw new RangeError(`offset must be >= 0, got ${start}`);
+    let remaining: number | null = null;
+    if (count !== null && count !== undefined) {
+      remaining = toInt(count);
+      if (remaining <= 0) {
+        throw new RangeError(`count must be a positive integer (got ${remaining})`);
+      }
+    }
+    let fileFd: number;
+    let owned = false;
+    if (typeof file === "string") {
+      fileFd = libc.open(cString(file), S.O_RDONLY! | S.O_CLOEXEC!, 0);
+      if (fileFd < 0) throw fromErrno(ffi.errno(), "open", file);
+      owned = true;
+    } else {
+      fileFd = toCInt(file);
+    }
+    const cell = new BigInt64Array([BigInt(start)]);
+    let total = 0;
+    const done = submit(fd, true, "sendfile", () => {
+      for (;;) {
+        const want = remaining === null ? MAX_IO : Math.min(remaining - total, MAX_IO);
+        if (want <= 0) return total;
+        const r = libc.sendfile(live(sock, "sendfile"), fileFd, cell, want);
+        if (r > 0) {
+          total += r;
+          continue;
+        }
+        if (r === 0) return total;
+        const errno = ffi.errno();
+        if (errno === EAGAIN || errno === EWOULDBLOCK) return AGAIN;
+        if (errno !== EINTR) throw fromErrno(errno, "sendfile");
+      }
+    }, options?.signal);
+    if (!owned) return done;
+    return done.finally(() => libc.close(fileFd));
+  });
+}
+
+/**
+ * Receives a message with ancillary data (file descriptors: SCM_RIGHTS):
+ * `[data, ancdata, msg_flags, address]`, as the socket's `recvmsg`.
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * import { sock_recvmsg } from "./asyncio.ts";
+ * const [a, b] = socket.socketpair();
+ * b.setblocking(false);
+ * a.sendmsg([new Uint8Array([5])]);
+ * const [data, anc, flags] = await sock_recvmsg(b, 10);
+ * console.log(data, anc.length, flags); // Uint8Array(1) [5] 0 0
+ * a.close();
+ * b.close();
+ * ```
+ */
+export function sock_recvmsg(
+  sock: socket,
+  bufsize: number,
+  ancbufsize = 0,
+  flags = 0,
+  options?: AsyncOptions,
+): Promise<RecvmsgResult> {
+  return guarded(() => {
+    const fd = nonblocking(sock);
+    return submit(
+      fd,
+      false,
+      "recvmsg",
+      () => again(() => sock.recvmsg(bufsize, ancbufsize, flags)),
+      options?.signal,
+    );
+  });
+}
+
+/**
+ * Sends `buffers` with ancillary data items `[level, type, data]` (file descriptors:
+ * SCM_RIGHTS), optionally to `address`; returns the number of bytes sent, as the
+ * socket's `sendmsg`.
+ *
+ * @example
+ * ```ts
+ * import * as socket from "./mod.ts";
+ * import { sock_recvmsg, sock_sendmsg } from "./asyncio.ts";
+ * const [a, b] = socket.socketpair();
+ * a.setblocking(false);
+ * b.setblocking(false);
+ * await sock_sendmsg(a, [new Uint8Array([1]), new Uint8Array([2])]);
+ * console.log((await sock_recvmsg(b, 10))[0]); // Uint8Array(2) [1, 2]
+ * a.close();
+ * b.close();
+ * ```
+ */
+export function sock_sendmsg(
+  sock: socket,
+  buffers: Iterable<ArrayBufferView>,
+  ancdata: Iterable<AncData | readonly unknown[]> = [],
+  flags = 0,
+  address: Address | null = null,
+  options?: AsyncOptions,
+): Promise<number> {
+  return guarded(() => {
+    const fd = nonblocking(sock);
+    const bufs = [...buffers];
+    const anc = [...ancdata];
+    return submit(
+      fd,
+      true,
+      "sendmsg",
+      () => again(() => sock.sendmsg(bufs, anc, flags, address)),
+      options?.signal,
+    );
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * An echo server on the async API: one task per connection, all on one reactor.
+ *
+ * `deno run -A examples/async_echo_server.ts [port]` serves until interrupted;
+ * `--self-test` starts it on a free loopback port, runs 200 concurrent clients
+ * against it, checks every echo and exits.
+ *
+ * @module
+ */
+import * as socket from "../mod.ts";
+import { sock_accept, sock_connect, sock_recv_into, sock_sendall } from "../asyncio.ts";
+
+/** Echoes one connection until the peer closes. */
+async function handle(conn: socket.socket): Promise<void> {
+  const buf = new Uint8Array(64 * 1024);
+  try {
+    for (;;) {
+      const n = await sock_recv_into(conn, buf);
+      if (n === 0) break;
+      await sock_sendall(conn, buf.subarray(0, n));
+    }
+  } catch (e) {
+    if (!(e instanceof socket.ConnectionError)) throw e;
+  } finally {
+    conn.close();
+  }
+}
+
+/** Accepts connections until `signal` aborts. */
+export async function serve(srv: socket.socket, signal?: AbortSignal): Promise<void> {
+  srv.setblocking(false);
+  for (;;) {
+    let conn: socket.socket;
+    try {
+      [conn] = await sock_accept(srv, { signal });
+    } catch (e) {
+      if (signal?.aborted) return;
+      throw e;
+    }
+    handle(conn).catch((e) => console.error("connection failed:", e));
+  }
+}
+
+async function selfTest(): Promise<void> {
+  const srv = socket.create_server(["127.0.0.1", 0], { backlog: 512 });
+  const stop = new AbortController();
+  const serving = serve(srv, stop.signal);
+  const addr = srv.getsockname();
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  const client = async (id: number) => {
+    const s = new socket.socket();
+    s.setblocking(false);
+    await sock_connect(s, addr);
+    const buf = new Uint8Array(128);
+    for (let i = 0; i < 20; i++) {
+      const msg = enc.encode(`client ${id} message ${i}\n`);
+      await sock_sendall(s, msg);
+      let n = 0;
+      while (n < msg.length) n += await sock_recv_into(s, buf.subarray(n, msg.length));
+      if (dec.decode(buf.subarray(0, n)) !== dec.decode(msg)) throw new Error(`bad echo for ${id}`);
+    }
+    s.close();
+  };
+  await Promise.all(Array.from({ length: 200 }, (_, i) => client(i)));
+  stop.abort();
+  await serving;
+  srv.close();
+  console.log("self-test ok: 200 clients x 20 echoes");
+}
+
+if (import.meta.main) {
+  if (Deno.args.includes("--self-test")) {
+    await selfTest();
+  } else {
+    const port = Number(Deno.args[0] ?? 8007);
+    const srv = socket.create_server(["127.0.0.1", port]);
+    console.log(`echo server on 127.0.0.1:${port}`);
+    await serve(srv);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * A UDP responder on the async API: answers each datagram with it upper-cased.
+ *
+ * `deno run -A examples/async_udp_responder.ts [port]` serves until interrupted;
+ * `--self-test` starts it on a free loopback port, sends 100 datagrams from a client,
+ * checks every answer and exits.
+ *
+ * @module
+ */
+import * as socket from "../mod.ts";
+import { sock_recvfrom, sock_sendto } from "../asyncio.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Answers datagrams on `sock` until `signal` aborts. */
+export async function respond(sock: socket.socket, signal?: AbortSignal): Promise<void> {
+  sock.setblocking(false);
+  for (;;) {
+    let data: Uint8Array;
+    let from: socket.SockAddr | null;
+    try {
+      [data, from] = await sock_recvfrom(sock, 65535, { signal });
+    } catch (e) {
+      if (signal?.aborted) return;
+      throw e;
+    }
+    if (from !== null) await sock_sendto(sock, enc.encode(dec.decode(data).toUpperCase()), from);
+  }
+}
+
+async function selfTest(): Promise<void> {
+  const srv = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  srv.bind(["127.0.0.1", 0]);
+  const stop = new AbortController();
+  const serving = respond(srv, stop.signal);
+  const cli = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  cli.setblocking(false);
+  for (let i = 0; i < 100; i++) {
+    await sock_sendto(cli, enc.encode(`datagram ${i}`), srv.getsockname());
+    const [answer, from] = await sock_recvfrom(cli, 100, { signal: AbortSignal.timeout(2000) });
+    if (dec.decode(answer) !== `DATAGRAM ${i}`) throw new Error(`bad answer ${dec.decode(answer)}`);
+    if (JSON.stringify(from) !== JSON.stringify(srv.getsockname())) throw new Error("bad sender");
+  }
+  stop.abort();
+  await serving;
+  cli.close();
+  srv.close();
+  console.log("self-test ok: 100 datagrams answered");
+}
+
+if (import.meta.main) {
+  if (Deno.args.includes("--self-test")) {
+    await selfTest();
+  } else {
+    const port = Number(Deno.args[0] ?? 9999);
+    const srv = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+    srv.bind(["127.0.0.1", port]);
+    console.log(`UDP responder on 127.0.0.1:${port}`);
+    await respond(srv);
+  }
+}

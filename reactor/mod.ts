@@ -1,0 +1,444 @@
+/**
+ * The reactor: one readiness wait for every socket of the process.
+ *
+ * An operation ({@link submit}) first runs its system call on the main thread; only
+ * when that would block (EAGAIN) does it queue a waiter on its descriptor and
+ * direction. The reactor arms one-shot interest for the queued directions of each
+ * descriptor ({@link Poller}; epoll on Linux) and collects readiness two ways:
+ *
+ * - a zero-timeout wait on the main thread, run from a microtask after waiters were
+ *   queued: on loopback and busy servers the peer's data is usually already there, and
+ *   no thread is involved (for at most {@link SYNC_SLICE_MS} ms in a row, so timers and
+ *   other I/O get their turn);
+ * - otherwise one blocking wait on a helper thread (a nonblocking FFI call), at most one
+ *   in flight, which wakes the main thread when something is ready.
+ *
+ * When a descriptor is ready, the reactor runs the queued operations of that direction
+ * in order, each retrying its system call, until one would block again; then it re-arms
+ * what is still wanted. Two readers on one socket are thus served in order, and a reader
+ * and a writer proceed independently. Errors and hang-ups wake both directions.
+ *
+ * Liveness: the helper thread's pending call keeps the process alive, so it runs only
+ * while an operation is pending. When the last waiter goes (completed, aborted, or its
+ * socket closed) the reactor writes the eventfd, the wait returns and is not restarted:
+ * a program whose last operation completes exits at once.
+ *
+ * Cancellation: an aborted operation leaves the queue, its interest is re-armed without
+ * it (or the descriptor removed from the set), and it rejects with `signal.reason`.
+ * Closing a socket (socket.ts calls the close hook from `_real_close`/`detach`) fails
+ * its pending operations with OSError EBADF and removes the descriptor from the set.
+ *
+ * @module
+ */
+import { fromErrno } from "../errors.ts";
+import { table } from "../constants/mod.ts";
+import { libc } from "../ffi/mod.ts";
+import { setCloseHook } from "./hooks.ts";
+import { type Poller, PollPoller } from "./poller.ts";
+import { EpollPoller } from "./epoll.ts";
+
+export type { Poller, ReadyCallback } from "./poller.ts";
+export { PollPoller } from "./poller.ts";
+export { EpollPoller } from "./epoll.ts";
+
+const EBADF = table.errno.EBADF!;
+
+/**
+ * How long (ms) the reactor may keep finding readiness with zero-timeout waits, from
+ * microtasks, before it yields to the event loop (timers, other I/O) by going through
+ * the helper thread's wait.
+ */
+export const SYNC_SLICE_MS = 2;
+
+/** What a step returns when its system call would block (EAGAIN). */
+export const AGAIN: unique symbol = Symbol("AGAIN");
+
+/** One attempt of an operation: its result, or {@link AGAIN}; throws on failure. */
+export type Step<T> = () => T | typeof AGAIN;
+
+/** A queued operation. */
+class Waiter<T = unknown> {
+  readonly fd: number;
+  readonly writing: boolean;
+  readonly syscall: string;
+  readonly step: Step<T>;
+  readonly resolve: (value: T) => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+
+  constructor(
+    fd: number,
+    writing: boolean,
+    syscall: string,
+    step: Step<T>,
+    resolve: (value: T) => void,
+    reject: (error: unknown) => void,
+    signal: AbortSignal | undefined,
+  ) {
+    this.fd = fd;
+    this.writing = writing;
+    this.syscall = syscall;
+    this.step = step;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.signal = signal;
+  }
+
+  /** Retries the system call: true when the operation is over (settled). */
+  attempt(): boolean {
+    let value: T | typeof AGAIN;
+    try {
+      value = this.step();
+    } catch (e) {
+      this.#done();
+      this.reject(e);
+      return true;
+    }
+    if (value === AGAIN) return false;
+    this.#done();
+    this.resolve(value);
+    return true;
+  }
+
+  fail(error: unknown): void {
+    this.#done();
+    this.reject(error);
+  }
+
+  #done(): void {
+    if (this.onAbort !== undefined) this.signal!.removeEventListener("abort", this.onAbort);
+  }
+}
+
+/** The queued operations of one descriptor. */
+class FdState {
+  readonly readers: Waiter[] = [];
+  readonly writers: Waiter[] = [];
+  /** Whether one-shot interest is armed and not yet reported. */
+  armed = false;
+}
+
+/**
+ * The reactor (see the module notes). One per process: {@link getReactor}.
+ *
+ * @example
+ * ```ts
+ * import { getReactor } from "./mod.ts";
+ * console.log(getReactor().pending); // 0
+ * ```
+ */
+export class Reactor {
+  readonly #poller: Poller;
+  readonly #fds = new Map<number, FdState>();
+  #pending = 0;
+  #inFlight = false;
+  #woken = false;
+  #pumpQueued = false;
+  /** When the current run of zero-timeout waits began (0: none running). */
+  #sliceStart = 0;
+  /** Counters: zero-timeout waits that found something, and blocking waits started. */
+  readonly stats: { syncHits: number; syncMisses: number; asyncWaits: number } = {
+    syncHits: 0,
+    syncMisses: 0,
+    asyncWaits: 0,
+  };
+  /** Rejections held until the in-flight wait returns (so that the reactor is idle first). */
+  #deferred: Array<() => void> = [];
+  readonly #onReady = (fd: number, readable: boolean, writable: boolean): void =>
+    this.#ready(fd, readable, writable);
+  readonly #pumpFn = (): void => this.#pump();
+  readonly #afterWait = (): void => this.#waitDone();
+  readonly #waitFailed = (e: unknown): void => {
+    this.#inFlight = false;
+    this.#failAll(e);
+  };
+
+  /** A reactor over `poller`. */
+  constructor(poller: Poller) {
+    this.#poller = poller;
+  }
+
+  /** The readiness backend's name. */
+  get backend(): string {
+    return this.#poller.name;
+  }
+
+  /** Operations waiting for readiness. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Whether a blocking wait is in flight on the helper thread. */
+  get waiting(): boolean {
+    return this.#inFlight;
+  }
+
+  /**
+   * Resolves once nothing is pending and no wait is in flight (for tests: the reactor
+   * holds nothing that keeps the process alive).
+   */
+  async idle(): Promise<void> {
+    while (this.#pending !== 0 || this.#inFlight) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  /** Whether operations are already queued on `fd` in that direction (new ones queue behind). */
+  busy(fd: number, writing: boolean): boolean {
+    const st = this.#fds.get(fd);
+    if (st === undefined) return false;
+    return (writing ? st.writers : st.readers).length !== 0;
+  }
+
+  /** Queues an operation that would block; it settles when its step succeeds or fails. */
+  enqueue<T>(
+    fd: number,
+    writing: boolean,
+    syscall: string,
+    step: Step<T>,
+    resolve: (value: T) => void,
+    reject: (error: unknown) => void,
+    signal: AbortSignal | undefined,
+  ): void {
+    const w = new Waiter<T>(fd, writing, syscall, step, resolve, reject, signal);
+    let st = this.#fds.get(fd);
+    if (st === undefined) {
+      st = new FdState();
+      this.#fds.set(fd, st);
+    }
+    (writing ? st.writers : st.readers).push(w as Waiter);
+    this.#pending++;
+    try {
+      this.#arm(fd, st);
+    } catch (e) {
+      this.#remove(w as Waiter);
+      w.fail(e);
+      return;
+    }
+    if (signal !== undefined) {
+      w.onAbort = () => this.#cancel(w as Waiter, signal.reason);
+      signal.addEventListener("abort", w.onAbort, { once: true });
+    }
+    this.#schedule();
+  }
+
+  /** Fails the operations on `fd` with EBADF and forgets it (the socket is closing). */
+  forget(fd: number): void {
+    const st = this.#fds.get(fd);
+    if (st === undefined) return;
+    this.#fds.delete(fd);
+    this.#poller.disarm(fd);
+    const all = [...st.readers, ...st.writers];
+    st.readers.length = 0;
+    st.writers.length = 0;
+    this.#pending -= all.length;
+    for (const w of all) w.fail(fromErrno(EBADF, w.syscall));
+    if (all.length !== 0) this.#schedule();
+  }
+
+  #arm(fd: number, st: FdState): void {
+    const read = st.readers.length !== 0;
+    const write = st.writers.length !== 0;
+    if (read || write) {
+      this.#poller.arm(fd, read, write);
+      st.armed = true;
+    } else if (st.armed) {
+      this.#poller.disarm(fd);
+      st.armed = false;
+    }
+  }
+
+  /** Takes `w` out of its queue; false if it was no longer queued. */
+  #remove(w: Waiter): boolean {
+    const st = this.#fds.get(w.fd);
+    if (st === undefined) return false;
+    const queue = w.writing ? st.writers : st.readers;
+    const i = queue.indexOf(w);
+    if (i < 0) return false;
+    queue.splice(i, 1);
+    this.#pending--;
+    try {
+      this.#arm(w.fd, st);
+    } catch {
+      // The descriptor is gone: nothing left to disarm.
+    }
+    if (st.readers.length === 0 && st.writers.length === 0 && !st.armed) this.#fds.delete(w.fd);
+    return true;
+  }
+
+  #cancel(w: Waiter, reason: unknown): void {
+    if (!this.#remove(w)) return;
+    if (this.#pending === 0 && this.#inFlight) {
+      // Stop the helper thread's wait first, and reject once it has returned, so that
+      // nothing of the reactor is pending when the caller sees the rejection.
+      this.#deferred.push(() => w.fail(reason));
+      this.#wake();
+    } else {
+      w.fail(reason);
+    }
+  }
+
+  #ready(fd: number, readable: boolean, writable: boolean): void {
+    const st = this.#fds.get(fd);
+    if (st === undefined) return;
+    st.armed = false;
+    if (readable) this.#run(st.readers);
+    if (writable) this.#run(st.writers);
+    if (st.readers.length === 0 && st.writers.length === 0) {
+      // Keep the descriptor in the set (disarmed): the next wait is one MOD, not an ADD.
+      return;
+    }
+    try {
+      this.#arm(fd, st);
+    } catch (e) {
+      this.forget(fd);
+      void e;
+    }
+  }
+
+  #run(queue: Waiter[]): void {
+    while (queue.length !== 0) {
+      const w = queue[0];
+      if (!w.attempt()) return;
+      queue.shift();
+      this.#pending--;
+    }
+  }
+
+  #schedule(): void {
+    if (this.#pumpQueued) return;
+    this.#pumpQueued = true;
+    queueMicrotask(this.#pumpFn);
+  }
+
+  #wake(): void {
+    if (this.#woken) return;
+    this.#woken = true;
+    this.#poller.wake();
+  }
+
+  #pump(): void {
+    this.#pumpQueued = false;
+    if (this.#pending === 0) {
+      if (this.#inFlight) this.#wake();
+      return;
+    }
+    const now = performance.now();
+    if (this.#sliceStart === 0) this.#sliceStart = now;
+    if (now - this.#sliceStart < SYNC_SLICE_MS) {
+      let n = 0;
+      try {
+        n = this.#poller.pollNow(this.#onReady);
+      } catch (e) {
+        this.#failAll(e);
+        return;
+      }
+      if (n > 0) {
+        this.stats.syncHits++;
+        // The woken operations' continuations run next (microtasks); check again after.
+        this.#schedule();
+        return;
+      }
+    }
+    this.stats.syncMisses++;
+    if (!this.#inFlight) {
+      this.stats.asyncWaits++;
+      this.#inFlight = true;
+      this.#woken = false;
+      this.#poller.wait(this.#onReady).then(this.#afterWait, this.#waitFailed);
+    }
+  }
+
+  #waitDone(): void {
+    this.#inFlight = false;
+    this.#woken = false;
+    this.#sliceStart = 0;
+    if (this.#deferred.length !== 0) {
+      const deferred = this.#deferred;
+      this.#deferred = [];
+      for (const fn of deferred) fn();
+    }
+    if (this.#pending !== 0) this.#schedule();
+  }
+
+  #failAll(e: unknown): void {
+    for (const fd of [...this.#fds.keys()]) {
+      const st = this.#fds.get(fd)!;
+      this.#fds.delete(fd);
+      try {
+        this.#poller.disarm(fd);
+      } catch { /* best effort */ }
+      for (const w of [...st.readers, ...st.writers]) w.fail(e);
+      this.#pending -= st.readers.length + st.writers.length;
+    }
+  }
+}
+
+let instance: Reactor | undefined;
+
+/**
+ * The process's reactor, created on first use (epoll where available, else poll(2)).
+ *
+ * @example
+ * ```ts
+ * import { getReactor } from "./mod.ts";
+ * console.log(getReactor().backend); // "epoll" on Linux
+ * ```
+ */
+export function getReactor(): Reactor {
+  if (instance === undefined) {
+    const hasEpoll = typeof (libc as { epoll_create1?: unknown }).epoll_create1 === "function";
+    const r = new Reactor(hasEpoll ? new EpollPoller() : new PollPoller());
+    setCloseHook((fd) => r.forget(fd));
+    instance = r;
+  }
+  return instance;
+}
+
+/**
+ * Runs one operation on non-blocking descriptor `fd`: `step` at once unless operations
+ * are already queued in that direction, then again at each readiness until it returns
+ * something other than {@link AGAIN} or throws. Rejects with `signal.reason` on abort.
+ *
+ * @example
+ * ```ts
+ * import { AGAIN, submit } from "./mod.ts";
+ * import { socketpair } from "../socket.ts";
+ * const [a, b] = socketpair();
+ * b.setblocking(false);
+ * const got = submit(b.fileno(), false, "recv", () => {
+ *   try {
+ *     return b.recv(10);
+ *   } catch {
+ *     return AGAIN;
+ *   }
+ * });
+ * a.send(new Uint8Array([1]));
+ * console.log(await got); // Uint8Array(1) [1]
+ * a.close();
+ * b.close();
+ * ```
+ */
+export function submit<T>(
+  fd: number,
+  writing: boolean,
+  syscall: string,
+  step: Step<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+  const r = instance ?? getReactor();
+  if (!r.busy(fd, writing)) {
+    let value: T | typeof AGAIN;
+    try {
+      value = step();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (value !== AGAIN) return Promise.resolve(value);
+  }
+  return new Promise<T>((resolve, reject) =>
+    r.enqueue(fd, writing, syscall, step, resolve, reject, signal)
+  );
+}
