@@ -82,7 +82,12 @@ export {
   recv_fds,
   send_fds,
 } from "./conveniences.ts";
-export type { MakefileOptions, SocketFile } from "./makefile.ts";
+export {
+  type MakefileOptions,
+  type SocketFile,
+  type SocketFileFor,
+  UnsupportedOperation,
+} from "./makefile.ts";
 export {
   type AsyncOptions,
   sock_accept,

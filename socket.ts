@@ -30,7 +30,7 @@ import {
   type RecvmsgResult,
   sendmsg,
 } from "./message.ts";
-import { makefile, type MakefileOptions, type SocketFile } from "./makefile.ts";
+import { makefile, type MakefileOptions, type SocketFileFor } from "./makefile.ts";
 import { notifyClose } from "./reactor/hooks.ts";
 import { netPermissionHook } from "./permissions.ts";
 
@@ -799,7 +799,11 @@ export class socket {
    * b.close();
    * ```
    */
-  makefile(mode = "r", buffering: number | null = null, options: MakefileOptions = {}): SocketFile {
+  makefile<M extends string = "r">(
+    mode: M = "r" as M,
+    buffering: number | null = null,
+    options: MakefileOptions = {},
+  ): SocketFileFor<M> {
     this.#live();
     return makefile(this, mode, buffering, options);
   }

@@ -52,7 +52,7 @@ const deno = Deno.execPath();
 const total: Totals = { passed: 0, failed: 0 };
 let ok = true;
 
-const denoRun = await run(deno, ["test", "-A", "--parallel", "tests/"]);
+const denoRun = await run(deno, ["test", "-A", "tests/"]);
 const denoCounts = denoTotals(denoRun.output);
 if (!denoCounts) {
   console.error("deno test printed no summary");
