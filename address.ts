@@ -256,6 +256,11 @@ export function encodeAddress(
       throw new TypeError("AF_PACKET address must be a tuple of two to five elements");
     }
     const LL = L.sockaddr_ll;
+    // Python's "si|iiy*" parse: a wrong item type gives the tuple message.
+    const items = [t[1], t[2] ?? 0, t[3] ?? 0];
+    if (typeof t[0] !== "string" || items.some((v) => !Number.isInteger(v))) {
+      throw new TypeError("AF_PACKET address must be a tuple of two to five elements");
+    }
     const proto = port16(t[1], fn, "proto");
     const pkttype = t.length > 2 ? toInt(t[2]) : 0;
     const hatype = t.length > 3 ? toInt(t[3]) : 0;
@@ -310,7 +315,11 @@ export function encodeAddress(
       dv.setUint32(CAN.can_addr + 4, u32wrap(t[2]), true);
     } else if (t.length === 4) {
       // J1939: name (u64), pgn (u32), addr (u8)
-      dv.setBigUint64(CAN.can_addr, BigInt.asUintN(64, BigInt(t[1] as number)), true);
+      dv.setBigUint64(
+        CAN.can_addr,
+        BigInt.asUintN(64, typeof t[1] === "bigint" ? t[1] : BigInt(toInt(t[1]))),
+        true,
+      );
       dv.setUint32(CAN.can_addr + 8, u32wrap(t[2]), true);
       dv.setUint8(CAN.can_addr + 12, toInt(t[3]) & 0xff);
     }
@@ -385,7 +394,7 @@ export function decodeAddress(buf: Uint8Array, length: number): SockAddr {
     return length === 0 ? "" : buf.slice(0, length);
   }
   const family = familyOf(buf);
-  const dv = view(buf);
+  let dv = view(buf);
   if ((family === AF_INET || family === AF_RDS) && length >= IN.size) {
     const port = dv.getUint16(IN.sin_port, false);
     const key = dv.getUint32(IN.sin_addr, false);
@@ -416,6 +425,14 @@ export function decodeAddress(buf: Uint8Array, length: number): SockAddr {
     if (path[0] === 0) return path.slice();
     const end = path.indexOf(0);
     return utf8.decode(end < 0 ? path : path.subarray(0, end));
+  }
+  if (length < buf.length || buf.length < SOCKADDR_MAX) {
+    // The other families read fixed fields: past the kernel's length they read zeros,
+    // never what the buffer held before.
+    const padded = new Uint8Array(Math.max(length, SOCKADDR_MAX));
+    padded.set(buf.subarray(0, length));
+    buf = padded;
+    dv = view(buf);
   }
   if (family === AF_NETLINK && L.sockaddr_nl) {
     const NL = L.sockaddr_nl;

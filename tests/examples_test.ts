@@ -1,0 +1,216 @@
+/**
+ * Runs every example with arguments that make it finish quickly and checks what it
+ * prints; and runs the spec's Python echo programs (tests/helpers/echo_*.py) against
+ * ours in every combination: our or Python's client x our or Python's server, for
+ * the IPv4 pair and for the IPv4/IPv6 pair over IPv6.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import * as socket from "../mod.ts";
+
+const ext = import.meta.url.endsWith(".js") ? ".js" : ".ts";
+const example = (name: string) =>
+  fileURLToPath(new URL(`../examples/${name}${ext}`, import.meta.url));
+const helper = (name: string) => fileURLToPath(new URL(`./helpers/${name}`, import.meta.url));
+const isDeno = /deno[^/]*$/.test(process.execPath);
+
+type Result = { code: number | null; out: string; err: string };
+
+/** Runs a command to its end, collecting output (asynchronously: servers run beside). */
+function run(cmd: string, args: string[], timeoutMs = 20000): Promise<Result> {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => out += c);
+  child.stderr.setEncoding("utf8").on("data", (c: string) => err += c);
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  return new Promise((resolve) =>
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    })
+  );
+}
+
+/** Runs one of our examples with this runtime. */
+function runExample(name: string, args: string[] = []): Promise<Result> {
+  const pre = isDeno ? ["run", "-A", "--quiet"] : [];
+  return run(process.execPath, [...pre, example(name), ...args]);
+}
+
+function freePort(family: number, host: string): number {
+  using s = new socket.socket(family, socket.SOCK_STREAM);
+  s.bind([host, 0]);
+  return (s.getsockname() as [string, number])[1];
+}
+
+/** Waits until a server holds the port (a plain bind fails), then a moment for listen(). */
+async function waitForListener(family: number, host: string, port: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    try {
+      using probe = new socket.socket(family, socket.SOCK_STREAM);
+      probe.bind([host, port]);
+    } catch (e) {
+      if (e instanceof socket.OSError && e.code === "EADDRINUSE") {
+        await new Promise((r) => setTimeout(r, 50));
+        return;
+      }
+      throw e;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no server on ${host} port ${port}`);
+}
+
+const pairs = [
+  {
+    name: "IPv4",
+    server: "echo_server",
+    client: "echo_client",
+    family: socket.AF_INET,
+    host: "127.0.0.1",
+  },
+  {
+    name: "IPv6",
+    server: "echo_server_v6",
+    client: "echo_client_v6",
+    family: socket.AF_INET6,
+    host: "::1",
+  },
+];
+
+for (const pair of pairs) {
+  for (const serverSide of ["ours", "python"]) {
+    for (const clientSide of ["ours", "python"]) {
+      test(`spec echo ${pair.name}: ${clientSide} client x ${serverSide} server`, async () => {
+        const port = String(freePort(pair.family, pair.host));
+        const start = (side: string, prog: string) =>
+          side === "ours"
+            ? runExample(prog, [pair.host, port])
+            : run("python3", [helper(`${prog}.py`), pair.host, port]);
+        const server = start(serverSide, pair.server);
+        await waitForListener(pair.family, pair.host, Number(port));
+        const client = await start(clientSide, pair.client);
+        const srv = await server;
+        assert.equal(client.code, 0, client.err);
+        assert.equal(srv.code, 0, srv.err);
+        assert.equal(client.out, "Received b'Hello, world'\n");
+        const peer = pair.family === socket.AF_INET
+          ? /^Connected by \('127\.0\.0\.1', (\d+)\)\n$/
+          : /^Connected by \('::1', (\d+), 0, 0\)\n$/;
+        assert.match(srv.out, peer);
+      });
+    }
+  }
+}
+
+test("examples/demo.ts: both echo pairs in one command, exit 0", async () => {
+  const r = await runExample("demo");
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.trim().split("\n");
+  assert.equal(lines.length, 6, r.out);
+  assert.match(lines[0], /^== IPv4: /);
+  assert.match(lines[1], /^Connected by \('127\.0\.0\.1', \d+\)$/);
+  assert.equal(lines[2], "Received b'Hello, world'");
+  assert.match(lines[3], /^== IPv6: /);
+  assert.match(lines[4], /^Connected by \('::1', \d+, 0, 0\)$/);
+  assert.equal(lines[5], "Received b'Hello, world'");
+});
+
+test("examples/unix_datagram.ts: a connect()ed datagram client to a server", async () => {
+  const r = await runExample("unix_datagram", ["4"]);
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.trim().split("\n");
+  assert.match(lines[0], /^server bound to \/.*log\.sock$/);
+  for (let i = 1; i <= 4; i++) {
+    assert.match(lines[i], new RegExp(`^received "<14>demo\\[\\d+\\]: message ${i}" from null$`));
+  }
+});
+
+test("examples/fd_passing.ts: a descriptor passed between two processes", async () => {
+  const r = await runExample("fd_passing");
+  assert.equal(r.code, 0, r.err);
+  const child = r.out.match(/^child (\d+): got "a socket for you" and fd \d+$/m);
+  assert.ok(child, r.out);
+  assert.match(r.out, /^parent \d+: sent fd \d+ \(closed here\)$/m);
+  assert.match(
+    r.out,
+    new RegExp(
+      `^parent \\d+: read "hello from process ${child[1]} through a passed descriptor"$`,
+      "m",
+    ),
+  );
+});
+
+test("examples/icmp_ping.ts: raw ICMP echo to 127.0.0.1", async (t) => {
+  try {
+    new socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP).close();
+  } catch (e) {
+    t.skip(`raw sockets not permitted: ${e}`);
+    return;
+  }
+  const r = await runExample("icmp_ping", ["2"]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^PING 127\.0\.0\.1: 56 data bytes$/m);
+  assert.match(r.out, /^64 bytes from 127\.0\.0\.1: icmp_seq=1 ttl=\d+ time=[\d.]+ ms$/m);
+  assert.match(r.out, /^64 bytes from 127\.0\.0\.1: icmp_seq=2 ttl=\d+ time=[\d.]+ ms$/m);
+  assert.match(r.out, /^2 packets transmitted, 2 received$/m);
+});
+
+test("examples/netlink_routes.ts: the routing table of a private namespace", async (t) => {
+  // A network namespace of our own: lo with an address, and routes we choose.
+  const setup = "ip link set lo up && ip addr add 10.9.0.1/24 dev lo && " +
+    "ip route add 10.20.0.0/16 via 10.9.0.2 dev lo && ip -6 route add 2001:db8::/32 dev lo";
+  try {
+    execFileSync("unshare", ["-n", "sh", "-c", setup], { stdio: "ignore" });
+  } catch (e) {
+    t.skip(`cannot create a network namespace here: ${e}`);
+    return;
+  }
+  const pre = isDeno ? ["run", "-A", "--quiet"] : [];
+  const cmd = [process.execPath, ...pre, example("netlink_routes")].map((a) => `'${a}'`).join(" ");
+  const both =
+    `${setup} && ${cmd} && echo --- && ${cmd} all && echo --- && ip route show table main && ip -6 route show table main`;
+  const r = await run("unshare", ["-n", "sh", "-c", both]);
+  assert.equal(r.code, 0, r.err);
+  const [main, all, ip] = r.out.split("---\n").map((s) => s.trim().split("\n"));
+  assert.ok(main.includes("10.20.0.0/16 via 10.9.0.2 dev lo"), r.out);
+  assert.ok(main.includes("2001:db8::/32 dev lo"), r.out);
+  // the same destinations as `ip route` shows for the main table
+  const ipDsts = ip.map((l) => l.split(" ")[0]).sort();
+  assert.deepEqual(main.map((l) => l.split(" ")[0]).sort(), ipDsts);
+  // every table: on lo the address's routes live in the local table
+  assert.ok(all.includes("10.9.0.1 dev lo table local"), r.out);
+  assert.ok(all.includes("10.9.0.0/24 dev lo table local"), r.out);
+  assert.ok(all.includes("10.20.0.0/16 via 10.9.0.2 dev lo table main"), r.out);
+});
+
+test("examples/packet_counter.ts: AF_PACKET on lo sees its own datagrams", async (t) => {
+  try {
+    new socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).close();
+  } catch (e) {
+    t.skip(`AF_PACKET sockets not permitted: ${e}`);
+    return;
+  }
+  const r = await runExample("packet_counter", ["0.3", "7"]);
+  assert.equal(r.code, 0, r.err);
+  const total = r.out.match(/^lo: (\d+) packets in 0\.3 s$/m);
+  assert.ok(total && Number(total[1]) >= 7, r.out);
+  assert.match(r.out, /^captured 7 of our 7 UDP datagrams to port \d+$/m);
+});
+
+test("examples/reuseport_server.ts: worker processes share one port", async () => {
+  const r = await runExample("reuseport_server", ["3", "24"]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^3 workers listening on 127\.0\.0\.1 port \d+$/m);
+  const answers = [...r.out.matchAll(/^connection \d+: worker (\d+)$/gm)].map((m) => m[1]);
+  assert.equal(answers.length, 24);
+  const summary = r.out.match(/^24 connections served by (\d) of 3 workers/m);
+  assert.ok(summary, r.out);
+  assert.equal(Number(summary[1]), new Set(answers).size);
+  // 24 connections over 3 workers all landing on one has odds of 3 * 3^-24
+  assert.ok(new Set(answers).size >= 2, r.out);
+});

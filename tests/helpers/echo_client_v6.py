@@ -1,0 +1,30 @@
+# Echo client program: the spec's IPv4/IPv6 example (getaddrinfo, first address that
+# connects), with HOST and PORT from the command line when given:
+# echo_client_v6.py [HOST] [PORT]
+import socket
+import sys
+
+HOST = sys.argv[1] if len(sys.argv) > 1 else 'daring.cwi.nl'  # The remote host
+PORT = int(sys.argv[2]) if len(sys.argv) > 2 else 50007  # The same port as used by the server
+s = None
+for res in socket.getaddrinfo(HOST, PORT, socket.AF_UNSPEC, socket.SOCK_STREAM):
+    af, socktype, proto, canonname, sa = res
+    try:
+        s = socket.socket(af, socktype, proto)
+    except OSError as msg:
+        s = None
+        continue
+    try:
+        s.connect(sa)
+    except OSError as msg:
+        s.close()
+        s = None
+        continue
+    break
+if s is None:
+    print('could not open socket')
+    sys.exit(1)
+with s:
+    s.sendall(b'Hello, world')
+    data = s.recv(1024)
+print('Received', repr(data))

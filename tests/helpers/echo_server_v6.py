@@ -1,0 +1,35 @@
+# Echo server program: the spec's IPv4/IPv6 example (getaddrinfo, first address that
+# binds), with HOST and PORT from the command line when given:
+# echo_server_v6.py [HOST] [PORT]
+import socket
+import sys
+
+HOST = sys.argv[1] if len(sys.argv) > 1 else None  # Symbolic name meaning all available interfaces
+PORT = int(sys.argv[2]) if len(sys.argv) > 2 else 50007  # Arbitrary non-privileged port
+s = None
+for res in socket.getaddrinfo(HOST, PORT, socket.AF_UNSPEC,
+                              socket.SOCK_STREAM, 0, socket.AI_PASSIVE):
+    af, socktype, proto, canonname, sa = res
+    try:
+        s = socket.socket(af, socktype, proto)
+    except OSError as msg:
+        s = None
+        continue
+    try:
+        s.bind(sa)
+        s.listen(1)
+    except OSError as msg:
+        s.close()
+        s = None
+        continue
+    break
+if s is None:
+    print('could not open socket')
+    sys.exit(1)
+conn, addr = s.accept()
+with conn:
+    print('Connected by', addr)
+    while True:
+        data = conn.recv(1024)
+        if not data: break
+        conn.send(data)
