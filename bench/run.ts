@@ -1,0 +1,626 @@
+/**
+ * The benchmark harness: `deno task bench` (= `deno run -A bench/run.ts`).
+ *
+ * Builds the C baselines (`cc -O2`) into bench/build/, then runs every implementation of
+ * every workload in the same run, round-robin (the order of the implementations rotates
+ * each round), `--rounds N` times (default 5). Each implementation is its own process
+ * that times the workload itself and prints one JSON line `{seconds, count, checksum}`, so
+ * process start-up is excluded (except in W8, which measures it). Every checksum is
+ * checked against the expected value. The table of medians and ratios goes to
+ * bench/RESULTS.md and stdout.
+ *
+ * ```sh
+ * deno task bench                              # full run, writes bench/RESULTS.md
+ * deno run -A bench/run.ts --rounds 3 --scale 0.5
+ * deno run -A bench/run.ts --quick --only ours,c,python   # smoke: 1/100 counts, 1 round
+ * ```
+ *
+ * Options: `--rounds N`, `--scale F` (multiplies every count), `--quick` (scale 0.01, one
+ * round, no timing assertions, RESULTS.md untouched unless `--out` is given), `--only
+ * a,b` (implementation ids: c, python, ours, ours-async, deno, node, ours-node, ours-bun),
+ * `--workloads w1,w2`, `--out FILE`, `--json FILE` (the raw results as JSON).
+ *
+ * @module
+ */
+const join = (...parts: string[]): string => parts.join("/").replace(/\/+/g, "/");
+const bench = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
+const root = bench.replace(/\/[^/]*$/, "");
+const build = join(bench, "build");
+const deno = Deno.execPath();
+
+// ---- options ------------------------------------------------------------------------------
+
+function option(name: string): string | undefined {
+  const i = Deno.args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = Deno.args[i + 1];
+  if (value === undefined) throw new Error(`${name} needs a value`);
+  return value;
+}
+const quick = Deno.args.includes("--quick");
+const rounds = quick ? 1 : Number(option("--rounds") ?? 5);
+const scale = Number(option("--scale") ?? (quick ? 0.01 : 1));
+const only = option("--only")?.split(",");
+const onlyWorkloads = option("--workloads")?.split(",");
+const outPath = option("--out") ?? (quick ? undefined : join(bench, "RESULTS.md"));
+const jsonPath = option("--json");
+const TIMEOUT_MS = quick ? 60_000 : 300_000;
+if (!(rounds >= 1) || !(scale > 0)) throw new Error("--rounds must be >= 1, --scale > 0");
+
+// ---- workloads ----------------------------------------------------------------------------
+
+type Kind = "one" | "two";
+interface Workload {
+  id: string;
+  title: string;
+  kind: Kind;
+  /** The full count (messages, round trips, datagrams, calls; bytes for W4). */
+  count: number;
+  /** The checksum every implementation must print for `n`. */
+  expected(n: number): number;
+  /** Bytes per second instead of seconds in the table. */
+  throughput?: boolean;
+}
+
+/** 64 bytes per message plus the first byte, which carries i & 255. */
+function pingSum(n: number): number {
+  const cycles = Math.floor(n / 256);
+  const rest = n % 256;
+  return 64 * n + cycles * 32640 + (rest * (rest - 1)) / 2;
+}
+
+const GiB = 1024 ** 3;
+const workloads: Workload[] = ([
+  {
+    id: "w1",
+    title: "W1 socketpair 64 B send+recv, one thread",
+    kind: "one",
+    count: 500_000,
+    expected: pingSum,
+  },
+  {
+    id: "w2",
+    title: "W2 TCP loopback 64 B ping-pong, one process",
+    kind: "one",
+    count: 200_000,
+    expected: pingSum,
+  },
+  {
+    id: "w3",
+    title: "W3 TCP loopback 64 B ping-pong, two processes",
+    kind: "two",
+    count: 50_000,
+    expected: pingSum,
+  },
+  {
+    id: "w4",
+    title: "W4 TCP bulk, 64 KiB sends, two processes",
+    kind: "two",
+    count: 2 * GiB,
+    expected: (n: number) => n,
+    throughput: true,
+  },
+  {
+    id: "w5",
+    title: "W5 UDP 64 B sendto+recvfrom, one process",
+    kind: "one",
+    count: 300_000,
+    expected: pingSum,
+  },
+  {
+    id: "w6",
+    title: 'W6 getaddrinfo("localhost", 80)',
+    kind: "one",
+    count: 100_000,
+    expected: (n: number) => n,
+  },
+] as Workload[]).filter((w) => !onlyWorkloads || onlyWorkloads.includes(w.id));
+const runW8 = !onlyWorkloads || onlyWorkloads.includes("w8");
+const runW7 = !onlyWorkloads || onlyWorkloads.includes("w7");
+
+function scaled(w: Workload): number {
+  const n = Math.max(1, Math.round(w.count * scale));
+  // W4 in whole 64 KiB chunks
+  return w.id === "w4" ? Math.max(1, Math.round(n / 65536)) * 65536 : n;
+}
+
+// ---- implementations ----------------------------------------------------------------------
+
+interface Impl {
+  id: string;
+  label: string;
+  cmd: string[];
+  workloads: string[];
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function run(cmd: string[], cwd = root): Promise<{ code: number; out: string; err: string }> {
+  const o = await new Deno.Command(cmd[0], { args: cmd.slice(1), cwd, stdin: "null" }).output();
+  const dec = new TextDecoder();
+  return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
+}
+
+/**
+ * bench/ours_sync.ts as JavaScript against the built npm package (npm/esm), for Node and
+ * Bun: the import of ../mod.ts is pointed at npm/esm/mod.js and Bun's transpiler strips
+ * the types (Node 20 runs no TypeScript; the TypeScript 7 package has no JS API).
+ */
+async function transpileOursForNode(bun: string): Promise<string | null> {
+  const esm = join(root, "npm", "esm", "mod.js");
+  if (!exists(esm) || !exists(bun)) return null;
+  // outside the repository: `deno check bench/` must not follow it into npm/
+  const tmp = Deno.makeTempDirSync({ prefix: "socket-bench-" });
+  const out = join(tmp, "ours_sync.mjs");
+  const source = "// @ts-nocheck (generated by bench/run.ts)\n" +
+    Deno.readTextFileSync(join(bench, "ours_sync.ts"))
+      .replace('"../mod.ts"', JSON.stringify(new URL(`file://${esm}`).href));
+  const script = `const src = await Bun.file(${
+    JSON.stringify(join(tmp, "ours_sync_npm.ts"))
+  }).text();
+    await Bun.write(${
+    JSON.stringify(out)
+  }, "// @ts-nocheck (generated by bench/run.ts)\\n" + new Bun.Transpiler({ loader: "ts" }).transformSync(src));`;
+  Deno.writeTextFileSync(join(tmp, "ours_sync_npm.ts"), source);
+  const r = await run([bun, "-e", script]);
+  if (r.code !== 0) {
+    console.error(`ours on Node/Bun skipped: transpiling failed\n${r.err}`);
+    return null;
+  }
+  return out;
+}
+
+/** Implementations left out of this run, with the reason. */
+const skipped: string[] = [];
+
+async function implementations(): Promise<Impl[]> {
+  const all = ["w1", "w2", "w3", "w4", "w5", "w6"];
+  const list: Impl[] = [
+    { id: "c", label: "C", cmd: [join(build, "c_bench")], workloads: all },
+    { id: "python", label: "Python", cmd: ["python3", join(bench, "py_bench.py")], workloads: all },
+    {
+      id: "ours",
+      label: "ours (Deno)",
+      cmd: [deno, "run", "-A", join(bench, "ours_sync.ts")],
+      workloads: all,
+    },
+    {
+      id: "deno",
+      label: "Deno net",
+      cmd: [deno, "run", "-A", "--unstable-net", join(bench, "deno_net.ts")],
+      workloads: ["w2", "w3", "w4", "w5"],
+    },
+    {
+      id: "node",
+      label: "Node net",
+      cmd: ["node", join(bench, "node_net.mjs")],
+      workloads: ["w2", "w3", "w4", "w5", "w6"],
+    },
+  ];
+  if (exists(join(root, "asyncio.ts")) && exists(join(bench, "ours_async.ts"))) {
+    list.push({
+      id: "ours-async",
+      label: "ours async (Deno)",
+      cmd: [deno, "run", "-A", join(bench, "ours_async.ts")],
+      workloads: ["w2", "w3", "w4", "w5"],
+    });
+  }
+  const wanted = (id: string) => !only || only.includes(id);
+  if (wanted("ours-node") || wanted("ours-bun")) {
+    const bun = join(root, "node_modules", ".bin", "bun");
+    const js = await transpileOursForNode(bun);
+    if (js) {
+      for (
+        const [id, label, cmd] of [["ours-node", "ours (Node)", "node"], [
+          "ours-bun",
+          "ours (Bun)",
+          bun,
+        ]]
+      ) {
+        if (!wanted(id)) continue;
+        // probe: skip cleanly when the npm build does not load on this runtime
+        const probe = await run([cmd, js, "w1", "1"]);
+        if (probe.code === 0) list.push({ id, label, cmd: [cmd, js], workloads: all });
+        else {
+          const why = probe.err.split("\n").find((l) => /Error|error:/.test(l)) ??
+            `exit ${probe.code}`;
+          skipped.push(`${label}: the npm build does not load (${why.trim()})`);
+        }
+      }
+    } else {
+      skipped.push(
+        "ours (Node), ours (Bun): npm/ is not built (deno task build-npm) or Bun is absent",
+      );
+    }
+  }
+  return list.filter((i) => wanted(i.id));
+}
+
+// ---- running one measurement --------------------------------------------------------------
+
+interface Measurement {
+  seconds: number;
+  count: number;
+  checksum: number;
+}
+
+/** Reads one line from a stream reader (bounded by the process timeout). */
+async function readLine(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<string> {
+  const dec = new TextDecoder();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += dec.decode(value, { stream: true });
+  }
+  return text.split("\n")[0];
+}
+
+function lastJson(out: string): Measurement {
+  const lines = out.trim().split("\n").filter((l) => l.startsWith("{"));
+  if (lines.length === 0) throw new Error(`no JSON result in output: ${out.slice(0, 500)}`);
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+function spawn(cmd: string[], args: string[]): Deno.ChildProcess {
+  return new Deno.Command(cmd[0], {
+    args: [...cmd.slice(1), ...args],
+    cwd: root,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Kills `child` if it is still running after the timeout. */
+function guard(child: Deno.ChildProcess): () => void {
+  const t = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, TIMEOUT_MS);
+  return () => clearTimeout(t);
+}
+
+async function measure(impl: Impl, w: Workload, n: number): Promise<Measurement> {
+  if (w.kind === "one") {
+    const child = spawn(impl.cmd, [w.id, String(n)]);
+    const done = guard(child);
+    const o = await child.output();
+    done();
+    const out = new TextDecoder().decode(o.stdout);
+    if (o.code !== 0) {
+      throw new Error(`exit ${o.code}: ${new TextDecoder().decode(o.stderr).slice(-1500)}`);
+    }
+    return lastJson(out);
+  }
+  const server = spawn(impl.cmd, [`${w.id}-server`]);
+  const doneServer = guard(server);
+  const serverErr = new Response(server.stderr).text();
+  const reader = server.stdout.getReader();
+  try {
+    const line = await readLine(reader);
+    if (!line.startsWith("{")) throw new Error(`server did not report a port: ${await serverErr}`);
+    const port = JSON.parse(line).port as number;
+    const client = spawn(impl.cmd, [`${w.id}-client`, String(port), String(n)]);
+    const doneClient = guard(client);
+    const o = await client.output();
+    doneClient();
+    if (o.code !== 0) {
+      try {
+        server.kill("SIGKILL");
+      } catch { /* gone */ }
+      throw new Error(`client exit ${o.code}: ${new TextDecoder().decode(o.stderr).slice(-1500)}`);
+    }
+    const status = await server.status;
+    if (status.code !== 0) throw new Error(`server exit ${status.code}: ${await serverErr}`);
+    return lastJson(new TextDecoder().decode(o.stdout));
+  } finally {
+    reader.releaseLock();
+    await server.stdout.cancel().catch(() => {});
+    await serverErr.catch(() => "");
+    doneServer();
+  }
+}
+
+// ---- W8: start-up -------------------------------------------------------------------------
+
+interface Startup {
+  id: string;
+  label: string;
+  cmd: string[];
+}
+const startups: Startup[] = [
+  {
+    id: "deno-empty",
+    label: "deno run, empty script",
+    cmd: [deno, "run", "-A", join(bench, "startup_empty.ts")],
+  },
+  {
+    id: "deno-ours",
+    label: "deno run, import mod.ts + socket() + close()",
+    cmd: [deno, "run", "-A", join(bench, "startup_ours.ts")],
+  },
+  { id: "python-empty", label: "python3, empty script", cmd: ["python3", "-c", "print('ok')"] },
+  {
+    id: "python-socket",
+    label: "python3, import socket + socket() + close()",
+    cmd: ["python3", "-c", "import socket; socket.socket().close(); print('ok')"],
+  },
+];
+
+async function startupOnce(s: Startup): Promise<number> {
+  const t0 = performance.now();
+  const r = await run(s.cmd);
+  const t = performance.now() - t0;
+  if (r.code !== 0 || r.out.trim() !== "ok") throw new Error(`${s.id} failed: ${r.err}`);
+  return t / 1000;
+}
+
+// ---- main ---------------------------------------------------------------------------------
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function version(cmd: string[]): Promise<string> {
+  try {
+    const r = await run(cmd);
+    return (r.out || r.err).trim().split("\n")[0];
+  } catch {
+    return "unavailable";
+  }
+}
+
+Deno.mkdirSync(build, { recursive: true });
+{
+  const r = await run(["cc", "-O2", "-o", join(build, "c_bench"), join(bench, "c", "bench.c")]);
+  if (r.code !== 0) throw new Error(`cc failed:\n${r.err}`);
+}
+const impls = await implementations();
+for (const s of skipped) console.error(`bench: skipped ${s}`);
+console.error(
+  `bench: ${rounds} round(s), scale ${scale}; implementations: ${
+    impls.map((i) => i.id).join(", ")
+  }`,
+);
+
+/** samples[workload][impl] = seconds */
+const samples: Record<string, Record<string, number[]>> = {};
+const failures: string[] = [];
+const checks: { workload: string; impl: string; ok: boolean; detail: string }[] = [];
+const startupSamples: Record<string, number[]> = {};
+const wantStartup = runW8 && (!only || only.includes("ours"));
+
+// warm the module cache so W8 does not time TypeScript compilation
+if (wantStartup) { for (const s of startups) await startupOnce(s).catch(() => 0); }
+
+const started = performance.now();
+for (let round = 0; round < rounds; round++) {
+  for (const w of workloads) {
+    const n = scaled(w);
+    const these = impls.filter((i) => i.workloads.includes(w.id));
+    const k = these.length ? round % these.length : 0;
+    for (const impl of [...these.slice(k), ...these.slice(0, k)]) {
+      const key = `${w.id}/${impl.id}`;
+      try {
+        const m = await measure(impl, w, n);
+        const expected = w.expected(n);
+        const ok = m.checksum === expected && m.count === n;
+        checks.push({
+          workload: w.id,
+          impl: impl.id,
+          ok,
+          detail: `checksum ${m.checksum} (expected ${expected}), count ${m.count}`,
+        });
+        if (!ok) {
+          failures.push(`${key}: wrong checksum ${m.checksum}, expected ${expected}`);
+          continue;
+        }
+        ((samples[w.id] ??= {})[impl.id] ??= []).push(m.seconds);
+        console.error(`round ${round + 1} ${key}: ${m.seconds.toFixed(3)} s`);
+      } catch (e) {
+        checks.push({ workload: w.id, impl: impl.id, ok: false, detail: String(e) });
+        failures.push(`${key}: ${e instanceof Error ? e.message : e}`);
+        console.error(`round ${round + 1} ${key}: FAILED ${e}`);
+      }
+    }
+  }
+  if (wantStartup) {
+    const reps = quick ? 1 : 4;
+    for (let rep = 0; rep < reps; rep++) {
+      for (const s of startups) {
+        try {
+          (startupSamples[s.id] ??= []).push(await startupOnce(s));
+        } catch (e) {
+          failures.push(`w8/${s.id}: ${e}`);
+        }
+      }
+    }
+    checks.push({
+      workload: "w8",
+      impl: "ours",
+      ok: (startupSamples["deno-ours"]?.length ?? 0) > 0,
+      detail: "start-up script printed ok",
+    });
+  }
+}
+const elapsed = (performance.now() - started) / 1000;
+
+for (const c of checks) {
+  console.log(`CHECK ${c.workload} ${c.impl} ${c.ok ? "ok" : "FAIL"} ${c.detail}`);
+}
+
+// ---- the report ---------------------------------------------------------------------------
+
+const med = (w: string, i: string): number | undefined => {
+  const xs = samples[w]?.[i];
+  return xs && xs.length ? median(xs) : undefined;
+};
+
+function cell(w: Workload, impl: Impl): string {
+  if (!impl.workloads.includes(w.id)) return "n/a";
+  const t = med(w.id, impl.id);
+  if (t === undefined) return "failed";
+  if (w.throughput) return `${(scaled(w) / t / 1e9).toFixed(2)} GB/s`;
+  const per = (t / scaled(w)) * 1e6;
+  return `${(t * 1000).toFixed(0)} ms (${per.toFixed(2)} µs/op)`;
+}
+
+/** Speed of ours relative to `other`: other's time / our time (> 1: ours is faster). */
+function ratio(w: string, other: string, mine = "ours"): number | undefined {
+  const a = med(w, mine);
+  const b = med(w, other);
+  return a === undefined || b === undefined ? undefined : b / a;
+}
+const fmtRatio = (r: number | undefined) => (r === undefined ? "n/a" : `${r.toFixed(2)}x`);
+
+interface Target {
+  workload: string;
+  against: string;
+  min: number;
+}
+const targets: Target[] = [
+  { workload: "w1", against: "c", min: 0.8 },
+  { workload: "w1", against: "python", min: 1.5 },
+  { workload: "w2", against: "c", min: 0.9 },
+  { workload: "w2", against: "deno", min: 1.3 },
+  { workload: "w3", against: "c", min: 0.95 },
+  { workload: "w4", against: "c", min: 0.95 },
+  { workload: "w5", against: "c", min: 0.85 },
+  { workload: "w6", against: "c", min: 0.9 },
+];
+const implLabel = (id: string) => impls.find((i) => i.id === id)?.label ?? id;
+
+const lines: string[] = [];
+const p = (s = "") => lines.push(s);
+const cpu = (await version(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]))
+  .trim();
+p("# Benchmark results");
+p();
+p("Generated by `deno task bench` (bench/run.ts); do not edit by hand. The machine is shared and");
+p("noisy: read the ratios (all from the same run, implementations interleaved round-robin), not");
+p("the absolute times.");
+p();
+p(`- Date: ${new Date().toISOString()}`);
+p(`- Machine: ${cpu}, ${navigator.hardwareConcurrency} CPUs, ${Deno.build.os} ${Deno.build.arch}, kernel ${(await version(
+  ["uname", "-r"],
+))}`);
+p(`- Deno ${Deno.version.deno}, ${await version(["node", "--version"]).then((v) =>
+  `Node ${v}`
+)}, ${await version(["python3", "--version"])}, ${await version(["cc", "--version"])} (-O2)`);
+p(`- Rounds: ${rounds} (median of each), scale: ${scale}, wall time of the measured run: ${
+  elapsed.toFixed(0)
+} s`);
+p(`- Counts: ${
+  workloads.map((w) =>
+    `${w.id.toUpperCase()} ${
+      w.throughput ? `${(scaled(w) / GiB).toFixed(2)} GiB` : scaled(w).toLocaleString("en-US")
+    }`
+  ).join(", ")
+}`);
+p();
+p("## Medians");
+p();
+p(`| Workload | ${impls.map((i) => i.label).join(" | ")} |`);
+p(`|---|${impls.map(() => "---").join("|")}|`);
+for (const w of workloads) p(`| ${w.title} | ${impls.map((i) => cell(w, i)).join(" | ")} |`);
+p();
+p("## Ratios (speed of ours on Deno relative to the other: > 1.00x means ours is faster)");
+p();
+const others = ["c", "python", "deno", "node"].filter((o) => impls.some((i) => i.id === o));
+const mines = ["ours", "ours-async", "ours-node", "ours-bun"].filter((o) =>
+  impls.some((i) => i.id === o)
+);
+p(`| Workload | ${others.map((o) => `ours vs ${implLabel(o)}`).join(" | ")}${
+  mines.length > 1 ? " | " + mines.slice(1).map((m) => `${implLabel(m)} vs C`).join(" | ") : ""
+} |`);
+p(`|---|${others.map(() => "---").join("|")}${mines.slice(1).map(() => "|---").join("")}|`);
+for (const w of workloads) {
+  p(`| ${w.title} | ${others.map((o) => fmtRatio(ratio(w.id, o))).join(" | ")}${
+    mines.length > 1
+      ? " | " + mines.slice(1).map((m) => fmtRatio(ratio(w.id, "c", m))).join(" | ")
+      : ""
+  } |`);
+}
+p();
+p("## W8 start-up (whole process wall time, median)");
+p();
+const su = (id: string) =>
+  startupSamples[id]?.length ? median(startupSamples[id]) * 1000 : undefined;
+if (wantStartup) {
+  p("| Command | Median |");
+  p("|---|---|");
+  for (const s of startups) {
+    const v = su(s.id);
+    p(`| ${s.label} | ${v === undefined ? "failed" : v.toFixed(1) + " ms"} |`);
+  }
+} else p("Not run.");
+p();
+p("## Targets (ours on Deno, sync API)");
+p();
+p("| Target | Measured | |");
+p("|---|---|---|");
+for (const t of targets) {
+  if (!workloads.some((w) => w.id === t.workload)) continue;
+  const r = ratio(t.workload, t.against);
+  const verdict = r === undefined ? "not measured" : r >= t.min ? "met" : "missed";
+  p(`| ${t.workload.toUpperCase()} >= ${t.min}x ${implLabel(t.against)} | ${
+    fmtRatio(r)
+  } | ${verdict} |`);
+}
+if (wantStartup) {
+  const a = su("deno-ours");
+  const b = su("deno-empty");
+  const added = a !== undefined && b !== undefined ? a - b : undefined;
+  p(`| W8 adds <= 30 ms to an empty script | ${
+    added === undefined ? "n/a" : `+${added.toFixed(1)} ms`
+  } | ${added === undefined ? "not measured" : added <= 30 ? "met" : "missed"} |`);
+}
+p();
+p(
+  "W7 (1,000 concurrent echo connections x 100 messages, async API): " +
+    (impls.some((i) => i.id === "ours-async") && runW7
+      ? "see bench/ours_async.ts."
+      : "not run: asyncio.ts or bench/ours_async.ts is absent."),
+);
+p();
+if (skipped.length) {
+  p("Skipped: " + skipped.join("; ") + ".");
+  p();
+}
+if (failures.length) {
+  p("## Failures");
+  p();
+  for (const f of failures) p(`- ${f.split("\n")[0]}`);
+  p();
+}
+const notes = join(bench, "NOTES.md");
+if (exists(notes)) {
+  p(Deno.readTextFileSync(notes).trim());
+  p();
+}
+const report = lines.join("\n");
+console.log(report);
+if (outPath) {
+  Deno.writeTextFileSync(outPath, report);
+  console.error(`bench: wrote ${outPath}`);
+}
+if (jsonPath) {
+  Deno.writeTextFileSync(
+    jsonPath,
+    JSON.stringify({ rounds, scale, samples, startupSamples, checks, failures }, null, 2),
+  );
+}
+if (failures.length) Deno.exit(1);

@@ -1,0 +1,39 @@
+/**
+ * Smoke test of the benchmarks: `bench/run.ts --quick` runs every workload briefly (1/100
+ * of the counts, one round) for C, Python and ours, and every checksum must be right. No
+ * timing is asserted. Deno only (the harness is a Deno program).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+const WORKLOADS = ["w1", "w2", "w3", "w4", "w5", "w6"];
+const IMPLS = ["ours", "c", "python"];
+
+test("bench --quick: every workload completes with the right checksum", async (t) => {
+  if (typeof Deno === "undefined") {
+    console.log("bench smoke test skipped: bench/run.ts needs Deno");
+    t.skip("bench/run.ts needs Deno");
+    return;
+  }
+  const root = new URL("..", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "bench/run.ts", "--quick", "--only", IMPLS.join(",")],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, `bench/run.ts --quick failed:\n${stderr}\n${stdout}`);
+  const checks = new Map<string, string>();
+  for (const line of stdout.split("\n")) {
+    const m = /^CHECK (\S+) (\S+) (ok|FAIL)/.exec(line);
+    if (m) checks.set(`${m[1]}/${m[2]}`, m[3]);
+  }
+  for (const w of WORKLOADS) {
+    for (const impl of IMPLS) {
+      assert.equal(checks.get(`${w}/${impl}`), "ok", `${w}/${impl}: ${stdout}`);
+    }
+  }
+  assert.equal(checks.get("w8/ours"), "ok", "W8 start-up script");
+});

@@ -1,0 +1,330 @@
+/**
+ * Fuzzing and memory and descriptor safety at the FFI boundary.
+ *
+ * The fuzzer runs in a child process (tests/helpers/reliability_fuzz_child.ts): seeded
+ * (FUZZ_SEED reproduces a run; the seed is printed), bounded by FUZZ_ROUNDS calls when set,
+ * else by FUZZ_BUDGET_MS (default 15 s).
+ *
+ * @module
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import process from "node:process";
+import * as socket from "../mod.ts";
+import { decodeAddress, encodeAddress, SOCKADDR_MAX } from "../address.ts";
+import { decodeAncillary } from "../message.ts";
+import { fdTarget, lastJson, runChild, runtime } from "./helpers/reliability_util.ts";
+
+const CANARY = 0xc3;
+
+/** A subarray of a larger buffer whose bytes around it hold a canary pattern. */
+function guarded(size: number, pad = 32): { whole: Uint8Array; view: Uint8Array } {
+  const whole = new Uint8Array(size + 2 * pad).fill(CANARY);
+  return { whole, view: whole.subarray(pad, pad + size) };
+}
+
+function assertCanary(whole: Uint8Array, size: number, pad = 32): void {
+  for (let i = 0; i < pad; i++) assert.equal(whole[i], CANARY, `byte ${i} before the view`);
+  for (let i = pad + size; i < whole.length; i++) {
+    assert.equal(whole[i], CANARY, `byte ${i - pad - size} after the view`);
+  }
+}
+
+function pair(type = socket.SOCK_STREAM): [socket.socket, socket.socket] {
+  const [a, b] = socket.socketpair(socket.AF_UNIX, type);
+  a.settimeout(2);
+  b.settimeout(2);
+  return [a, b];
+}
+
+const filler = (n: number) => new Uint8Array(n).map((_, i) => (i * 31 + 7) & 0xff);
+
+test("fuzz: every call returns or raises a documented class; no crash, hang or fd leak", () => {
+  const seed = process.env.FUZZ_SEED !== undefined
+    ? Number(process.env.FUZZ_SEED) >>> 0
+    : (Math.random() * 2 ** 32) >>> 0;
+  console.log(`fuzz seed ${seed} (FUZZ_SEED=${seed} reproduces)`);
+  const env: Record<string, string> = { FUZZ_SEED: String(seed) };
+  if (process.env.FUZZ_ROUNDS) env.FUZZ_ROUNDS = process.env.FUZZ_ROUNDS;
+  env.FUZZ_BUDGET_MS = process.env.FUZZ_BUDGET_MS ?? "15000";
+  const budget = process.env.FUZZ_ROUNDS ? 24 * 3600_000 : Number(env.FUZZ_BUDGET_MS) + 60_000;
+  const child = runChild("reliability_fuzz_child", { env, timeoutMs: budget });
+  assert.equal(child.signal, null, `fuzz child killed by ${child.signal} (seed ${seed})`);
+  assert.equal(
+    child.status,
+    0,
+    `fuzz child exited ${child.status} (seed ${seed})\n${child.stderr}`,
+  );
+  const r = lastJson<{
+    calls: number;
+    fdsBefore: number;
+    fdsAfter: number;
+    leaked: unknown[];
+    failures: unknown[];
+    failureCount: number;
+    slow: unknown[];
+  }>(child);
+  assert.ok(r.calls > 100, `only ${r.calls} calls`);
+  assert.deepEqual(r.failures, [], `seed ${seed}: undocumented errors`);
+  assert.deepEqual(r.slow, [], `seed ${seed}: calls past their timeout`);
+  assert.deepEqual(r.leaked, [], `seed ${seed}: descriptors leaked`);
+  assert.equal(r.fdsAfter, r.fdsBefore, `seed ${seed}: descriptor count changed`);
+});
+
+// ---- lengths are checked against buffers before the call ----------------------------------------
+
+test("recv_into/recvfrom_into: nbytes past the view is refused; bytes outside untouched", () => {
+  const [a, b] = pair();
+  try {
+    a.sendall(filler(256));
+    const { whole, view } = guarded(64);
+    assert.throws(() => b.recv_into(view, 65), RangeError);
+    assert.throws(() => b.recv_into(view, 2 ** 40), RangeError);
+    assert.throws(() => b.recvfrom_into(view, 65), RangeError);
+    assert.throws(() => b.recv_into(view, -1), RangeError);
+    assertCanary(whole, 64);
+    assert.equal(b.recv_into(view), 64);
+    assert.deepEqual(view, filler(256).subarray(0, 64));
+    assertCanary(whole, 64);
+    assert.equal(b.recv_into(view, 10), 10);
+    assertCanary(whole, 64);
+    const [n] = b.recvfrom_into(view);
+    assert.equal(n, 64);
+    assertCanary(whole, 64);
+    // Other views over the same memory: a Uint16Array subarray counts bytes, not items.
+    const words = new Uint16Array(whole.buffer, 32, 8); // 16 bytes
+    assert.throws(() => b.recv_into(words, 17), RangeError);
+    a.sendall(filler(100));
+    assert.equal(b.recv_into(words), 16);
+    assertCanary(whole, 64);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test("detached and shared buffers: refused or handled, never read or written out of bounds", () => {
+  const [a, b] = pair();
+  try {
+    const d = new Uint8Array(32);
+    d.buffer.transfer();
+    assert.equal(d.length, 0);
+    assert.throws(() => b.recv_into(d, 10), RangeError);
+    assert.equal(a.send(d), 0);
+    const shared = new Uint8Array(new SharedArrayBuffer(64));
+    a.sendall(filler(16));
+    try {
+      assert.equal(b.recv_into(shared.subarray(8, 24)), 16);
+      assert.deepEqual(shared.subarray(8, 24), filler(16));
+      assert.ok(shared.subarray(0, 8).every((x) => x === 0));
+      assert.ok(shared.subarray(24).every((x) => x === 0));
+    } catch (e) {
+      assert.ok(e instanceof TypeError, `shared buffer: ${e}`);
+    }
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test("send/sendmsg of subarrays send exactly the view's bytes", () => {
+  const [a, b] = pair();
+  try {
+    const { view } = guarded(10);
+    view.set(filler(10));
+    assert.equal(a.send(view), 10);
+    assert.equal(a.sendmsg([view.subarray(2, 5), view.subarray(7)]), 6);
+    const got = b.recv(100);
+    assert.deepEqual(
+      got,
+      new Uint8Array([...filler(10), ...filler(10).slice(2, 5), ...filler(10).slice(7)]),
+    );
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test("recvmsg_into scatters within each view; nothing around them changes", () => {
+  const [a, b] = pair();
+  try {
+    const one = guarded(5);
+    const two = guarded(7);
+    a.sendall(filler(40));
+    const [n] = b.recvmsg_into([one.view, two.view]);
+    assert.equal(n, 12);
+    assert.deepEqual([...one.view, ...two.view], [...filler(12)]);
+    assertCanary(one.whole, 5);
+    assertCanary(two.whole, 7);
+    assert.throws(() => b.recvmsg_into([one.view], -1), RangeError);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test("getsockopt buflen is bounded (Python's OSError) and the result is no longer than asked", () => {
+  using s = new socket.socket();
+  assert.throws(() => s.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 1025), socket.OSError);
+  assert.throws(() => s.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, -1), socket.OSError);
+  const small = s.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 4) as Uint8Array;
+  assert.ok(small.length <= 4);
+  const full = s.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 1024) as Uint8Array;
+  assert.equal(full.length, 8);
+});
+
+test("setsockopt passes the view's own length; (null, optlen) passes no memory", () => {
+  using s = new socket.socket();
+  const { whole, view } = guarded(8);
+  new DataView(view.buffer, view.byteOffset, 8).setInt32(0, 1, true);
+  new DataView(view.buffer, view.byteOffset, 8).setInt32(4, 7, true);
+  s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, view);
+  assert.deepEqual(s.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 8), view.slice());
+  assertCanary(whole, 8);
+  // a view too short for the option is the kernel's EINVAL, not a read past it
+  assert.throws(
+    () => s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, view.subarray(0, 3)),
+    socket.OSError,
+  );
+  // no buffer and a length: EFAULT from the kernel, nothing of ours is read
+  assert.throws(() => s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, null, 8), socket.OSError);
+  assert.throws(() => s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, null, -1), RangeError);
+  assert.throws(() => s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, null, 2 ** 32), RangeError);
+});
+
+test("recv/recvfrom refuse sizes Python cannot convert, before allocating", () => {
+  const [a, b] = pair();
+  try {
+    assert.throws(() => b.recv(2 ** 64), RangeError);
+    assert.throws(() => b.recv(2n ** 64n as unknown as number), RangeError);
+    assert.throws(() => b.recvfrom(2 ** 63), RangeError);
+    assert.throws(() => b.recvmsg(2 ** 40), RangeError);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+// ---- ancillary data ------------------------------------------------------------------------------
+
+test("MSG_CTRUNC: a small ancbufsize with several fds sent; received fds are valid", () => {
+  const [a, b] = pair(socket.SOCK_STREAM);
+  const extra = [socket.socketpair(), socket.socketpair()].flat();
+  try {
+    const fds = extra.map((s) => s.fileno());
+    socket.send_fds(a, [new Uint8Array([1, 2, 3])], fds);
+    // room for one descriptor only
+    const [data, anc, flags] = b.recvmsg(10, socket.CMSG_LEN(4));
+    assert.deepEqual(data, new Uint8Array([1, 2, 3]));
+    assert.ok(flags & socket.MSG_CTRUNC, "MSG_CTRUNC reported");
+    assert.ok(anc.length <= 1);
+    for (const [level, type, item] of anc) {
+      assert.equal(level, socket.SOL_SOCKET);
+      assert.equal(type, socket.SCM_RIGHTS);
+      assert.ok(item.length <= 4, `item of ${item.length} bytes from a 4-byte room`);
+      const dv = new DataView(item.buffer, item.byteOffset, item.byteLength);
+      for (let i = 0; i + 4 <= item.length; i += 4) {
+        const fd = dv.getInt32(i, true);
+        assert.match(fdTarget(fd) ?? "", /^socket:/, `received fd ${fd} is a socket`);
+        const s = new socket.socket(null, null, null, fd);
+        assert.equal(s.family, socket.AF_UNIX);
+        s.close();
+      }
+    }
+    // ancbufsize smaller than a header: nothing parsed, truncation reported
+    socket.send_fds(a, [new Uint8Array([4])], fds);
+    const [, anc2, flags2] = b.recvmsg(10, 1);
+    assert.deepEqual(anc2, []);
+    assert.ok(flags2 & socket.MSG_CTRUNC);
+  } finally {
+    for (const s of [a, b, ...extra]) s.close();
+  }
+});
+
+test("decodeAncillary never reads past the stated length or a truncated item", () => {
+  const hdr = socket.CMSG_LEN(0);
+  const control = new Uint8Array(64).fill(0xee);
+  const dv = new DataView(control.buffer);
+  // one item claiming 40 data bytes, in a control length of hdr + 4
+  dv.setBigUint64(0, BigInt(hdr + 40), true);
+  dv.setInt32(8, socket.SOL_SOCKET, true);
+  dv.setInt32(12, socket.SCM_RIGHTS, true);
+  const items = decodeAncillary(control, hdr + 4);
+  assert.equal(items.length, 1);
+  assert.equal(items[0][2].length, 4);
+  assert.deepEqual(decodeAncillary(control, hdr - 1), []);
+  assert.deepEqual(decodeAncillary(control.subarray(0, 8), 64), []);
+  // a zero cmsg_len stops the walk instead of looping
+  dv.setBigUint64(0, 0n, true);
+  assert.deepEqual(decodeAncillary(control, 64), []);
+});
+
+test("decodeAddress honours the length the kernel returned", () => {
+  const buf = new Uint8Array(SOCKADDR_MAX).fill(0xee);
+  const len = encodeAddress(socket.AF_INET, ["127.0.0.1", 80], buf, "test");
+  assert.deepEqual([...decodeAddress(buf, len) as readonly unknown[]], ["127.0.0.1", 80]);
+  // short: no fields past the length (Python gives the family and raw bytes)
+  const short = decodeAddress(buf, 6) as readonly unknown[];
+  assert.ok(!(short.length === 2 && short[0] === "127.0.0.1"));
+  assert.deepEqual(decodeAddress(buf.subarray(0, 4), 4), [socket.AF_INET, new Uint8Array([0, 80])]);
+  assert.throws(() => decodeAddress(buf.subarray(0, 4), 5), RangeError);
+  assert.equal(decodeAddress(buf, 0), "");
+  // AF_UNIX: the path ends at the length, whatever follows
+  const un = new Uint8Array(SOCKADDR_MAX).fill(0x41);
+  const ulen = encodeAddress(socket.AF_UNIX, "/tmp/x", un, "test");
+  un.fill(0x41, ulen);
+  assert.equal(decodeAddress(un, ulen - 1), "/tmp/x");
+  // a fixed-layout family with a short length reads zeros past it, not the old bytes
+  if (socket.AF_NETLINK !== undefined) {
+    const nl = new Uint8Array(SOCKADDR_MAX).fill(0xee);
+    new DataView(nl.buffer).setUint16(0, socket.AF_NETLINK, true);
+    assert.deepEqual([...decodeAddress(nl, 4) as readonly unknown[]], [0, 0]);
+    assert.deepEqual([...decodeAddress(nl.subarray(0, 4), 4) as readonly unknown[]], [0, 0]);
+  }
+});
+
+// ---- descriptors ---------------------------------------------------------------------------------
+
+test("after close or detach the old number is never touched (a file now has it)", () => {
+  const child = runChild("reliability_child", { args: ["stale"] });
+  assert.equal(child.status, 0, child.stderr);
+  const r = lastJson<Record<string, Record<string, unknown>>>(child);
+  for (const how of ["close", "detach"]) {
+    const x = r[how];
+    assert.equal(x.reused, true, `${how}: the file got the old number`);
+    for (const [name, outcome] of Object.entries(x.uses as Record<string, unknown>)) {
+      if (name === "fileno" || name === "detach") assert.equal(outcome, -1, `${how} ${name}`);
+      else if (name === "close") assert.equal(outcome, "ok");
+      else if (name === "repr") assert.match(String(outcome), /\[closed\] fd=-1/);
+      else assert.equal(outcome, "EBADF", `${how}: ${name} on the stale socket`);
+    }
+    assert.equal(x.fileStillOpen, true);
+    assert.equal(x.content, "file body");
+    assert.equal(x.flagsAfter, x.flagsBefore, "no fcntl on the file");
+  }
+});
+
+test("closeReceivedFds closes the SCM_RIGHTS descriptors and nothing else", () => {
+  const child = runChild("reliability_child", { args: ["closefds"] });
+  assert.equal(child.status, 0, child.stderr);
+  assert.deepEqual(lastJson(child), { fd1Closed: true, fd2Closed: true, othersOpen: true });
+});
+
+test("FinalizationRegistry closes dropped sockets, with a ResourceWarning", () => {
+  const child = runChild("reliability_child", { args: ["gc"], exposeGc: true });
+  assert.equal(child.status, 0, child.stderr);
+  const r = lastJson<{ before: number; peak: number; made: number; after: number }>(child);
+  assert.equal(r.peak - r.before, r.made);
+  assert.equal(r.after, r.before, "dropped sockets were closed");
+  assert.match(child.stderr, /ResourceWarning: unclosed <socket\.socket fd=\d+, family=AF_/);
+});
+
+test("10,000 open/connect/error/close cycles leak no descriptor", () => {
+  const child = runChild("reliability_child", { args: ["cycles", "10000"] });
+  assert.equal(child.status, 0, child.stderr);
+  const r = lastJson<{ before: number; after: number; errors: Record<string, number> }>(child);
+  assert.equal(r.after, r.before);
+  assert.deepEqual(Object.keys(r.errors).sort(), ["ConnectionRefusedError", "RangeError"]);
+});
+
+void runtime;
