@@ -359,6 +359,34 @@ export function encodeAddress(
   throw new OSError(`${fn}(): bad family`);
 }
 
+/**
+ * A snapshot of `address` under which its encoding may be reused (sendto's destination
+ * cache), or null when it may not: only forms whose encoding involves no lookup that
+ * could change (numeric IP hosts, AF_UNIX path strings, all-number tuples).
+ */
+export function reusableKey(family: number, address: unknown): readonly unknown[] | string | null {
+  if (typeof address === "string") return family === AF_UNIX ? address : null;
+  if (!Array.isArray(address) || address.length > 5) return null;
+  for (let i = 1; i < address.length; i++) if (typeof address[i] !== "number") return null;
+  const host = address[0];
+  if (family === AF_INET) {
+    if (typeof host !== "string" || (host !== "" && parseDottedQuad(host) === null)) return null;
+  } else if (family === AF_INET6) {
+    if (typeof host !== "string" || host.includes("%") || !host.includes(":")) return null;
+  } else if (typeof host !== "number") {
+    return null;
+  }
+  return Object.freeze(address.slice());
+}
+
+/** Whether `address` is the same value as the snapshot `key` of {@link reusableKey}. */
+export function sameAddress(key: readonly unknown[] | string, address: unknown): boolean {
+  if (typeof key === "string") return key === address;
+  if (!Array.isArray(address) || address.length !== key.length) return false;
+  for (let i = 0; i < key.length; i++) if (key[i] !== address[i]) return false;
+  return true;
+}
+
 /** The last IPv4 address decoded, reused while the peer stays the same (no allocation). */
 let lastInet: InetAddress = ["0.0.0.0", 0];
 let lastInetKey = -1;
@@ -394,12 +422,14 @@ export function decodeAddress(buf: Uint8Array, length: number): SockAddr {
     return length === 0 ? "" : buf.slice(0, length);
   }
   const family = familyOf(buf);
-  let dv = view(buf);
   if ((family === AF_INET || family === AF_RDS) && length >= IN.size) {
-    const port = dv.getUint16(IN.sin_port, false);
-    const key = dv.getUint32(IN.sin_addr, false);
+    // The hot path of recvfrom: plain byte reads, and the previous tuple again while
+    // the peer stays the same.
+    const p = IN.sin_port;
+    const a = IN.sin_addr;
+    const port = (buf[p] << 8) | buf[p + 1];
+    const key = ((buf[a] << 24) | (buf[a + 1] << 16) | (buf[a + 2] << 8) | buf[a + 3]) >>> 0;
     if (key !== lastInetKey || port !== lastInetPort) {
-      const a = IN.sin_addr;
       lastInet = Object.freeze(
         [`${buf[a]}.${buf[a + 1]}.${buf[a + 2]}.${buf[a + 3]}`, port] as const,
       );
@@ -408,6 +438,7 @@ export function decodeAddress(buf: Uint8Array, length: number): SockAddr {
     }
     return lastInet;
   }
+  let dv = view(buf);
   if (family === AF_INET6 && length >= IN6.size) {
     return Object.freeze(
       [

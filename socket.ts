@@ -18,6 +18,8 @@ import {
   decodeAddress,
   encodeAddress,
   reprAddress,
+  reusableKey,
+  sameAddress,
   type SockAddr,
   SOCKADDR_MAX,
 } from "./address.ts";
@@ -171,6 +173,10 @@ export class socket {
   #len: Uint32Array = new Uint32Array(2);
   #lenBytes: Uint8Array = new Uint8Array(this.#len.buffer);
   #addrLength = 0;
+  /** sendto's destination sockaddr, reused while the same numeric address comes again. */
+  #dest: Uint8Array = new Uint8Array(SOCKADDR_MAX);
+  #destLength = 0;
+  #destKey: readonly unknown[] | string | null = null;
   /** Set by makefile(): open file objects keep the descriptor alive. */
   _io_refs = 0;
   #closedByUser = false;
@@ -283,7 +289,7 @@ export class socket {
           this.#addrLength = this.#len[0];
           break;
         case Op.SendTo:
-          r = libc.sendto(fd, buf, n, flags | MSG_NOSIGNAL, this.#addr, this.#addrLength);
+          r = libc.sendto(fd, buf, n, flags | MSG_NOSIGNAL, this.#dest, this.#destLength);
           break;
         case Op.Accept:
           this.#len[0] = SOCKADDR_MAX;
@@ -692,8 +698,22 @@ export class socket {
     }
     const buf = data instanceof Uint8Array ? data : toBytes(data);
     this.#live();
-    this.#encode(address, "sendto");
+    this.#destination(address);
     return this.#io(Op.SendTo, buf, Math.min(buf.length, MAX_IO), flags, 0);
+  }
+
+  /** Encodes sendto's destination, unless it is the same numeric address as last time. */
+  #destination(address: unknown): void {
+    const key = this.#destKey;
+    if (key !== null && sameAddress(key, address)) return;
+    this.#destKey = null;
+    this.#destLength = encodeAddress(this.#family, address, this.#dest, "sendto");
+    if (netPermissionHook !== null) {
+      // Checked on every call while checks are on: no reuse.
+      netPermissionHook(this.#family, this.#dest, this.#destLength, address, "sendto");
+      return;
+    }
+    this.#destKey = reusableKey(this.#family, address);
   }
 
   /** Runs sendmsg(2) with a prepared msghdr through the shared mechanism (for message.ts). */
