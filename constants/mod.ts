@@ -6,13 +6,19 @@
  */
 import { platformId } from "../ffi/platform.ts";
 import type { PlatformTable } from "./types.ts";
+import { table as linux_aarch64_gnu } from "./linux_aarch64_gnu.ts";
+import { table as linux_aarch64_musl } from "./linux_aarch64_musl.ts";
 import { table as linux_x86_64_gnu } from "./linux_x86_64_gnu.ts";
+import { table as linux_x86_64_musl } from "./linux_x86_64_musl.ts";
 
 export type { Layouts, PlatformTable, StructLayout } from "./types.ts";
 
 /** Every generated platform table, by platform id. */
 export const platformTables: Readonly<Record<string, PlatformTable>> = {
+  linux_aarch64_gnu,
+  linux_aarch64_musl,
   linux_x86_64_gnu,
+  linux_x86_64_musl,
 };
 
 /** The table of the running platform. Importing this module throws on a platform without one. */
