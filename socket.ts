@@ -47,6 +47,8 @@ const SOL_SOCKET = C.SOL_SOCKET!;
 const SOCK_NONBLOCK = S.SOCK_NONBLOCK ?? 0;
 const SOCK_CLOEXEC = S.SOCK_CLOEXEC ?? 0;
 const MSG_NOSIGNAL = S.MSG_NOSIGNAL ?? 0;
+/** macOS's per-socket SIGPIPE switch (Linux uses MSG_NOSIGNAL on each send instead). */
+const SO_NOSIGPIPE = S.SO_NOSIGPIPE;
 const EINTR = E.EINTR!;
 const EAGAIN = E.EAGAIN!;
 const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
@@ -228,6 +230,15 @@ export class socket {
       );
       if (fd < 0) throw fromErrno(ffi.errno(), "socket");
       this.#fd = fd;
+      if (cloexec && SOCK_CLOEXEC === 0) {
+        // No SOCK_CLOEXEC (macOS): set FD_CLOEXEC right after, as CPython does there.
+        this.set_inheritable(false);
+      }
+    }
+    if (SO_NOSIGPIPE !== undefined) {
+      // macOS has no MSG_NOSIGNAL: ask the socket itself never to raise SIGPIPE.
+      this.#len[1] = 1;
+      libc.setsockopt(this.#fd, SOL_SOCKET, SO_NOSIGPIPE, this.#lenBytes.subarray(4), 4);
     }
     if (SOCK_NONBLOCK && (this.#type & SOCK_NONBLOCK)) {
       this.#timeout = 0;

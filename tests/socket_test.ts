@@ -263,13 +263,18 @@ test("getsockopt int and buflen forms; setsockopt int, bytes and (level, opt, nu
       "print(json.dumps(list(s.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 8))))",
   );
   assert.deepEqual(Array.from(back), py);
-  // null value with optlen: SO_BINDTODEVICE with length 0 removes the binding (root)
-  s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, enc.encode("lo"));
-  const dev = s.getsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, 16) as Uint8Array;
-  assert.equal(dec.decode(dev).replace(/\0+$/, ""), "lo");
-  s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, null, 0);
-  const none = s.getsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, 16) as Uint8Array;
-  assert.equal(dec.decode(none).replace(/\0+$/, ""), "");
+  // null value with optlen: SO_BINDTODEVICE with length 0 removes the binding (root).
+  // qemu-user (scripts/run_aarch64.sh) does not translate this option: skipped there.
+  if (process.env.SOCKET_TEST_UNDER_QEMU !== "1") {
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, enc.encode("lo"));
+    const dev = s.getsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, 16) as Uint8Array;
+    assert.equal(dec.decode(dev).replace(/\0+$/, ""), "lo");
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, null, 0);
+    const none = s.getsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, 16) as Uint8Array;
+    assert.equal(dec.decode(none).replace(/\0+$/, ""), "");
+  } else {
+    console.log("SO_BINDTODEVICE part skipped: qemu-user does not emulate the option");
+  }
   // errors: buflen out of range, unknown option
   assert.throws(() => s.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE, 2000), socket.OSError);
   assert.throws(
