@@ -29,6 +29,8 @@ const TIMEOUT = 0.02;
 
 const r = new Prng(seed);
 const dir = mkdtempSync(join(tmpdir(), "sockfuzz-"));
+// Relative AF_UNIX paths the fuzzer binds ("x", "1", ...) land in the temp dir, not the repo.
+process.chdir(dir);
 const enc = new TextEncoder();
 
 // ---- values ------------------------------------------------------------------------------------
