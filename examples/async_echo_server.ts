@@ -7,6 +7,9 @@
  *
  * @module
  */
+import process from "node:process";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import * as socket from "../mod.ts";
 import { sock_accept, sock_connect, sock_recv_into, sock_sendall } from "../asyncio.ts";
 
@@ -69,11 +72,17 @@ async function selfTest(): Promise<void> {
   console.log("self-test ok: 200 clients x 20 echoes");
 }
 
-if (import.meta.main) {
-  if (Deno.args.includes("--self-test")) {
+/** Whether this file is the program being run (Node before 24 has no `import.meta.main`). */
+const isMain = import.meta.main ??
+  (process.argv[1] !== undefined &&
+    realpathSync(process.argv[1]) === fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+
+if (isMain) {
+  if (args.includes("--self-test")) {
     await selfTest();
   } else {
-    const port = Number(Deno.args[0] ?? 8007);
+    const port = Number(args[0] ?? 8007);
     const srv = socket.create_server(["127.0.0.1", port]);
     console.log(`echo server on 127.0.0.1:${port}`);
     await serve(srv);

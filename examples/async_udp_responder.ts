@@ -7,6 +7,9 @@
  *
  * @module
  */
+import process from "node:process";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import * as socket from "../mod.ts";
 import { sock_recvfrom, sock_sendto } from "../asyncio.ts";
 
@@ -49,11 +52,17 @@ async function selfTest(): Promise<void> {
   console.log("self-test ok: 100 datagrams answered");
 }
 
-if (import.meta.main) {
-  if (Deno.args.includes("--self-test")) {
+/** Whether this file is the program being run (Node before 24 has no `import.meta.main`). */
+const isMain = import.meta.main ??
+  (process.argv[1] !== undefined &&
+    realpathSync(process.argv[1]) === fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+
+if (isMain) {
+  if (args.includes("--self-test")) {
     await selfTest();
   } else {
-    const port = Number(Deno.args[0] ?? 9999);
+    const port = Number(args[0] ?? 9999);
     const srv = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
     srv.bind(["127.0.0.1", port]);
     console.log(`UDP responder on 127.0.0.1:${port}`);

@@ -9,6 +9,10 @@
  *
  * @module
  */
+import process from "node:process";
+import { execFile } from "node:child_process";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import * as socket from "../mod.ts";
 import { sock_accept, sock_connect, sock_recv, sock_sendall } from "../asyncio.ts";
 
@@ -97,17 +101,15 @@ async function get(address: socket.SockAddr, path: string): Promise<[string, str
   return [text.split("\r\n")[0], text.slice(text.indexOf("\r\n\r\n") + 4)];
 }
 
-async function curl(url: string): Promise<string | null> {
-  try {
-    const out = await new Deno.Command("curl", {
-      args: ["-s", "-w", "%{http_code} %{num_connects}\n", url, url],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return out.success ? dec.decode(out.stdout) : null;
-  } catch {
-    return null; // no curl
-  }
+function curl(url: string): Promise<string | null> {
+  return new Promise((resolve) =>
+    execFile(
+      "curl",
+      ["-s", "-w", "%{http_code} %{num_connects}\n", url, url],
+      { encoding: "utf8" },
+      (error, stdout) => resolve(error ? null : stdout), // null: failed, or no curl
+    )
+  );
 }
 
 async function selfTest(): Promise<void> {
@@ -136,11 +138,17 @@ async function selfTest(): Promise<void> {
   console.log("self-test ok");
 }
 
-if (import.meta.main) {
-  if (Deno.args.includes("--self-test")) {
+/** Whether this file is the program being run (Node before 24 has no `import.meta.main`). */
+const isMain = import.meta.main ??
+  (process.argv[1] !== undefined &&
+    realpathSync(process.argv[1]) === fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+
+if (isMain) {
+  if (args.includes("--self-test")) {
     await selfTest();
   } else {
-    const port = Number(Deno.args[0] ?? 8080);
+    const port = Number(args[0] ?? 8080);
     const srv = socket.create_server(["127.0.0.1", port]);
     console.log(`HTTP server on http://127.0.0.1:${port}/`);
     await serve(srv);

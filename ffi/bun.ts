@@ -6,8 +6,11 @@
  * (its address taken once from `__errno_location`/`__error`) right after a call.
  *
  * Bun has no asynchronous FFI calls, so the table's `nonblocking` entries run on
- * helper Workers (`bun_worker.ts`), one per call in flight, kept in a small idle
- * pool and unref'd while idle so that they never keep the process alive. Buffer
+ * helper Workers (`bun_worker.ts`): a pool of at most {@link MAX_WORKERS}, made on
+ * demand, one call at a time each (further calls queue, as koffi's calls queue for
+ * libuv's thread pool under Node). A worker is unref'd while idle, so that it never
+ * keeps the process alive, and kept: a burst of calls does not leave a trail of
+ * terminating workers (each a thread with descriptors of its own). Buffer
  * arguments travel as C addresses: the worker shares the process's memory, and
  * the views are held here until the reply, so they cannot be collected or moved.
  *
@@ -17,7 +20,15 @@
 import { CString, dlopen, ptr, read, toArrayBuffer } from "bun:ffi";
 import process from "node:process";
 import { readFileSync } from "node:fs";
-import { type Backend, type Libc, type NativeType, type SymbolDef, symbols } from "./symbols.ts";
+import {
+  type Backend,
+  cSymbol,
+  isAvailable,
+  type Libc,
+  type NativeType,
+  type SymbolDef,
+  symbols,
+} from "./symbols.ts";
 
 const os = process.platform;
 const arch = ({ x64: "x86_64", arm64: "aarch64" } as Record<string, string>)[process.arch] ??
@@ -43,18 +54,14 @@ function libraryPath(): string {
   throw new Error(`socket: unsupported operating system ${os}`);
 }
 
-/** C names that differ per platform from the table's. */
+/** The C name of table entry `key` here (shared with the other backends). */
 function cName(key: string, def: SymbolDef): string {
-  if (key === "errno_location" && os === "darwin") return "__error";
-  if (key === "strerror_r" && libcFlavour === "gnu") return "__xpg_strerror_r";
-  return def.name ?? key;
+  return cSymbol(key, def, os, libcFlavour);
 }
 
-/** Symbols absent on a platform (Linux-only calls on macOS). */
+/** Whether this platform's libc has table entry `key` (shared with the other backends). */
 function available(key: string): boolean {
-  if (os !== "darwin") return true;
-  return !/^(epoll_|eventfd$|accept4$|sendfile$|gethostbyname2_r|gethostbyaddr_r|get(serv|proto)by)/
-    .test(key);
+  return isAvailable(key, os, libcFlavour);
 }
 
 /** bun:ffi parameter types. */
@@ -142,8 +149,12 @@ interface Helper {
   pending: Map<number, Pending>;
 }
 
-const MAX_IDLE = 4;
+/** The most helper Workers alive at once. */
+const MAX_WORKERS = 8;
 const idle: Helper[] = [];
+/** Calls waiting for a helper (all MAX_WORKERS busy), in order. */
+const queued: Array<(helper: Helper) => void> = [];
+let workers = 0;
 let nextId = 1;
 
 const workerUrl = new URL(
@@ -152,6 +163,7 @@ const workerUrl = new URL(
 );
 
 function spawn(): Helper {
+  workers++;
   const worker = new Worker(workerUrl.href) as Helper["worker"];
   const helper: Helper = { worker, pending: new Map() };
   worker.postMessage({
@@ -181,17 +193,22 @@ function spawn(): Helper {
     }
     helper.pending.clear();
     worker.terminate();
+    workers--;
+    const next = queued.shift();
+    if (next !== undefined) next(spawn());
   };
   return helper;
 }
 
+/** Gives `helper` to the next queued call, else parks it (unref'd) in the idle pool. */
 function release(helper: Helper): void {
-  if (idle.length < MAX_IDLE) {
-    helper.worker.unref();
-    idle.push(helper);
-  } else {
-    helper.worker.terminate();
+  const next = queued.shift();
+  if (next !== undefined) {
+    next(helper);
+    return;
   }
+  helper.worker.unref();
+  idle.push(helper);
 }
 
 function callAsync(key: string, def: SymbolDef, args: unknown[]): Promise<unknown> {
@@ -200,12 +217,16 @@ function callAsync(key: string, def: SymbolDef, args: unknown[]): Promise<unknow
     const view = arg as ArrayBufferView;
     return view.byteLength === 0 ? null : ptr(pinned(view));
   });
-  const helper = idle.pop() ?? spawn();
-  helper.worker.ref();
   const id = nextId++;
   return new Promise((resolve, reject) => {
-    helper.pending.set(id, { resolve, reject, keep: args });
-    helper.worker.postMessage({ kind: "call", id, key: cName(key, def), args: wire });
+    const start = (helper: Helper) => {
+      helper.worker.ref();
+      helper.pending.set(id, { resolve, reject, keep: args });
+      helper.worker.postMessage({ kind: "call", id, key: cName(key, def), args: wire });
+    };
+    const helper = idle.pop() ?? (workers < MAX_WORKERS ? spawn() : undefined);
+    if (helper !== undefined) start(helper);
+    else queued.push(start);
   });
 }
 

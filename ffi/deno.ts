@@ -3,7 +3,14 @@
  *
  * @module
  */
-import { type Backend, type Libc, type SymbolDef, symbols } from "./symbols.ts";
+import {
+  type Backend,
+  cSymbol,
+  isAvailable,
+  type Libc,
+  type SymbolDef,
+  symbols,
+} from "./symbols.ts";
 
 const os = Deno.build.os;
 const arch = Deno.build.arch;
@@ -38,8 +45,8 @@ const REGISTER_PAD = ["i64", "i64", "i64", "i64", "i64", "i64"] as const;
 
 /** C names (and, for variadic calls, signatures) that differ per platform from the table's. */
 function renamed(key: string, def: SymbolDef): SymbolDef {
-  if (key === "errno_location" && os === "darwin") return { ...def, name: "__error" };
-  if (key === "strerror_r" && libcFlavour === "gnu") return { ...def, name: "__xpg_strerror_r" };
+  const name = cSymbol(key, def, os, libcFlavour);
+  if (name !== (def.name ?? key)) return { ...def, name };
   if (VARIADIC_ON_STACK && (key === "fcntl" || key === "open")) {
     const [first, second] = def.parameters;
     return { ...def, parameters: [first, second, ...REGISTER_PAD, "i64"] };
@@ -47,26 +54,10 @@ function renamed(key: string, def: SymbolDef): SymbolDef {
   return def;
 }
 
-/**
- * Symbols a platform's libc lacks, by table key (checked against the libraries'
- * exported symbols): Linux-only calls and the glibc `_r` resolvers on macOS
- * (whose `sendfile` also has another signature); `getprotobyname_r` on musl.
- * They are left out of the `dlopen` table, which would fail on them, and are
- * `undefined` in the bound library.
- */
-function available(key: string): boolean {
-  if (os === "darwin") {
-    return !/^(epoll_|eventfd$|accept4$|sendfile$|gethostby(name2|addr)_r|get(serv|proto)by)/
-      .test(key);
-  }
-  if (libcFlavour === "musl") return key !== "getprotobyname_r";
-  return true;
-}
-
 function load(): Libc {
   const table: Record<string, SymbolDef> = {};
   for (const [key, def] of Object.entries(symbols)) {
-    if (available(key)) table[key] = renamed(key, def);
+    if (isAvailable(key, os, libcFlavour)) table[key] = renamed(key, def);
   }
   const candidates = libraryCandidates();
   const errors: unknown[] = [];

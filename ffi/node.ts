@@ -16,7 +16,15 @@
 import koffi from "koffi";
 import process from "node:process";
 import { readFileSync } from "node:fs";
-import { type Backend, type Libc, type NativeType, type SymbolDef, symbols } from "./symbols.ts";
+import {
+  type Backend,
+  cSymbol,
+  isAvailable,
+  type Libc,
+  type NativeType,
+  type SymbolDef,
+  symbols,
+} from "./symbols.ts";
 
 const os = process.platform;
 const arch = ({ x64: "x86_64", arm64: "aarch64" } as Record<string, string>)[process.arch] ??
@@ -42,18 +50,14 @@ function libraryPath(): string {
   throw new Error(`socket: unsupported operating system ${os}`);
 }
 
-/** C names that differ per platform from the table's. */
+/** The C name of table entry `key` here (shared with the other backends). */
 function cName(key: string, def: SymbolDef): string {
-  if (key === "errno_location" && os === "darwin") return "__error";
-  if (key === "strerror_r" && libcFlavour === "gnu") return "__xpg_strerror_r";
-  return def.name ?? key;
+  return cSymbol(key, def, os, libcFlavour);
 }
 
-/** Symbols absent on a platform (Linux-only calls on macOS). */
+/** Whether this platform's libc has table entry `key` (shared with the other backends). */
 function available(key: string): boolean {
-  if (os !== "darwin") return true;
-  return !/^(epoll_|eventfd$|accept4$|sendfile$|gethostbyname2_r|gethostbyaddr_r|get(serv|proto)by)/
-    .test(key);
+  return isAvailable(key, os, libcFlavour);
 }
 
 /** The koffi spelling of each table type. */

@@ -204,6 +204,30 @@ export const symbols = {
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
 } as const satisfies Record<string, SymbolDef>;
 
+/**
+ * Whether the C library of `os` (`Deno.build.os` / `process.platform` spelling:
+ * "linux", "darwin") with flavour `libc` ("gnu", "musl", or "" off Linux) exports
+ * table entry `key` (checked against the libraries' exported symbols): macOS lacks the
+ * Linux-only calls and the glibc `_r` resolvers (and its `sendfile` has another
+ * signature); musl lacks `getprotobyname_r`. Every backend leaves these out of its
+ * binding, where loading them would fail; they are `undefined` in the bound library.
+ */
+export function isAvailable(key: string, os: string, libc: string): boolean {
+  if (os === "darwin") {
+    return !/^(epoll_|eventfd$|accept4$|sendfile$|gethostby(name2|addr)_r|get(serv|proto)by)/
+      .test(key);
+  }
+  if (libc === "musl") return key !== "getprotobyname_r";
+  return true;
+}
+
+/** The C symbol of table entry `key` on `os` with C library flavour `libc` (see isAvailable). */
+export function cSymbol(key: string, def: SymbolDef, os: string, libc: string): string {
+  if (key === "errno_location" && os === "darwin") return "__error";
+  if (key === "strerror_r" && libc === "gnu") return "__xpg_strerror_r";
+  return def.name ?? key;
+}
+
 /** The table's type. */
 export type Symbols = typeof symbols;
 

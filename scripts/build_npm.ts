@@ -19,6 +19,9 @@
  * 5. Unless `--no-test`: `node --test` and `bun test` over the compiled tests, one
  *    `<runtime>: N passed, N failed` line each; exits non-zero when anything failed.
  *
+ * `sh scripts/check_npm_install.sh` then checks the packed package in a fresh project
+ * (`npm install` of the tarball, koffi from the registry, an echo round trip on `node`).
+ *
  * @module
  */
 import { dirname, join, relative, resolve } from "node:path";
@@ -324,7 +327,9 @@ async function testBun(): Promise<Tally> {
     console.log("bun: not installed (npm install)");
     return { passed: 0, failed: 1, skipped: 0 };
   }
-  const [code, text] = await capture(bun, ["test", ...testFiles], testArea);
+  // bun test stops a test after 5 s by default; node --test and deno test set no limit.
+  // The long tests (fuzz, soak, 10,000 connections) bound their own children.
+  const [code, text] = await capture(bun, ["test", "--timeout", "180000", ...testFiles], testArea);
   const count = (name: string) =>
     Number(text.match(new RegExp(`^\\s*(\\d+) ${name}$`, "m"))?.[1] ?? 0);
   const tally = { passed: count("pass"), failed: count("fail"), skipped: count("skip") };

@@ -1,7 +1,10 @@
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as socket from "../mod.ts";
 import {
   sock_accept,
@@ -18,6 +21,7 @@ import {
 } from "../asyncio.ts";
 import { getReactor } from "../reactor/mod.ts";
 import { libc } from "../ffi/mod.ts";
+import { scriptCommand } from "./helpers/reliability_util.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -217,9 +221,10 @@ test("UDP: sock_sendto, sock_recvfrom, sock_recvfrom_into", async () => {
 
 test("sock_sendfile: path and descriptor, offset and count", async () => {
   const [a, b] = pair();
-  const path = Deno.makeTempFileSync();
+  const dir = mkdtempSync(join(tmpdir(), "socket-sendfile-"));
+  const path = join(dir, "body");
   const body = new Uint8Array(300_000).map((_, i) => i % 251);
-  Deno.writeFileSync(path, body);
+  writeFileSync(path, body);
   const got = new Uint8Array(body.length);
   let n = 0;
   const sent = sock_sendfile(a, path);
@@ -236,7 +241,7 @@ test("sock_sendfile: path and descriptor, offset and count", async () => {
   libc.close(fd);
   assert.equal(await sock_sendfile(a, path, 10, 5), 5);
   assert.deepEqual(await sock_recv(b, 100), body.subarray(10, 15));
-  Deno.removeSync(path);
+  rmSync(dir, { recursive: true });
   a.close();
   b.close();
 });
@@ -340,12 +345,15 @@ const pending = sock_recv(conn, 10, { signal: ac.signal }).catch(() => "aborted"
 ac.abort();
 console.log(await pending);
 `;
-  const path = Deno.makeTempFileSync({ suffix: ".ts" });
-  Deno.writeTextFileSync(path, script);
+  // .mjs: plain JavaScript with top-level await, which every runtime runs as a module
+  const dir = mkdtempSync(join(tmpdir(), "socket-exit-"));
+  const path = join(dir, "script.mjs");
+  writeFileSync(path, script);
+  const [exe, ...args] = scriptCommand(path);
   const started = performance.now();
-  const r = spawnSync(Deno.execPath(), ["run", "-A", path], { timeout: 15_000, encoding: "utf8" });
+  const r = spawnSync(exe, args, { timeout: 15_000, encoding: "utf8" });
   const elapsed = performance.now() - started;
-  Deno.removeSync(path);
+  rmSync(dir, { recursive: true });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "bye\naborted\n");
   assert.ok(elapsed < 10_000, `took ${elapsed} ms`);
@@ -353,8 +361,10 @@ console.log(await pending);
 
 for (const name of ["async_echo_server", "async_udp_responder", "http_server"]) {
   test(`examples/${name}.ts --self-test`, () => {
-    const path = new URL(`../examples/${name}.ts`, import.meta.url).pathname;
-    const r = spawnSync(Deno.execPath(), ["run", "-A", path, "--self-test"], {
+    const ext = import.meta.url.endsWith(".js") ? ".js" : ".ts";
+    const path = fileURLToPath(new URL(`../examples/${name}${ext}`, import.meta.url));
+    const [exe, ...args] = scriptCommand(path, ["--self-test"]);
+    const r = spawnSync(exe, args, {
       timeout: 20_000,
       encoding: "utf8",
     });

@@ -107,7 +107,8 @@ test("detached and shared buffers: refused or handled, never read or written out
   const [a, b] = pair();
   try {
     const d = new Uint8Array(32);
-    d.buffer.transfer();
+    // detach d's buffer (structuredClone's transfer: ArrayBuffer.prototype.transfer is Node 21+)
+    structuredClone(d.buffer, { transfer: [d.buffer] });
     assert.equal(d.length, 0);
     assert.throws(() => b.recv_into(d, 10), RangeError);
     assert.equal(a.send(d), 0);

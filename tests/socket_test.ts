@@ -118,16 +118,22 @@ test("cloexec: default not inheritable; {cloexec:false} is inherited by a child"
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
     }).trim();
+  // Bun's child_process (and Bun.spawn) close every descriptor above 2 in the child,
+  // inheritable or not: there a child cannot show what it inherited.
+  const childSees = !("Bun" in globalThis);
+  if (!childSees) {
+    console.log("cloexec: the child checks skipped: Bun's spawn closes descriptors above 2");
+  }
   assert.match(mine(inh.fileno()), /^socket:\[\d+\]$/);
-  assert.equal(inChild(inh.fileno()), mine(inh.fileno()));
-  assert.notEqual(inChild(def.fileno()), mine(def.fileno()));
+  if (childSees) assert.equal(inChild(inh.fileno()), mine(inh.fileno()));
+  if (childSees) assert.notEqual(inChild(def.fileno()), mine(def.fileno()));
   // set_inheritable flips it both ways, and the child sees it.
   def.set_inheritable(true);
   assert.equal(def.get_inheritable(), true);
-  assert.equal(inChild(def.fileno()), mine(def.fileno()));
+  if (childSees) assert.equal(inChild(def.fileno()), mine(def.fileno()));
   inh.set_inheritable(false);
   assert.equal(inh.get_inheritable(), false);
-  assert.notEqual(inChild(inh.fileno()), mine(inh.fileno()));
+  if (childSees) assert.notEqual(inChild(inh.fileno()), mine(inh.fileno()));
   // socketpair and accept take the option too.
   const [p, q] = socket.socketpair(null, socket.SOCK_STREAM, 0, { cloexec: false });
   assert.equal(p.get_inheritable(), true);

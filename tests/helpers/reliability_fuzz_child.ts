@@ -26,6 +26,8 @@ const budgetMs = Number(process.env.FUZZ_BUDGET_MS ?? 15_000);
 /** A call taking longer than this is a hang (timeouts are 20 ms; poll slack aside). */
 const SLOW_MS = Number(process.env.FUZZ_SLOW_MS ?? 3_000);
 const TIMEOUT = 0.02;
+/** Linux's SO_PEERPIDFD (asm-generic, every supported Linux arch); Python has no name for it. */
+const SO_PEERPIDFD = 77;
 
 const r = new Prng(seed);
 const dir = mkdtempSync(join(tmpdir(), "sockfuzz-"));
@@ -407,12 +409,15 @@ function methodOps(s: socket.socket): Op[] {
     }],
     ["getsockname", () => s.getsockname()],
     ["getpeername", () => s.getpeername()],
-    ["getsockopt", () =>
-      any.getsockopt(
-        r.pick([socket.SOL_SOCKET, socket.IPPROTO_TCP, socket.IPPROTO_IP, anInt()]),
-        r.chance(0.7) ? r.int(80) : anInt(),
-        ...(r.chance(0.5) ? [r.chance(0.7) ? r.int(1100) - 20 : anInt()] : []),
-      )],
+    ["getsockopt", () => {
+      const level = r.pick([socket.SOL_SOCKET, socket.IPPROTO_TCP, socket.IPPROTO_IP, anInt()]);
+      const opt = r.chance(0.7) ? r.int(80) : anInt();
+      const rest = r.chance(0.5) ? [r.chance(0.7) ? r.int(1100) - 20 : anInt()] : [];
+      // SO_PEERPIDFD (77, Linux 6.5+) installs a new descriptor, a pidfd of the peer, even
+      // when the buffer is too short to return its number: not a leak of ours, left out.
+      if (level === socket.SOL_SOCKET && opt === SO_PEERPIDFD) return;
+      return any.getsockopt(level, opt, ...rest);
+    }],
     ["setsockopt", () => {
       const level = r.pick([socket.SOL_SOCKET, socket.IPPROTO_TCP, socket.IPPROTO_IP]);
       // Options that change where traffic goes (SO_BINDTODEVICE, multicast, raw) stay out:

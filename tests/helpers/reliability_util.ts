@@ -107,6 +107,15 @@ export interface ChildResult {
   stderr: string;
 }
 
+/**
+ * The command that runs script `file` (TypeScript under Deno and Bun; JavaScript on
+ * every runtime) on the current runtime: `deno run -A <file>`, `node <file>`, `bun <file>`.
+ */
+export function scriptCommand(file: string, args: string[] = []): string[] {
+  const pre = runtime === "deno" ? ["run", "-A"] : [];
+  return [process.execPath, ...pre, file, ...args];
+}
+
 /** The command that runs helper `name` on the current runtime. */
 export function childCommand(name: string, options: ChildOptions = {}): string[] {
   const exe = process.execPath;
