@@ -8,8 +8,10 @@
  *
  * Each lookup is written once, as a generator that builds its request buffers,
  * yields each C call, and parses what came back; a driver runs the calls on the
- * calling thread (sync) or off it (async). Every request owns its buffers, so any
- * number may be in flight at once.
+ * calling thread (sync) or off it (async). Every asynchronous request owns its
+ * buffers, so any number may be in flight at once. The synchronous `getaddrinfo`, the
+ * hot one, skips the generator and reuses module-level buffers (nothing else can run
+ * while it is in C).
  *
  * @module
  */
@@ -196,21 +198,35 @@ interface RawAddrInfo {
   addr: Uint8Array;
 }
 
-/** Copies out the addrinfo list at `head`. */
+/** The pointer stored at `offset` of a copied C structure. */
+function pointerAt(dv: DataView, offset: number): bigint {
+  return POINTER_SIZE === 8
+    ? dv.getBigUint64(offset, littleEndian)
+    : BigInt(dv.getUint32(offset, littleEndian));
+}
+
+/**
+ * Copies out the addrinfo list at `head`: one copy of each node (its pointers read
+ * from the copy rather than by one FFI call each) and one of its sockaddr.
+ */
 function readAddrInfoList(head: bigint): RawAddrInfo[] {
   const out: RawAddrInfo[] = [];
-  for (let p = head; p !== 0n; p = ffi.readPointer(p, AI.ai_next)) {
-    const dv = view(ffi.peek(p, AI.size));
-    const addrlen = dv.getUint32(AI.ai_addrlen, littleEndian);
-    const addr = ffi.readPointer(p, AI.ai_addr);
-    const canon = ffi.readPointer(p, AI.ai_canonname);
+  const size = AI.size;
+  for (let p = head; p !== 0n;) {
+    const bytes = ffi.peek(p, size);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, size);
+    const addr = pointerAt(dv, AI.ai_addr);
+    const canon = pointerAt(dv, AI.ai_canonname);
     out.push({
       family: dv.getInt32(AI.ai_family, littleEndian),
       type: dv.getInt32(AI.ai_socktype, littleEndian),
       proto: dv.getInt32(AI.ai_protocol, littleEndian),
       canonname: canon === 0n ? "" : ffi.cstring(canon),
-      addr: addr === 0n ? new Uint8Array(0) : ffi.peek(addr, addrlen),
+      addr: addr === 0n
+        ? new Uint8Array(0)
+        : ffi.peek(addr, dv.getUint32(AI.ai_addrlen, littleEndian)),
     });
+    p = pointerAt(dv, AI.ai_next);
   }
   return out;
 }
@@ -320,7 +336,95 @@ export function getaddrinfo(
   proto: number = 0,
   flags: number = 0,
 ): AddrInfo[] {
-  return runSync(getaddrinfoLookup(gaiRequest(host, port, family, type, proto, flags)));
+  // The synchronous path: gaiRequest's checks in the same order, then the call on
+  // buffers reused from call to call (nothing else runs while it is in C), the node and
+  // service strings encoded once per distinct value.
+  if (host === undefined) {
+    throw new TypeError("getaddrinfo() missing required argument 'host' (pos 1)");
+  }
+  if (port === undefined) {
+    throw new TypeError("getaddrinfo() missing required argument 'port' (pos 2)");
+  }
+  const f = toCInt(family);
+  const t = toCInt(type);
+  const p = toCInt(proto);
+  const fl = toCInt(flags);
+  const node = syncNode(host);
+  const service = syncService(port);
+  const scratch = gaiScratch ??= new GaiScratch();
+  const hints = scratch.hints;
+  hints.setInt32(AI.ai_flags, fl, littleEndian);
+  hints.setInt32(AI.ai_family, f, littleEndian);
+  hints.setInt32(AI.ai_socktype, t, littleEndian);
+  hints.setInt32(AI.ai_protocol, p, littleEndian);
+  const code = libc.getaddrinfo(node, service, scratch.hintsBytes, scratch.resultBytes);
+  if (code !== 0) {
+    throw gaiError(code, code === EAI_SYSTEM ? ffi.errno() : undefined, "getaddrinfo");
+  }
+  const head = pointerAt(scratch.result, 0);
+  let list: RawAddrInfo[];
+  try {
+    list = readAddrInfoList(head);
+  } finally {
+    if (head !== 0n) libc.freeaddrinfo(head);
+  }
+  const out: AddrInfo[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i];
+    out[i] = Object.freeze(
+      [a.family, a.type, a.proto, a.canonname, decodeAddress(a.addr, a.addr.length)] as const,
+    );
+  }
+  return out;
+}
+
+/** The buffers of synchronous getaddrinfo calls (the async ones own theirs: GaiCall). */
+class GaiScratch {
+  readonly hintsBytes: Uint8Array = new Uint8Array(new ArrayBuffer(Math.max(AI.size, 8)));
+  readonly hints: DataView = view(this.hintsBytes);
+  readonly resultBytes: Uint8Array = new Uint8Array(new ArrayBuffer(8));
+  readonly result: DataView = view(this.resultBytes);
+}
+let gaiScratch: GaiScratch | undefined;
+
+/** The last host string of a synchronous call and its NUL-terminated encoding. */
+let lastHost: string | undefined;
+let lastHostBytes: Uint8Array | null = null;
+/** The last port (number or string) of a synchronous call and its encoding. */
+let lastPort: number | string | undefined;
+let lastPortBytes: Uint8Array | null = null;
+
+/** getaddrinfo's node argument, NUL-terminated (hostArgument's checks and errors). */
+function syncNode(host: unknown): Uint8Array | null {
+  if (typeof host === "string" && host === lastHost) return lastHostBytes;
+  const bytes = hostArgument(host);
+  const z = bytes === null ? null : terminated(bytes);
+  if (typeof host === "string") {
+    lastHost = host;
+    lastHostBytes = z;
+  }
+  return z;
+}
+
+/** getaddrinfo's service argument, NUL-terminated (portArgument's checks and errors). */
+function syncService(port: unknown): Uint8Array | null {
+  if ((typeof port === "number" || typeof port === "string") && port === lastPort) {
+    return lastPortBytes;
+  }
+  const bytes = portArgument(port);
+  const z = bytes === null ? null : terminated(bytes);
+  if (typeof port === "number" || typeof port === "string") {
+    lastPort = port;
+    lastPortBytes = z;
+  }
+  return z;
+}
+
+/** A NUL-terminated copy of `bytes` in its own ArrayBuffer (as GaiCall's arena gives). */
+function terminated(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new ArrayBuffer(Math.ceil((bytes.length + 1) / 8) * 8));
+  out.set(bytes);
+  return out;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Deno's own networking API on the benchmark workloads that it has (Deno.listen,
- * Deno.connect, Deno.listenDatagram; no socketpair, no getaddrinfo): W2-W5, same
- * checksums as bench/c/bench.c. W5 needs `--unstable-net`.
+ * Deno.connect, Deno.listenDatagram; no socketpair, no getaddrinfo): W2-W5 and W7, same
+ * checksums as bench/c/bench.c. W5 needs `--unstable-net`. W7 (1,000 concurrent echo
+ * connections in one process, `n / 1000` round trips each) adds `rss` (VmHWM, bytes).
  *
  * @module
  */
@@ -129,6 +130,57 @@ async function main(): Promise<void> {
     report((performance.now() - t0) / 1000, n, total);
     a.close();
     b.close();
+  } else if (w === "w7") {
+    const CONNS = 1000;
+    const per = Math.max(1, Math.round(Number(args[1]) / CONNS));
+    const lst = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const echo = async (c: Deno.Conn) => {
+      (c as Deno.TcpConn).setNoDelay(true);
+      const buf = new Uint8Array(MSG);
+      while (await readExact(c, buf) === MSG) await writeAll(c, buf);
+      c.close();
+    };
+    // the connect gate of bench/ours_async.ts: at most 64 connections not yet accepted, so
+    // that no listen queue overflows (a dropped SYN costs a 1 s retransmission)
+    let open = 64;
+    const queue: (() => void)[] = [];
+    const enter = () =>
+      open > 0 ? (open--, Promise.resolve()) : new Promise<void>((r) => queue.push(r));
+    const port = lst.addr.port;
+    const t0 = performance.now();
+    const servers: Promise<void>[] = [];
+    const accepting = (async () => {
+      for (let i = 0; i < CONNS; i++) {
+        const c = await lst.accept();
+        const next = queue.shift();
+        if (next) next();
+        else open++;
+        servers.push(echo(c));
+      }
+    })();
+    const clients: Promise<number>[] = [];
+    for (let i = 0; i < CONNS; i++) {
+      clients.push(
+        enter().then(() => Deno.connect({ hostname: "127.0.0.1", port })).then(async (c) => {
+          c.setNoDelay(true);
+          const sum = await pingpong(c, null, per);
+          c.close();
+          return sum;
+        }),
+      );
+    }
+    const sums = await Promise.all(clients);
+    await accepting;
+    await Promise.all(servers);
+    const t = (performance.now() - t0) / 1000;
+    lst.close();
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
+    console.log(JSON.stringify({
+      seconds: t,
+      count: CONNS * per,
+      checksum: sums.reduce((a, b) => a + b, 0),
+      rss: hwm ? Number(hwm[1]) * 1024 : 0,
+    }));
   } else {
     throw new Error(`unsupported workload ${w}`);
   }

@@ -1,5 +1,7 @@
 // Node's own networking API on the benchmark workloads it has (net, dgram, dns.lookup; no
-// socketpair): W2-W6, same checksums as bench/c/bench.c. `node bench/node_net.mjs w2 200000`.
+// socketpair): W2-W7, same checksums as bench/c/bench.c. `node bench/node_net.mjs w2 200000`.
+// W7: 1,000 concurrent echo connections in one process, `n / 1000` round trips each; the
+// result line adds `rss` (peak RSS, bytes: ru_maxrss, which is VmHWM).
 import net from "node:net";
 import dgram from "node:dgram";
 import dns from "node:dns";
@@ -174,6 +176,42 @@ async function main() {
       if (host === "127.0.0.1" || host === "::1") ok++;
     }
     report((performance.now() - t0) / 1000, n, ok);
+  } else if (w === "w7") {
+    const CONNS = 1000;
+    const per = Math.max(1, Math.round(Number(args[1]) / CONNS));
+    // the connect gate of bench/ours_async.ts: at most 64 connections waiting to be accepted
+    let open = 64;
+    const queue = [];
+    const enter = () => open > 0 ? (open--, Promise.resolve()) : new Promise((r) => queue.push(r));
+    const server = net.createServer({ noDelay: true }, (s) => {
+      const next = queue.shift();
+      if (next) next();
+      else open++;
+      s.setNoDelay(true);
+      framed(s, (buf) => s.write(Buffer.from(buf)));
+      s.on("end", () => s.end());
+    });
+    await new Promise((r) => server.listen({ port: 0, host: "127.0.0.1", backlog: CONNS + 24 }, r));
+    const port = server.address().port;
+    const t0 = performance.now();
+    const sums = await Promise.all(
+      Array.from({ length: CONNS }, async () => {
+        await enter();
+        const c = await connect(port);
+        const sum = await pingpong(c, per);
+        c.end();
+        return sum;
+      }),
+    );
+    const t = (performance.now() - t0) / 1000;
+    server.close();
+    console.log(JSON.stringify({
+      seconds: t,
+      count: CONNS * per,
+      checksum: sums.reduce((a, b) => a + b, 0),
+      rss: process.resourceUsage().maxRSS * 1024,
+    }));
+    process.exit(0);
   } else {
     throw new Error(`unsupported workload ${w}`);
   }
