@@ -50,6 +50,20 @@ const EBADF = table.errno.EBADF!;
  */
 export const SYNC_SLICE_MS = 2;
 
+/**
+ * With at most this many operations pending, the reactor retries their system calls
+ * directly instead of asking epoll which descriptors are ready: one syscall instead of
+ * two (epoll_wait + the call), and no epoll_ctl at all while nothing has to block.
+ */
+export const DIRECT_LIMIT = 4;
+
+/**
+ * Microtask hops the reactor lets pass while no operation completes, before it arms
+ * interest and blocks: the code that will make a queued operation ready (the other end
+ * of a same-process connection) usually runs within a few continuations.
+ */
+export const IDLE_HOPS = 8;
+
 /** What a step returns when its system call would block (EAGAIN). */
 export const AGAIN: unique symbol = Symbol("AGAIN");
 
@@ -66,6 +80,12 @@ class Waiter<T = unknown> {
   readonly reject: (error: unknown) => void;
   readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /**
+   * The count of completed operations of the other direction when this one last found
+   * its call would block: only a completion since then (a send for a reader, a receive
+   * for a writer) can have made it ready without the kernel telling us.
+   */
+  seen = -1;
 
   constructor(
     fd: number,
@@ -137,8 +157,19 @@ export class Reactor {
   #pumpQueued = false;
   /** When the current run of zero-timeout waits began (0: none running). */
   #sliceStart = 0;
+  /** Completed operations that read (receive, accept) and that write (send, connect). */
+  #readsDone = 0;
+  #writesDone = 0;
+  /** Microtask hops spent waiting for a completion (see {@link IDLE_HOPS}). */
+  #hops = 0;
   /** Counters: zero-timeout waits that found something, and blocking waits started. */
-  readonly stats: { syncHits: number; syncMisses: number; asyncWaits: number } = {
+  readonly stats: {
+    directHits: number;
+    syncHits: number;
+    syncMisses: number;
+    asyncWaits: number;
+  } = {
+    directHits: 0,
     syncHits: 0,
     syncMisses: 0,
     asyncWaits: 0,
@@ -184,6 +215,12 @@ export class Reactor {
     }
   }
 
+  /** Notes that an operation completed without queueing (see {@link DIRECT_LIMIT}). */
+  noteDone(writing: boolean): void {
+    if (writing) this.#writesDone++;
+    else this.#readsDone++;
+  }
+
   /** Whether operations are already queued on `fd` in that direction (new ones queue behind). */
   busy(fd: number, writing: boolean): boolean {
     const st = this.#fds.get(fd);
@@ -209,12 +246,16 @@ export class Reactor {
     }
     (writing ? st.writers : st.readers).push(w as Waiter);
     this.#pending++;
-    try {
-      this.#arm(fd, st);
-    } catch (e) {
-      this.#remove(w as Waiter);
-      w.fail(e);
-      return;
+    w.seen = writing ? this.#readsDone : this.#writesDone;
+    // Interest is armed lazily, by the pump, only when something has to block.
+    if (st.armed) {
+      try {
+        this.#arm(fd, st);
+      } catch (e) {
+        this.#remove(w as Waiter);
+        w.fail(e);
+        return;
+      }
     }
     if (signal !== undefined) {
       w.onAbort = () => this.#cancel(w as Waiter, signal.reason);
@@ -303,6 +344,44 @@ export class Reactor {
       if (!w.attempt()) return;
       queue.shift();
       this.#pending--;
+      this.noteDone(w.writing);
+    }
+  }
+
+  /**
+   * Retries the queued operations' system calls, in order per descriptor and direction,
+   * but only those that an operation completed since their last try may have made ready.
+   */
+  #direct(): void {
+    for (const st of this.#fds.values()) {
+      const reader = st.readers[0];
+      if (reader !== undefined && reader.seen !== this.#writesDone) {
+        reader.seen = this.#writesDone;
+        this.#run(st.readers);
+      }
+      const writer = st.writers[0];
+      if (writer !== undefined && writer.seen !== this.#readsDone) {
+        writer.seen = this.#readsDone;
+        this.#run(st.writers);
+      }
+    }
+  }
+
+  /** Arms interest for every descriptor with queued operations that is not armed yet. */
+  #armAll(): void {
+    for (const [fd, st] of this.#fds) {
+      if (st.armed || (st.readers.length === 0 && st.writers.length === 0)) continue;
+      try {
+        this.#arm(fd, st);
+      } catch (e) {
+        // The descriptor is unusable (closed behind our back): its operations fail.
+        this.#fds.delete(fd);
+        const all = [...st.readers, ...st.writers];
+        st.readers.length = 0;
+        st.writers.length = 0;
+        this.#pending -= all.length;
+        for (const w of all) w.fail(e);
+      }
     }
   }
 
@@ -321,14 +400,32 @@ export class Reactor {
   #pump(): void {
     this.#pumpQueued = false;
     if (this.#pending === 0) {
+      this.#hops = 0;
       if (this.#inFlight) this.#wake();
       return;
     }
     const now = performance.now();
     if (this.#sliceStart === 0) this.#sliceStart = now;
     if (now - this.#sliceStart < SYNC_SLICE_MS) {
+      if (this.#pending <= DIRECT_LIMIT) {
+        const before = this.#pending;
+        this.#direct();
+        if (this.#pending < before) {
+          this.stats.directHits++;
+          this.#hops = 0;
+          this.#schedule();
+          return;
+        }
+        if (this.#hops < IDLE_HOPS) {
+          this.#hops++;
+          this.#schedule();
+          return;
+        }
+      }
+      this.#hops = 0;
       let n = 0;
       try {
+        this.#armAll();
         n = this.#poller.pollNow(this.#onReady);
       } catch (e) {
         this.#failAll(e);
@@ -340,8 +437,17 @@ export class Reactor {
         this.#schedule();
         return;
       }
+    } else {
+      this.#hops = 0;
+      try {
+        this.#armAll();
+      } catch (e) {
+        this.#failAll(e);
+        return;
+      }
     }
     this.stats.syncMisses++;
+    if (this.#pending === 0) return;
     if (!this.#inFlight) {
       this.stats.asyncWaits++;
       this.#inFlight = true;
@@ -436,7 +542,10 @@ export function submit<T>(
     } catch (e) {
       return Promise.reject(e);
     }
-    if (value !== AGAIN) return Promise.resolve(value);
+    if (value !== AGAIN) {
+      r.noteDone(writing);
+      return Promise.resolve(value);
+    }
   }
   return new Promise<T>((resolve, reject) =>
     r.enqueue(fd, writing, syscall, step, resolve, reject, signal)
