@@ -20,7 +20,12 @@ const isDeno = /deno[^/]*$/.test(process.execPath);
 type Result = { code: number | null; out: string; err: string };
 
 /** Runs a command to its end, collecting output (asynchronously: servers run beside). */
-function run(cmd: string, args: string[], timeoutMs = 20000): Promise<Result> {
+function run(
+  cmd: string,
+  args: string[],
+  // qemu-user (scripts/run_aarch64.sh) runs every child Deno ~20x slower.
+  timeoutMs = process.env.SOCKET_TEST_UNDER_QEMU === "1" ? 120_000 : 20_000,
+): Promise<Result> {
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";

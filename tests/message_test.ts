@@ -23,6 +23,9 @@ import * as socket from "../mod.ts";
 import { decodeAncillary, encodeAncillary } from "../message.ts";
 import { python } from "./helpers/python.ts";
 
+/** Set by scripts/run_aarch64.sh: the suite runs under qemu-user emulation. */
+const UNDER_QEMU = process.env.SOCKET_TEST_UNDER_QEMU === "1";
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -312,7 +315,11 @@ test("IP_PKTINFO and IPV6_RECVPKTINFO on UDP loopback", () => {
   assert.equal(new DataView(info6.buffer, info6.byteOffset).getUint32(16, true), lo);
 });
 
-test("MSG_CTRUNC when the control buffer is too small; nothing read past it", () => {
+test("MSG_CTRUNC when the control buffer is too small; nothing read past it", (t) => {
+  if (UNDER_QEMU) {
+    // qemu-user translates control messages itself and drops MSG_CTRUNC on truncation.
+    return t.skip("qemu-user does not report MSG_CTRUNC (scripts/run_aarch64.sh)");
+  }
   const py = python<number[][]>(`
 import socket, json, os
 out = []

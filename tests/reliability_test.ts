@@ -20,6 +20,9 @@ import {
   runtime,
 } from "./helpers/reliability_util.ts";
 
+/** Set by scripts/run_aarch64.sh: the suite runs under qemu-user emulation. */
+const UNDER_QEMU = process.env.SOCKET_TEST_UNDER_QEMU === "1";
+
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 10);
 
 function tcpPair(): [socket.socket, socket.socket, socket.socket] {
@@ -282,7 +285,8 @@ test(`soak: ${SOAK_SECONDS} s of mixed operations, flat descriptor count and RSS
     after: number;
     samples: { fds: number; rss: number }[];
   }>(r);
-  assert.ok(out.rounds > 100);
+  // Under qemu-user (scripts/run_aarch64.sh) everything runs ~20x slower.
+  assert.ok(out.rounds > (UNDER_QEMU ? 5 : 100), `only ${out.rounds} rounds`);
   assert.equal(out.after + 2, out.before, "server and UDP socket closed, nothing else open");
   for (const s of out.samples) assert.equal(s.fds, out.before, "descriptor count flat");
   const half = Math.floor(out.samples.length / 2);
