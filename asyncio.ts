@@ -33,9 +33,9 @@ import { ffi, libc, MAX_IO } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { BlockingIOError, fromErrno } from "./errors.ts";
 import type { Address, SockAddr } from "./address.ts";
-import { cString, toBytes, toCInt, toInt } from "./args.ts";
+import { cString, toBytes, toInt } from "./args.ts";
 import type { AncData, RecvmsgResult } from "./message.ts";
-import type { socket } from "./socket.ts";
+import { SendfileJob, type socket } from "./socket.ts";
 import { getaddrinfo_async } from "./resolve.ts";
 import { AGAIN, submit } from "./reactor/mod.ts";
 
@@ -449,43 +449,11 @@ export function sock_sendfile(
     if (sock.type !== SOCK_STREAM) {
       throw new RangeError("only SOCK_STREAM type sockets are supported");
     }
-    const start = toInt(offset);
-    if (start < 0) throw new RangeError(`offset must be >= 0, got ${start}`);
-    let remaining: number | null = null;
-    if (count !== null && count !== undefined) {
-      remaining = toInt(count);
-      if (remaining <= 0) {
-        throw new RangeError(`count must be a positive integer (got ${remaining})`);
-      }
-    }
-    let fileFd: number;
-    let owned = false;
-    if (typeof file === "string") {
-      fileFd = libc.open(cString(file), S.O_RDONLY! | S.O_CLOEXEC!, 0);
-      if (fileFd < 0) throw fromErrno(ffi.errno(), "open", file);
-      owned = true;
-    } else {
-      fileFd = toCInt(file);
-    }
-    const cell = new BigInt64Array([BigInt(start)]);
-    let total = 0;
+    const job = new SendfileJob(file, offset, count);
     const done = submit(fd, true, "sendfile", () => {
-      for (;;) {
-        const want = remaining === null ? MAX_IO : Math.min(remaining - total, MAX_IO);
-        if (want <= 0) return total;
-        const r = libc.sendfile(live(sock, "sendfile"), fileFd, cell, want);
-        if (r > 0) {
-          total += r;
-          continue;
-        }
-        if (r === 0) return total;
-        const errno = ffi.errno();
-        if (errno === EAGAIN || errno === EWOULDBLOCK) return AGAIN;
-        if (errno !== EINTR) throw fromErrno(errno, "sendfile");
-      }
+      return job.run(live(sock, "sendfile")) ? job.total : AGAIN;
     }, options?.signal);
-    if (!owned) return done;
-    return done.finally(() => libc.close(fileFd));
+    return done.finally(() => job.close());
   });
 }
 

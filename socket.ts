@@ -860,49 +860,15 @@ export class socket {
       throw new RangeError("only SOCK_STREAM type sockets are supported");
     }
     if (this.#timeout === 0) throw new RangeError("non-blocking sockets are not supported");
-    const start = toInt(offset);
-    if (start < 0) throw new RangeError(`offset must be >= 0, got ${start}`);
-    let remaining: number | null = null;
-    if (count !== null && count !== undefined) {
-      remaining = toInt(count);
-      if (remaining <= 0) {
-        throw new RangeError(`count must be a positive integer (got ${remaining})`);
-      }
-    }
-    let fileFd: number;
-    let owned = false;
-    if (typeof file === "string") {
-      fileFd = libc.open(cString(file), S.O_RDONLY! | S.O_CLOEXEC!, 0);
-      if (fileFd < 0) throw fromErrno(ffi.errno(), "open", file);
-      owned = true;
-    } else {
-      fileFd = toCInt(file);
-    }
+    const job = new SendfileJob(file, offset, count);
     try {
-      const offsetCell = new BigInt64Array([BigInt(start)]);
       const timeout = this.#timeout;
       const deadline = timeout !== null && timeout > 0 ? performance.now() + timeout * 1000 : 0;
-      let total = 0;
-      for (;;) {
-        const want = remaining === null ? MAX_IO : Math.min(remaining - total, MAX_IO);
-        if (want <= 0) break;
-        const r = libc.sendfile(fd, fileFd, offsetCell, want);
-        if (r > 0) {
-          total += r;
-          continue;
-        }
-        if (r === 0) break;
-        const errno = ffi.errno();
-        if (errno === EINTR) continue;
-        if ((errno === EAGAIN || errno === EWOULDBLOCK) && deadline !== 0) {
-          this.#wait(fd, true, deadline);
-          continue;
-        }
-        throw fromErrno(errno, "sendfile");
-      }
-      return total;
+      // Blocking sockets block in the kernel; only timeout mode sees EAGAIN.
+      while (!job.run(fd)) this.#wait(fd, true, deadline || Infinity);
+      return job.total;
     } finally {
-      if (owned) libc.close(fileFd);
+      job.close();
     }
   }
 
@@ -1311,6 +1277,68 @@ export class socket {
   /** Node's util.inspect / console.log show Python's repr. */
   [nodeInspect](): string {
     return this.#repr();
+  }
+}
+
+/**
+ * One sendfile(2) transfer, shared by socket.sendfile and asyncio's sock_sendfile: the
+ * source (a path, opened here and closed by close(), or a descriptor, borrowed), the
+ * file offset and what remains to send. Arguments are checked as Python checks them.
+ */
+export class SendfileJob {
+  /** The source descriptor. */
+  readonly fileFd: number;
+  /** Bytes sent so far. */
+  total = 0;
+  readonly #owned: boolean;
+  readonly #offset: BigInt64Array;
+  readonly #count: number | null;
+
+  /** Checks the arguments and opens `file` when it is a path. */
+  constructor(file: number | string, offset: number, count: number | null) {
+    const start = toInt(offset);
+    if (start < 0) throw new RangeError(`offset must be >= 0, got ${start}`);
+    let limit: number | null = null;
+    if (count !== null && count !== undefined) {
+      limit = toInt(count);
+      if (limit <= 0) throw new RangeError(`count must be a positive integer (got ${limit})`);
+    }
+    this.#count = limit;
+    this.#offset = new BigInt64Array([BigInt(start)]);
+    if (typeof file === "string") {
+      const fd = libc.open(cString(file), S.O_RDONLY! | S.O_CLOEXEC!, 0);
+      if (fd < 0) throw fromErrno(ffi.errno(), "open", file);
+      this.fileFd = fd;
+      this.#owned = true;
+    } else {
+      this.fileFd = toCInt(file);
+      this.#owned = false;
+    }
+  }
+
+  /**
+   * Sends to socket descriptor `fd` until done (true) or the socket would block (false);
+   * EINTR is retried, other errors raise.
+   */
+  run(fd: number): boolean {
+    for (;;) {
+      const want = this.#count === null ? MAX_IO : Math.min(this.#count - this.total, MAX_IO);
+      if (want <= 0) return true;
+      const r = libc.sendfile(fd, this.fileFd, this.#offset, want);
+      if (r > 0) {
+        this.total += r;
+        continue;
+      }
+      if (r === 0) return true;
+      const errno = ffi.errno();
+      if (errno === EAGAIN || errno === EWOULDBLOCK) return false;
+      if (errno !== EINTR) throw fromErrno(errno, "sendfile");
+    }
+  }
+
+  /** Closes the source if this job opened it. */
+  close(): void {
+    if (this.#owned) libc.close(this.fileFd);
   }
 }
 

@@ -14,51 +14,8 @@
  * @module
  */
 import koffi from "koffi";
-import process from "node:process";
-import { readFileSync } from "node:fs";
-import {
-  type Backend,
-  cSymbol,
-  isAvailable,
-  type Libc,
-  type NativeType,
-  type SymbolDef,
-  symbols,
-} from "./symbols.ts";
-
-const os = process.platform;
-const arch = ({ x64: "x86_64", arm64: "aarch64" } as Record<string, string>)[process.arch] ??
-  process.arch;
-/** "gnu" or "musl" on Linux. */
-const libcFlavour = os === "linux" ? linuxLibc() : "";
-
-function linuxLibc(): "gnu" | "musl" {
-  // the C library this process runs on (a musl loader merely installed beside glibc says nothing)
-  try {
-    return /\/ld-musl-|\/libc\.musl-/.test(readFileSync("/proc/self/maps", "utf8"))
-      ? "musl"
-      : "gnu";
-  } catch {
-    return "gnu";
-  }
-}
-
-/** The shared library that holds the socket API on this platform. */
-function libraryPath(): string {
-  if (os === "darwin") return "libSystem.B.dylib";
-  if (os === "linux") return libcFlavour === "musl" ? "libc.so" : "libc.so.6";
-  throw new Error(`socket: unsupported operating system ${os}`);
-}
-
-/** The C name of table entry `key` here (shared with the other backends). */
-function cName(key: string, def: SymbolDef): string {
-  return cSymbol(key, def, os, libcFlavour);
-}
-
-/** Whether this platform's libc has table entry `key` (shared with the other backends). */
-function available(key: string): boolean {
-  return isAvailable(key, os, libcFlavour);
-}
+import { type Backend, type Libc, type NativeType, type SymbolDef, symbols } from "./symbols.ts";
+import { available, cName, libraryPath, platformId } from "./node_platform.ts";
 
 /** The koffi spelling of each table type. */
 const koffiType: Record<NativeType, string> = {
@@ -124,7 +81,7 @@ function address(value: number | bigint): number | bigint {
 
 /** The koffi implementation of the backend interface. */
 export const backend: Backend = {
-  platformId: `${os}_${arch}${libcFlavour ? "_" + libcFlavour : ""}`,
+  platformId,
   libc,
   errno: () => koffi.errno(),
   setErrno: (value: number) => {
