@@ -29,11 +29,12 @@
  *
  * @module
  */
-import { ffi, libc, MAX_IO } from "./ffi/mod.ts";
+import { MAX_IO } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { BlockingIOError, fromErrno } from "./errors.ts";
 import type { Address, SockAddr } from "./address.ts";
-import { cString, toBytes, toInt } from "./args.ts";
+import { toBytes, toInt } from "./args.ts";
+import { inet_pton } from "./inet.ts";
 import type { AncData, RecvmsgResult } from "./message.ts";
 import { SendfileJob, type socket } from "./socket.ts";
 import { getaddrinfo_async } from "./resolve.ts";
@@ -45,14 +46,12 @@ export type { MakefileOptions, SocketFile } from "./makefile.ts";
 export type { socket, SocketOptions } from "./socket.ts";
 
 const C = table.constants;
-const S = table.sys;
 const E = table.errno;
 const EAGAIN = E.EAGAIN!;
 const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
 const EINTR = E.EINTR!;
 const EINPROGRESS = E.EINPROGRESS!;
 const EBADF = E.EBADF!;
-const MSG_NOSIGNAL = S.MSG_NOSIGNAL ?? 0;
 const AF_INET = C.AF_INET!;
 const AF_INET6 = C.AF_INET6!;
 const SOL_SOCKET = C.SOL_SOCKET!;
@@ -103,13 +102,8 @@ function guarded<T>(fn: () => Promise<T>): Promise<T> {
 
 /** recv(2) into `buf[0, n)`: the count, or AGAIN. */
 function recvStep(sock: socket, buf: Uint8Array, n: number): number | typeof AGAIN {
-  for (;;) {
-    const r = libc.recv(live(sock, "recv"), buf, n, 0);
-    if (r >= 0) return r;
-    const errno = ffi.errno();
-    if (errno === EAGAIN || errno === EWOULDBLOCK) return AGAIN;
-    if (errno !== EINTR) throw fromErrno(errno, "recv");
-  }
+  const r = sock._recv_nowait(buf, n, 0);
+  return r < 0 ? AGAIN : r;
 }
 
 /**
@@ -273,20 +267,13 @@ export function sock_sendall(
     let offset = 0;
     return submit(fd, true, "send", () => {
       while (offset < bytes.length) {
-        const chunk = Math.min(bytes.length - offset, MAX_IO);
-        const r = libc.send(
-          live(sock, "send"),
+        const r = sock._send_nowait(
           offset === 0 ? bytes : bytes.subarray(offset),
-          chunk,
-          MSG_NOSIGNAL,
+          bytes.length - offset,
+          0,
         );
-        if (r >= 0) {
-          offset += r;
-          continue;
-        }
-        const errno = ffi.errno();
-        if (errno === EAGAIN || errno === EWOULDBLOCK) return AGAIN;
-        if (errno !== EINTR) throw fromErrno(errno, "send");
+        if (r < 0) return AGAIN;
+        offset += r;
       }
       return undefined;
     }, options?.signal);
@@ -332,8 +319,12 @@ function needsLookup(family: number, host: unknown): host is string {
   if (host === "" || host === "<broadcast>") return false;
   const text = family === AF_INET6 ? host.split("%")[0] : host;
   if (text.includes("\0")) return false; // let connect() report it
-  const out = new Uint8Array(16);
-  return libc.inet_pton(family, cString(text), out) !== 1;
+  try {
+    inet_pton(family, text);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /**

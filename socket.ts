@@ -282,6 +282,7 @@ export class socket {
    * mode EAGAIN waits with poll() until `deadline` (ms, performance.now() clock; 0 =
    * this call's own timeout from the first wait); then TimeoutError("timed out").
    * Non-blocking mode raises BlockingIOError; blocking mode blocks in the kernel.
+   * `deadline` -1 returns -1 on EAGAIN instead (the reactor's attempts, no exception).
    */
   #io(op: Op, buf: Uint8Array | null, n: number, flags: number, deadline: number): number {
     const fd = this.#live();
@@ -317,6 +318,7 @@ export class socket {
       if (r >= 0) return r;
       const errno = ffi.errno();
       if (errno === EINTR) continue;
+      if (deadline < 0 && (errno === EAGAIN || errno === EWOULDBLOCK)) return -1;
       const timeout = this.#timeout;
       if ((errno === EAGAIN || errno === EWOULDBLOCK) && timeout !== null && timeout > 0) {
         if (deadline === 0) deadline = performance.now() + timeout * 1000;
@@ -725,6 +727,19 @@ export class socket {
       return;
     }
     this.#destKey = reusableKey(this.#family, address);
+  }
+
+  /**
+   * One recv(2) attempt for the asyncio layer: the count, or -1 when it would block
+   * (no exception on that path). Errors other than EAGAIN raise as recv_into's do.
+   */
+  _recv_nowait(buf: Uint8Array, nbytes: number, flags: number): number {
+    return this.#io(Op.Recv, buf, Math.min(nbytes, MAX_IO), flags, -1);
+  }
+
+  /** One send(2) attempt for the asyncio layer: the count, or -1 when it would block. */
+  _send_nowait(buf: Uint8Array, nbytes: number, flags: number): number {
+    return this.#io(Op.Send, buf, Math.min(nbytes, MAX_IO), flags, -1);
   }
 
   /** Runs sendmsg(2) with a prepared msghdr through the shared mechanism (for message.ts). */
