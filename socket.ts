@@ -1361,8 +1361,9 @@ export class SendfileJob {
 export const SocketType: typeof socket = socket;
 
 /**
- * A connected pair of sockets (AF_UNIX by default; also AF_INET/AF_INET6 emulation is
- * not needed on Linux, where the kernel refuses other families with EOPNOTSUPP).
+ * A connected pair of sockets: `socketpair(family = AF_UNIX, type = SOCK_STREAM, proto = 0)`.
+ * Both are close-on-exec unless `{ cloexec: false }`. As in Python on Linux, families the
+ * kernel cannot pair (AF_INET) raise OSError EOPNOTSUPP.
  *
  * @example
  * ```ts
