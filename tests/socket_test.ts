@@ -810,3 +810,25 @@ test("recv_into with nbytes larger than the buffer: RangeError", () => {
   assert.deepEqual(py, ["ValueError", "buffer too small for requested bytes"]);
   closeAll(a, b);
 });
+
+test("sendto follows every change of destination (the encoded address is reused only for equal values)", () => {
+  const recv = [0, 1].map(() => {
+    const r = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+    r.bind(["127.0.0.1", 0]);
+    r.settimeout(2);
+    return r;
+  });
+  const ports = recv.map((r) => (r.getsockname() as [string, number])[1]);
+  using s = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  const dest: [string, number] = ["127.0.0.1", ports[0]];
+  s.sendto(new Uint8Array([1]), dest);
+  dest[1] = ports[1]; // the same array, changed in place
+  s.sendto(new Uint8Array([2]), dest);
+  s.sendto(new Uint8Array([3]), ["127.0.0.1", ports[0]]);
+  s.sendto(new Uint8Array([4]), 0, ["localhost", ports[1]]); // a name: resolved, not cached
+  s.sendto(new Uint8Array([5]), ["localhost", ports[1]]);
+  assert.deepEqual([recv[0].recv(8)[0], recv[0].recv(8)[0]], [1, 3]);
+  assert.deepEqual([recv[1].recv(8)[0], recv[1].recv(8)[0], recv[1].recv(8)[0]], [2, 4, 5]);
+  assert.throws(() => s.sendto(new Uint8Array([6]), ["127.0.0.1", 70000]), RangeError);
+  for (const r of recv) r.close();
+});
