@@ -19,7 +19,7 @@
  */
 import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
-import { fromErrno, gaierror, OSError } from "./errors.ts";
+import { fromErrno, gaierror, OSError, pyRepr } from "./errors.ts";
 import { pyTypeName, toBytes, toInt } from "./args.ts";
 import { getaddrinfo } from "./resolve.ts";
 
@@ -516,16 +516,12 @@ export function decodeAddress(buf: Uint8Array, length: number): SockAddr {
 
 /** Formats a decoded address as Python's repr, for socket repr. */
 export function reprAddress(address: SockAddr): string {
-  if (typeof address === "string") return pyStr(address);
+  if (typeof address === "string") return pyRepr(address);
   if (address instanceof Uint8Array) return pyBytes(address);
   return "(" +
     address.map((v) =>
-      typeof v === "string" ? pyStr(v) : v instanceof Uint8Array ? pyBytes(v) : String(v)
+      typeof v === "string" ? pyRepr(v) : v instanceof Uint8Array ? pyBytes(v) : String(v)
     ).join(", ") + (address.length === 1 ? ",)" : ")");
-}
-
-function pyStr(s: string): string {
-  return "'" + s.replace(/\\/g, "\\\\").replace(/'/g, "\\'") + "'";
 }
 
 /** Python's repr of bytes: b'...' with \x escapes. */

@@ -280,6 +280,24 @@ function portArgument(port: unknown): Uint8Array | null {
   throw new OSError("Int or String expected");
 }
 
+/** getaddrinfo's argument checks, in Python's order: `[family, type, proto, flags]`. */
+function gaiNumbers(
+  host: unknown,
+  port: unknown,
+  family: unknown,
+  type: unknown,
+  proto: unknown,
+  flags: unknown,
+): [number, number, number, number] {
+  if (host === undefined) {
+    throw new TypeError("getaddrinfo() missing required argument 'host' (pos 1)");
+  }
+  if (port === undefined) {
+    throw new TypeError("getaddrinfo() missing required argument 'port' (pos 2)");
+  }
+  return [toCInt(family), toCInt(type), toCInt(proto), toCInt(flags)];
+}
+
 function gaiRequest(
   host: unknown,
   port: unknown,
@@ -288,16 +306,7 @@ function gaiRequest(
   proto: unknown,
   flags: unknown,
 ): GaiCall {
-  if (host === undefined) {
-    throw new TypeError("getaddrinfo() missing required argument 'host' (pos 1)");
-  }
-  if (port === undefined) {
-    throw new TypeError("getaddrinfo() missing required argument 'port' (pos 2)");
-  }
-  const f = toCInt(family);
-  const t = toCInt(type);
-  const p = toCInt(proto);
-  const fl = toCInt(flags);
+  const [f, t, p, fl] = gaiNumbers(host, port, family, type, proto, flags);
   return new GaiCall(hostArgument(host), portArgument(port), f, t, p, fl);
 }
 
@@ -336,19 +345,10 @@ export function getaddrinfo(
   proto: number = 0,
   flags: number = 0,
 ): AddrInfo[] {
-  // The synchronous path: gaiRequest's checks in the same order, then the call on
-  // buffers reused from call to call (nothing else runs while it is in C), the node and
-  // service strings encoded once per distinct value.
-  if (host === undefined) {
-    throw new TypeError("getaddrinfo() missing required argument 'host' (pos 1)");
-  }
-  if (port === undefined) {
-    throw new TypeError("getaddrinfo() missing required argument 'port' (pos 2)");
-  }
-  const f = toCInt(family);
-  const t = toCInt(type);
-  const p = toCInt(proto);
-  const fl = toCInt(flags);
+  // The synchronous path: gaiRequest's checks, then the call on buffers reused from call
+  // to call (nothing else runs while it is in C), the node and service strings encoded
+  // once per distinct value.
+  const [f, t, p, fl] = gaiNumbers(host, port, family, type, proto, flags);
   const node = syncNode(host);
   const service = syncService(port);
   const scratch = gaiScratch ??= new GaiScratch();
