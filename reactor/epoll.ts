@@ -1,11 +1,15 @@
 /**
  * The epoll backend of the reactor (Linux).
  *
- * Interest is one-shot (EPOLLONESHOT): `arm` is one epoll_ctl (ADD the first time,
- * MOD after), and a report disarms the descriptor, so a readiness event is delivered to
- * exactly one epoll_wait even when the main thread's zero-timeout wait and the helper
- * thread's blocking wait run at the same time. epoll_ctl is thread-safe and takes
- * effect in a wait already in progress, so arming never needs to wake the wait.
+ * Interest is edge-triggered and lasting (EPOLLET): a descriptor is added once, for
+ * reading (EPOLLIN | EPOLLRDHUP), and changed (EPOLL_CTL_MOD) only to add writing
+ * while an operation waits to write and to drop it after, so a wait costs no
+ * `epoll_ctl` in steady state. Each new readiness is reported once, to exactly one
+ * epoll_wait, even when the main thread's zero-timeout wait and the helper thread's
+ * blocking wait run at the same time; the reactor keeps a report that found no waiter.
+ * Writing is not kept on because a datagram socket signals it at each sent packet.
+ * epoll_ctl is thread-safe and takes effect in a wait already in progress (an ADD or
+ * MOD of a ready descriptor reports it at once), so arming never needs to wake the wait.
  *
  * An eventfd (non-blocking, close-on-exec) sits in the set, level-triggered: writing
  * to it ends the blocking wait ({@link EpollPoller.wake}); the wait's handler reads it
@@ -25,7 +29,7 @@ const EPOLLOUT = S.EPOLLOUT!;
 const EPOLLERR = S.EPOLLERR!;
 const EPOLLHUP = S.EPOLLHUP!;
 const EPOLLRDHUP = S.EPOLLRDHUP!;
-const EPOLLONESHOT = S.EPOLLONESHOT!;
+const EPOLLET = S.EPOLLET!;
 const CTL_ADD = S.EPOLL_CTL_ADD!;
 const CTL_DEL = S.EPOLL_CTL_DEL!;
 const CTL_MOD = S.EPOLL_CTL_MOD!;
@@ -59,11 +63,13 @@ const MAX_EVENTS = 256;
 export class EpollPoller implements Poller {
   /** The backend's name. */
   readonly name: string = "epoll";
+  /** Edge-triggered, lasting interest. */
+  readonly edge: boolean = true;
   readonly #epfd: number;
   readonly #efd: number;
   readonly #layout = table.layouts.epoll_event!;
-  /** Descriptors in the epoll set (armed or disarmed after a report). */
-  readonly #registered = new Set<number>();
+  /** Descriptors in the epoll set, with their registered event masks. */
+  readonly #registered = new Map<number, number>();
   readonly #ctl = new Uint8Array(table.layouts.epoll_event!.size);
   readonly #ctlView = new DataView(this.#ctl.buffer);
   readonly #syncBuf = new Uint8Array(table.layouts.epoll_event!.size * MAX_EVENTS);
@@ -101,16 +107,20 @@ export class EpollPoller implements Poller {
     v.setInt32(this.#layout.data + 4, 0, true);
   }
 
-  /** Arms one-shot interest (ADD or MOD, recovering from a stale view of the set). */
-  arm(fd: number, read: boolean, write: boolean): void {
-    this.#setEvent(
-      EPOLLONESHOT | (read ? EPOLLIN | EPOLLRDHUP : 0) | (write ? EPOLLOUT : 0),
-      fd,
-    );
-    let op = this.#registered.has(fd) ? CTL_MOD : CTL_ADD;
+  /**
+   * Registers `fd` for reading, plus writing when `write` (`read` is implied: reading
+   * interest lasts). No system call when the registration is already that; else ADD or
+   * MOD, recovering from a stale view of the set.
+   */
+  arm(fd: number, _read: boolean, write: boolean): void {
+    const events = EPOLLET | EPOLLIN | EPOLLRDHUP | (write ? EPOLLOUT : 0);
+    const now = this.#registered.get(fd);
+    if (now === events) return;
+    this.#setEvent(events, fd);
+    let op = now !== undefined ? CTL_MOD : CTL_ADD;
     for (let tries = 0; tries < 3; tries++) {
       if (libc.epoll_ctl(this.#epfd, op, fd, this.#ctl) === 0) {
-        this.#registered.add(fd);
+        this.#registered.set(fd, events);
         return;
       }
       const errno = ffi.errno();

@@ -3,9 +3,15 @@
  *
  * An operation ({@link submit}) first runs its system call on the main thread; only
  * when that would block (EAGAIN) does it queue a waiter on its descriptor and
- * direction. The reactor arms one-shot interest for the queued directions of each
- * descriptor ({@link Poller}; epoll on Linux) and collects readiness two ways:
+ * direction. A receive that follows one that would have blocked is queued without
+ * trying (in request-response traffic its answer cannot be there yet) until the
+ * prediction proves wrong or readiness was reported. The reactor registers interest
+ * for the descriptors with queued operations ({@link Poller}: edge-triggered epoll on
+ * Linux, registered once; one-shot poll(2) elsewhere) and finds what is ready three ways:
  *
+ * - with few operations pending, by retrying those whose peer may have acted: a
+ *   receive after a send of this process completed, a send after a receive (no epoll
+ *   call at all for a same-process conversation);
  * - a zero-timeout wait on the main thread, run from a microtask after waiters were
  *   queued: on loopback and busy servers the peer's data is usually already there, and
  *   no thread is involved (for at most {@link SYNC_SLICE_MS} ms in a row, so timers and
@@ -14,8 +20,8 @@
  *   in flight, which wakes the main thread when something is ready.
  *
  * When a descriptor is ready, the reactor runs the queued operations of that direction
- * in order, each retrying its system call, until one would block again; then it re-arms
- * what is still wanted. Two readers on one socket are thus served in order, and a reader
+ * in order, each retrying its system call, until one would block again (a readiness
+ * report that finds no operation waiting is remembered for the next one). Two readers on one socket are thus served in order, and a reader
  * and a writer proceed independently. Errors and hang-ups wake both directions.
  *
  * Liveness: the helper thread's pending call keeps the process alive, so it runs only
@@ -86,6 +92,8 @@ class Waiter<T = unknown> {
    * for a writer) can have made it ready without the kernel telling us.
    */
   seen = -1;
+  /** Queued without a first attempt (predicted to block). */
+  skipped = false;
 
   constructor(
     fd: number,
@@ -133,10 +141,30 @@ class Waiter<T = unknown> {
 
 /** The queued operations of one descriptor. */
 class FdState {
+  readonly fd: number;
   readonly readers: Waiter[] = [];
   readonly writers: Waiter[] = [];
-  /** Whether one-shot interest is armed and not yet reported. */
+  /**
+   * One-shot poller: interest is armed and not yet reported. Edge-triggered poller: the
+   * descriptor is registered (until it is forgotten).
+   */
   armed = false;
+  /**
+   * Edge-triggered poller: readiness was reported since the last attempt in that
+   * direction that would have blocked (so the next one is worth trying).
+   */
+  readReady = false;
+  writeReady = false;
+  /**
+   * The last receive tried at once would have blocked: the next one is queued without
+   * its first attempt (see {@link submit}) until a queued receive turns out to have had
+   * its data waiting.
+   */
+  readEmpty = false;
+
+  constructor(fd: number) {
+    this.fd = fd;
+  }
 }
 
 /**
@@ -150,7 +178,10 @@ class FdState {
  */
 export class Reactor {
   readonly #poller: Poller;
+  readonly #edge: boolean;
   readonly #fds = new Map<number, FdState>();
+  /** The descriptors with queued operations. */
+  readonly #active = new Set<FdState>();
   #pending = 0;
   #inFlight = false;
   #woken = false;
@@ -188,6 +219,7 @@ export class Reactor {
   /** A reactor over `poller`. */
   constructor(poller: Poller) {
     this.#poller = poller;
+    this.#edge = poller.edge;
   }
 
   /** The readiness backend's name. */
@@ -221,6 +253,20 @@ export class Reactor {
     else this.#readsDone++;
   }
 
+  /**
+   * Whether a new operation on `fd` should try its system call at once: not when
+   * operations are already queued in that direction (it queues behind them), nor for a
+   * receive right after one that would have blocked (in request-response traffic the
+   * answer cannot be there yet; the reactor tries it when something may have made it
+   * ready).
+   */
+  tryAtOnce(fd: number, writing: boolean): boolean {
+    const st = this.#fds.get(fd);
+    if (st === undefined) return true;
+    if (writing) return st.writers.length === 0;
+    return st.readers.length === 0 && (!st.readEmpty || st.readReady);
+  }
+
   /** Whether operations are already queued on `fd` in that direction (new ones queue behind). */
   busy(fd: number, writing: boolean): boolean {
     const st = this.#fds.get(fd);
@@ -228,7 +274,10 @@ export class Reactor {
     return (writing ? st.writers : st.readers).length !== 0;
   }
 
-  /** Queues an operation that would block; it settles when its step succeeds or fails. */
+  /**
+   * Queues an operation that would block (`tried`: its first attempt said so; else it
+   * was not tried, see {@link tryAtOnce}); it settles when its step succeeds or fails.
+   */
   enqueue<T>(
     fd: number,
     writing: boolean,
@@ -237,14 +286,21 @@ export class Reactor {
     resolve: (value: T) => void,
     reject: (error: unknown) => void,
     signal: AbortSignal | undefined,
+    tried: boolean,
   ): void {
     const w = new Waiter<T>(fd, writing, syscall, step, resolve, reject, signal);
     let st = this.#fds.get(fd);
     if (st === undefined) {
-      st = new FdState();
+      st = new FdState(fd);
       this.#fds.set(fd, st);
     }
+    if (writing) st.writeReady = false;
+    else if (tried) {
+      st.readEmpty = true;
+      st.readReady = false;
+    } else w.skipped = true;
     (writing ? st.writers : st.readers).push(w as Waiter);
+    this.#active.add(st);
     this.#pending++;
     w.seen = writing ? this.#readsDone : this.#writesDone;
     // Interest is armed lazily, by the pump, only when something has to block.
@@ -269,6 +325,7 @@ export class Reactor {
     const st = this.#fds.get(fd);
     if (st === undefined) return;
     this.#fds.delete(fd);
+    this.#active.delete(st);
     this.#poller.disarm(fd);
     const all = [...st.readers, ...st.writers];
     st.readers.length = 0;
@@ -281,6 +338,14 @@ export class Reactor {
   #arm(fd: number, st: FdState): void {
     const read = st.readers.length !== 0;
     const write = st.writers.length !== 0;
+    if (this.#edge) {
+      // Lasting interest: register once; only the writing interest changes.
+      if (read || write || st.armed) {
+        this.#poller.arm(fd, read, write);
+        st.armed = true;
+      }
+      return;
+    }
     if (read || write) {
       this.#poller.arm(fd, read, write);
       st.armed = true;
@@ -299,6 +364,7 @@ export class Reactor {
     if (i < 0) return false;
     queue.splice(i, 1);
     this.#pending--;
+    if (st.readers.length === 0 && st.writers.length === 0) this.#active.delete(st);
     try {
       this.#arm(w.fd, st);
     } catch {
@@ -323,29 +389,56 @@ export class Reactor {
   #ready(fd: number, readable: boolean, writable: boolean): void {
     const st = this.#fds.get(fd);
     if (st === undefined) return;
+    if (readable) {
+      st.readReady = true;
+      this.#run(st, false);
+    }
+    if (writable) {
+      st.writeReady = true;
+      this.#run(st, true);
+    }
+    if (this.#edge) {
+      // Interest lasts; drop writing interest once no writer waits (no call otherwise).
+      if (st.writers.length === 0) this.#rearm(fd, st);
+      return;
+    }
     st.armed = false;
-    if (readable) this.#run(st.readers);
-    if (writable) this.#run(st.writers);
     if (st.readers.length === 0 && st.writers.length === 0) {
       // Keep the descriptor in the set (disarmed): the next wait is one MOD, not an ADD.
       return;
     }
+    this.#rearm(fd, st);
+  }
+
+  #rearm(fd: number, st: FdState): void {
     try {
       this.#arm(fd, st);
-    } catch (e) {
+    } catch {
+      // The descriptor is unusable (closed behind our back): its operations fail.
       this.forget(fd);
-      void e;
     }
   }
 
-  #run(queue: Waiter[]): void {
+  /** Runs the queued operations of one direction in order until one would block. */
+  #run(st: FdState, writing: boolean): void {
+    const queue = writing ? st.writers : st.readers;
     while (queue.length !== 0) {
       const w = queue[0];
-      if (!w.attempt()) return;
+      const untried = w.skipped;
+      w.skipped = false;
+      if (!w.attempt()) {
+        if (writing) st.writeReady = false;
+        else st.readReady = false;
+        return;
+      }
+      // A receive queued untried that had its data before any send of this process
+      // completed: the prediction was wrong; try the next one at once again.
+      if (untried && w.seen === this.#writesDone) st.readEmpty = false;
       queue.shift();
       this.#pending--;
-      this.noteDone(w.writing);
+      this.noteDone(writing);
     }
+    if (st.readers.length === 0 && st.writers.length === 0) this.#active.delete(st);
   }
 
   /**
@@ -353,29 +446,34 @@ export class Reactor {
    * but only those that an operation completed since their last try may have made ready.
    */
   #direct(): void {
-    for (const st of this.#fds.values()) {
+    for (const st of this.#active) {
       const reader = st.readers[0];
       if (reader !== undefined && reader.seen !== this.#writesDone) {
-        reader.seen = this.#writesDone;
-        this.#run(st.readers);
+        this.#run(st, false);
+        // The head now is the one that would block (a run completes no send).
+        const head = st.readers[0];
+        if (head !== undefined) head.seen = this.#writesDone;
       }
       const writer = st.writers[0];
       if (writer !== undefined && writer.seen !== this.#readsDone) {
-        writer.seen = this.#readsDone;
-        this.#run(st.writers);
+        this.#run(st, true);
+        const head = st.writers[0];
+        if (head !== undefined) head.seen = this.#readsDone;
       }
     }
   }
 
   /** Arms interest for every descriptor with queued operations that is not armed yet. */
   #armAll(): void {
-    for (const [fd, st] of this.#fds) {
-      if (st.armed || (st.readers.length === 0 && st.writers.length === 0)) continue;
+    for (const st of this.#active) {
+      const fd = st.fd;
+      if (st.armed) continue;
       try {
         this.#arm(fd, st);
       } catch (e) {
         // The descriptor is unusable (closed behind our back): its operations fail.
         this.#fds.delete(fd);
+        this.#active.delete(st);
         const all = [...st.readers, ...st.writers];
         st.readers.length = 0;
         st.writers.length = 0;
@@ -469,6 +567,7 @@ export class Reactor {
   }
 
   #failAll(e: unknown): void {
+    this.#active.clear();
     for (const fd of [...this.#fds.keys()]) {
       const st = this.#fds.get(fd)!;
       this.#fds.delete(fd);
@@ -535,7 +634,8 @@ export function submit<T>(
 ): Promise<T> {
   if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
   const r = instance ?? getReactor();
-  if (!r.busy(fd, writing)) {
+  const now = r.tryAtOnce(fd, writing);
+  if (now) {
     let value: T | typeof AGAIN;
     try {
       value = step();
@@ -548,6 +648,6 @@ export function submit<T>(
     }
   }
   return new Promise<T>((resolve, reject) =>
-    r.enqueue(fd, writing, syscall, step, resolve, reject, signal)
+    r.enqueue(fd, writing, syscall, step, resolve, reject, signal, now)
   );
 }

@@ -1,7 +1,7 @@
 /**
  * The readiness backend interface of the reactor, and the poll(2) fallback.
  *
- * A {@link Poller} knows descriptors and one-shot interest, nothing of sockets or
+ * A {@link Poller} knows descriptors and interest, nothing of sockets or
  * waiters. Implementations:
  *
  * - `EpollPoller` (epoll.ts, Linux): the default.
@@ -29,14 +29,22 @@ import { fromErrno } from "../errors.ts";
 export type ReadyCallback = (fd: number, readable: boolean, writable: boolean) => void;
 
 /**
- * A readiness backend with one-shot semantics: `arm` asks for one report of `fd`
- * becoming readable and/or writable; after the report the descriptor is disarmed
- * until armed again. Errors and hang-ups are reported as both directions.
+ * A readiness backend. One-shot ({@link Poller.edge} false): `arm` asks for one report
+ * of `fd` becoming readable and/or writable; after the report the descriptor is
+ * disarmed until armed again. Edge-triggered ({@link Poller.edge} true): `arm` keeps
+ * lasting interest (reading always, writing while asked for) and every new readiness is
+ * reported once, with no re-arming; the reactor remembers a report that found no
+ * operation waiting. Errors and hang-ups are reported as both directions.
  */
 export interface Poller {
   /** The backend's name ("epoll", "poll"). */
   readonly name: string;
-  /** Arms one-shot interest in `fd` (replacing any earlier interest). */
+  /** Whether interest lasts and reports are edges (see the interface notes). */
+  readonly edge: boolean;
+  /**
+   * One-shot: arms interest in `fd` (replacing any earlier interest). Edge: makes the
+   * lasting interest reading, plus writing when `write` (no system call when unchanged).
+   */
   arm(fd: number, read: boolean, write: boolean): void;
   /** Removes `fd` from the interest set (idempotent; the fd may already be closed). */
   disarm(fd: number): void;
@@ -75,6 +83,8 @@ const EINTR = table.errno.EINTR!;
  * ```
  */
 export class PollPoller implements Poller {
+  /** One-shot: interest ends with its report. */
+  readonly edge: boolean = false;
   /** The backend's name. */
   readonly name: string = "poll";
   #interest = new Map<number, number>();
