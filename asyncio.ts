@@ -38,7 +38,7 @@ import { inet_pton } from "./inet.ts";
 import type { AncData, RecvmsgResult } from "./message.ts";
 import { SendfileJob, type socket } from "./socket.ts";
 import { getaddrinfo_async } from "./resolve.ts";
-import { AGAIN, submit } from "./reactor/mod.ts";
+import { AGAIN, type Op, perform, submit } from "./reactor/mod.ts";
 
 export type { Address, Inet6Address, InetAddress, SockAddr } from "./address.ts";
 export type { AncData, RecvmsgIntoResult, RecvmsgResult } from "./message.ts";
@@ -79,14 +79,17 @@ function live(sock: socket, syscall: string): number {
   return fd;
 }
 
+/** Whether `e` is the BlockingIOError of a call that would block (EAGAIN/EWOULDBLOCK). */
+function wouldBlock(e: unknown): boolean {
+  return e instanceof BlockingIOError && (e.errno === EAGAIN || e.errno === EWOULDBLOCK);
+}
+
 /** Calls `fn` and maps BlockingIOError (EAGAIN/EWOULDBLOCK) to AGAIN. */
 function again<T>(fn: () => T): T | typeof AGAIN {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof BlockingIOError && (e.errno === EAGAIN || e.errno === EWOULDBLOCK)) {
-      return AGAIN;
-    }
+    if (wouldBlock(e)) return AGAIN;
     throw e;
   }
 }
@@ -100,10 +103,70 @@ function guarded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** recv(2) into `buf[0, n)`: the count, or AGAIN. */
-function recvStep(sock: socket, buf: Uint8Array, n: number): number | typeof AGAIN {
-  const r = sock._recv_nowait(buf, n, 0);
+// The hot operations' steps: module-level functions reading their arguments from the
+// operation record (see reactor/mod.ts `perform`), so that an operation allocates no
+// closure.
+
+/** recv(2) into `op.buf[0, op.n)`: the count, or AGAIN. */
+function recvIntoStep(op: Op<number>): number | typeof AGAIN {
+  const r = (op.sock as socket)._recv_nowait(op.buf!, op.n, 0);
   return r < 0 ? AGAIN : r;
+}
+
+/** recv(2) into `op.buf`: a copy of the bytes received, or AGAIN. */
+function recvStep(op: Op<Uint8Array>): Uint8Array | typeof AGAIN {
+  const r = (op.sock as socket)._recv_nowait(op.buf!, op.n, 0);
+  return r < 0 ? AGAIN : op.buf!.slice(0, r);
+}
+
+/** send(2) of `op.buf` from offset `op.n` until all is sent, or AGAIN (progress kept). */
+function sendallStep(op: Op<undefined>): undefined | typeof AGAIN {
+  const bytes = op.buf!;
+  const sock = op.sock as socket;
+  while (op.n < bytes.length) {
+    const r = sock._send_nowait(
+      op.n === 0 ? bytes : bytes.subarray(op.n),
+      bytes.length - op.n,
+      0,
+    );
+    if (r < 0) return AGAIN;
+    op.n += r;
+  }
+  return undefined;
+}
+
+/** sendto(2) of `op.buf` to address `op.aux`: the count, or AGAIN. */
+function sendtoStep(op: Op<number>): number | typeof AGAIN {
+  try {
+    return (op.sock as socket).sendto(op.buf!, op.aux as Address);
+  } catch (e) {
+    if (wouldBlock(e)) return AGAIN;
+    throw e;
+  }
+}
+
+/** recvfrom(2) into `op.buf` (up to `op.n`): `[count, address]`, or AGAIN. */
+function recvfromIntoStep(
+  op: Op<[number, SockAddr | null]>,
+): [number, SockAddr | null] | typeof AGAIN {
+  try {
+    return (op.sock as socket).recvfrom_into(op.buf!, op.n);
+  } catch (e) {
+    if (wouldBlock(e)) return AGAIN;
+    throw e;
+  }
+}
+
+/** recvfrom(2) of up to `op.n` bytes: `[data, address]`, or AGAIN. */
+function recvfromStep(
+  op: Op<[Uint8Array, SockAddr | null]>,
+): [Uint8Array, SockAddr | null] | typeof AGAIN {
+  try {
+    return (op.sock as socket).recvfrom(op.n);
+  } catch (e) {
+    if (wouldBlock(e)) return AGAIN;
+    throw e;
+  }
 }
 
 /**
@@ -127,17 +190,16 @@ export function sock_recv(
   nbytes: number,
   options?: AsyncOptions,
 ): Promise<Uint8Array> {
-  return guarded(() => {
-    const fd = nonblocking(sock);
+  let fd: number, n: number;
+  try {
+    fd = nonblocking(sock);
     const size = toInt(nbytes);
     if (size < 0) throw new RangeError("negative buffersize in recv");
-    const n = Math.min(size, MAX_IO);
-    const buf = new Uint8Array(n);
-    return submit(fd, false, "recv", () => {
-      const r = recvStep(sock, buf, n);
-      return r === AGAIN ? AGAIN : buf.slice(0, r);
-    }, options?.signal);
-  });
+    n = Math.min(size, MAX_IO);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return perform(fd, false, "recv", recvStep, sock, new Uint8Array(n), n, null, options?.signal);
 }
 
 /**
@@ -162,12 +224,15 @@ export function sock_recv_into(
   buf: ArrayBufferView,
   options?: AsyncOptions,
 ): Promise<number> {
-  return guarded(() => {
-    const fd = nonblocking(sock);
-    const bytes = buf instanceof Uint8Array ? buf : toBytes(buf);
-    const n = Math.min(bytes.length, MAX_IO);
-    return submit(fd, false, "recv", () => recvStep(sock, bytes, n), options?.signal);
-  });
+  let fd: number, bytes: Uint8Array;
+  try {
+    fd = nonblocking(sock);
+    bytes = buf instanceof Uint8Array ? buf : toBytes(buf);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const n = Math.min(bytes.length, MAX_IO);
+  return perform(fd, false, "recv", recvIntoStep, sock, bytes, n, null, options?.signal);
 }
 
 /**
@@ -192,12 +257,15 @@ export function sock_recvfrom(
   bufsize: number,
   options?: AsyncOptions,
 ): Promise<[Uint8Array, SockAddr | null]> {
-  return guarded(() => {
-    const fd = nonblocking(sock);
-    const size = toInt(bufsize);
+  let fd: number, size: number;
+  try {
+    fd = nonblocking(sock);
+    size = toInt(bufsize);
     if (size < 0) throw new RangeError("negative buffersize in recvfrom");
-    return submit(fd, false, "recvfrom", () => again(() => sock.recvfrom(size)), options?.signal);
-  });
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return perform(fd, false, "recvfrom", recvfromStep, sock, null, size, null, options?.signal);
 }
 
 /**
@@ -223,20 +291,17 @@ export function sock_recvfrom_into(
   nbytes = 0,
   options?: AsyncOptions,
 ): Promise<[number, SockAddr | null]> {
-  return guarded(() => {
-    const fd = nonblocking(sock);
-    const bytes = buf instanceof Uint8Array ? buf : toBytes(buf);
-    const n = toInt(nbytes);
+  let fd: number, bytes: Uint8Array, n: number;
+  try {
+    fd = nonblocking(sock);
+    bytes = buf instanceof Uint8Array ? buf : toBytes(buf);
+    n = toInt(nbytes);
     if (n < 0) throw new RangeError("negative buffersize in recvfrom_into");
     if (n > bytes.length) throw new RangeError("nbytes is greater than the length of the buffer");
-    return submit(
-      fd,
-      false,
-      "recvfrom",
-      () => again(() => sock.recvfrom_into(bytes, n)),
-      options?.signal,
-    );
-  });
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return perform(fd, false, "recvfrom", recvfromIntoStep, sock, bytes, n, null, options?.signal);
 }
 
 /**
@@ -261,23 +326,14 @@ export function sock_sendall(
   data: ArrayBufferView,
   options?: AsyncOptions,
 ): Promise<void> {
-  return guarded(() => {
-    const fd = nonblocking(sock);
-    const bytes = data instanceof Uint8Array ? data : toBytes(data);
-    let offset = 0;
-    return submit(fd, true, "send", () => {
-      while (offset < bytes.length) {
-        const r = sock._send_nowait(
-          offset === 0 ? bytes : bytes.subarray(offset),
-          bytes.length - offset,
-          0,
-        );
-        if (r < 0) return AGAIN;
-        offset += r;
-      }
-      return undefined;
-    }, options?.signal);
-  });
+  let fd: number, bytes: Uint8Array;
+  try {
+    fd = nonblocking(sock);
+    bytes = data instanceof Uint8Array ? data : toBytes(data);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return perform(fd, true, "send", sendallStep, sock, bytes, 0, null, options?.signal);
 }
 
 /**
@@ -301,16 +357,14 @@ export function sock_sendto(
   address: Address,
   options?: AsyncOptions,
 ): Promise<number> {
-  return guarded(() => {
-    const fd = nonblocking(sock);
-    return submit(
-      fd,
-      true,
-      "sendto",
-      () => again(() => sock.sendto(data, address)),
-      options?.signal,
-    );
-  });
+  let fd: number, bytes: Uint8Array;
+  try {
+    fd = nonblocking(sock);
+    bytes = data instanceof Uint8Array ? data : toBytes(data);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return perform(fd, true, "sendto", sendtoStep, sock, bytes, 0, address, options?.signal);
 }
 
 /** Whether `host` needs a lookup (not a numeric address of `family`). */
