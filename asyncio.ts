@@ -38,7 +38,7 @@ import { inet_pton } from "./inet.ts";
 import type { AncData, RecvmsgResult } from "./message.ts";
 import { SendfileJob, type socket } from "./socket.ts";
 import { getaddrinfo_async } from "./resolve.ts";
-import { AGAIN, type Op, perform, submit } from "./reactor/mod.ts";
+import { AGAIN, type Op, type OpStep, perform, submit } from "./reactor/mod.ts";
 
 export type { Address, Inet6Address, InetAddress, SockAddr } from "./address.ts";
 export type { AncData, RecvmsgIntoResult, RecvmsgResult } from "./message.ts";
@@ -135,39 +135,30 @@ function sendallStep(op: Op<undefined>): undefined | typeof AGAIN {
   return undefined;
 }
 
-/** sendto(2) of `op.buf` to address `op.aux`: the count, or AGAIN. */
-function sendtoStep(op: Op<number>): number | typeof AGAIN {
-  try {
-    return (op.sock as socket).sendto(op.buf!, op.aux as Address);
-  } catch (e) {
-    if (wouldBlock(e)) return AGAIN;
-    throw e;
-  }
+/** A step of a socket call that raises BlockingIOError when it would block. */
+function raising<T>(call: (op: Op<T>) => T): OpStep<T> {
+  return (op) => {
+    try {
+      return call(op);
+    } catch (e) {
+      if (wouldBlock(e)) return AGAIN;
+      throw e;
+    }
+  };
 }
 
-/** recvfrom(2) into `op.buf` (up to `op.n`): `[count, address]`, or AGAIN. */
-function recvfromIntoStep(
-  op: Op<[number, SockAddr | null]>,
-): [number, SockAddr | null] | typeof AGAIN {
-  try {
-    return (op.sock as socket).recvfrom_into(op.buf!, op.n);
-  } catch (e) {
-    if (wouldBlock(e)) return AGAIN;
-    throw e;
-  }
-}
+/** sendto(2) of `op.buf` to address `op.aux`: the count. */
+const sendtoStep = raising<number>((op) => (op.sock as socket).sendto(op.buf!, op.aux as Address));
 
-/** recvfrom(2) of up to `op.n` bytes: `[data, address]`, or AGAIN. */
-function recvfromStep(
-  op: Op<[Uint8Array, SockAddr | null]>,
-): [Uint8Array, SockAddr | null] | typeof AGAIN {
-  try {
-    return (op.sock as socket).recvfrom(op.n);
-  } catch (e) {
-    if (wouldBlock(e)) return AGAIN;
-    throw e;
-  }
-}
+/** recvfrom(2) into `op.buf` (up to `op.n`): `[count, address]`. */
+const recvfromIntoStep = raising<[number, SockAddr | null]>((op) =>
+  (op.sock as socket).recvfrom_into(op.buf!, op.n)
+);
+
+/** recvfrom(2) of up to `op.n` bytes: `[data, address]`. */
+const recvfromStep = raising<[Uint8Array, SockAddr | null]>((op) =>
+  (op.sock as socket).recvfrom(op.n)
+);
 
 /**
  * Receives up to `nbytes` bytes (asyncio's `loop.sock_recv`); an empty result means the
