@@ -10,9 +10,10 @@
  *   re-polls on a timer backing off from 0 to 8 ms. A `poll` entry with
  *   `nonblocking: true` in the symbol table plus a self-pipe for wake-ups would make it
  *   block off-thread like epoll; until a platform needs it, the timer is enough.
- * - kqueue (macOS, the BSDs): TODO, not written since it cannot be run here. Design:
- *   `kqueue()`; `arm` = `kevent()` with EV_ADD|EV_ONESHOT (EV_DISPATCH) for EVFILT_READ
- *   and/or EVFILT_WRITE, `udata` = fd; `disarm` = EV_DELETE of both filters (ENOENT
+ * - kqueue (macOS, the BSDs): TODO, not written since it cannot be run here. Design
+ *   (edge-triggered, like epoll): `kqueue()`; `arm` = `kevent()` with EV_ADD|EV_CLEAR
+ *   for EVFILT_READ once, and EVFILT_WRITE added (EV_ADD|EV_CLEAR) while writers wait
+ *   and deleted after, `udata` = fd; `disarm` = EV_DELETE of both filters (ENOENT
  *   ignored); the off-thread wait = a `kevent_async` nonblocking symbol with a NULL
  *   timeout into a private result array; the wake-up = an EVFILT_USER event triggered
  *   with NOTE_TRIGGER (no eventfd on macOS); EV_EOF in `flags` plays EPOLLHUP/RDHUP
