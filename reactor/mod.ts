@@ -154,11 +154,60 @@ function capture(resolve: (value: never) => void, reject: (error: unknown) => vo
   capturedReject = reject;
 }
 
+/**
+ * A FIFO of operations whose slots are reused: an array used with push/shift would get a
+ * new backing store for nearly every operation (shift trims it; the next push regrows it).
+ */
+class OpQueue {
+  #items: (Op | undefined)[] = [];
+  #start = 0;
+  #end = 0;
+
+  get length(): number {
+    return this.#end - this.#start;
+  }
+
+  /** The oldest operation, if any. */
+  first(): Op | undefined {
+    return this.#start < this.#end ? this.#items[this.#start] : undefined;
+  }
+
+  push(op: Op): void {
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    this.#items[this.#end++] = op;
+  }
+
+  /** Drops the oldest operation. */
+  shift(): void {
+    this.#items[this.#start++] = undefined;
+  }
+
+  /** Takes `op` out; false if it is not queued. */
+  remove(op: Op): boolean {
+    const items = this.#items;
+    for (let i = this.#start; i < this.#end; i++) {
+      if (items[i] !== op) continue;
+      for (let j = i + 1; j < this.#end; j++) items[j - 1] = items[j];
+      items[--this.#end] = undefined;
+      return true;
+    }
+    return false;
+  }
+
+  /** Takes every operation out, oldest first. */
+  drain(): Op[] {
+    const all = this.#items.slice(this.#start, this.#end) as Op[];
+    this.#items.fill(undefined, this.#start, this.#end);
+    this.#start = this.#end = 0;
+    return all;
+  }
+}
+
 /** The queued operations of one descriptor. */
 class FdState {
   readonly fd: number;
-  readonly readers: Waiter[] = [];
-  readonly writers: Waiter[] = [];
+  readonly readers: OpQueue = new OpQueue();
+  readonly writers: OpQueue = new OpQueue();
   /**
    * One-shot poller: interest is armed and not yet reported. Edge-triggered poller: the
    * descriptor is registered (until it is forgotten).
@@ -351,9 +400,7 @@ export class Reactor {
     this.#fds.delete(fd);
     this.#active.delete(st);
     this.#poller.disarm(fd);
-    const all = [...st.readers, ...st.writers];
-    st.readers.length = 0;
-    st.writers.length = 0;
+    const all = [...st.readers.drain(), ...st.writers.drain()];
     this.#pending -= all.length;
     for (const w of all) w.fail(fromErrno(EBADF, w.syscall));
     if (all.length !== 0) this.#schedule();
@@ -384,9 +431,7 @@ export class Reactor {
     const st = this.#fds.get(w.fd);
     if (st === undefined) return false;
     const queue = w.writing ? st.writers : st.readers;
-    const i = queue.indexOf(w);
-    if (i < 0) return false;
-    queue.splice(i, 1);
+    if (!queue.remove(w)) return false;
     this.#pending--;
     if (st.readers.length === 0 && st.writers.length === 0) this.#active.delete(st);
     try {
@@ -446,8 +491,7 @@ export class Reactor {
   /** Runs the queued operations of one direction in order until one would block. */
   #run(st: FdState, writing: boolean): void {
     const queue = writing ? st.writers : st.readers;
-    while (queue.length !== 0) {
-      const w = queue[0];
+    for (let w = queue.first(); w !== undefined; w = queue.first()) {
       const untried = w.skipped;
       w.skipped = false;
       if (!w.attempt()) {
@@ -471,17 +515,17 @@ export class Reactor {
    */
   #direct(): void {
     for (const st of this.#active) {
-      const reader = st.readers[0];
+      const reader = st.readers.first();
       if (reader !== undefined && reader.seen !== this.#writesDone) {
         this.#run(st, false);
         // The head now is the one that would block (a run completes no send).
-        const head = st.readers[0];
+        const head = st.readers.first();
         if (head !== undefined) head.seen = this.#writesDone;
       }
-      const writer = st.writers[0];
+      const writer = st.writers.first();
       if (writer !== undefined && writer.seen !== this.#readsDone) {
         this.#run(st, true);
-        const head = st.writers[0];
+        const head = st.writers.first();
         if (head !== undefined) head.seen = this.#readsDone;
       }
     }
@@ -498,9 +542,7 @@ export class Reactor {
         // The descriptor is unusable (closed behind our back): its operations fail.
         this.#fds.delete(fd);
         this.#active.delete(st);
-        const all = [...st.readers, ...st.writers];
-        st.readers.length = 0;
-        st.writers.length = 0;
+        const all = [...st.readers.drain(), ...st.writers.drain()];
         this.#pending -= all.length;
         for (const w of all) w.fail(e);
       }
@@ -598,10 +640,9 @@ export class Reactor {
       try {
         this.#poller.disarm(fd);
       } catch { /* best effort */ }
-      for (const w of [...st.readers, ...st.writers]) {
-        w.fail(e);
-      }
-      this.#pending -= st.readers.length + st.writers.length;
+      const all = [...st.readers.drain(), ...st.writers.drain()];
+      this.#pending -= all.length;
+      for (const w of all) w.fail(e);
     }
   }
 }
