@@ -14,23 +14,28 @@
  *   call at all for a same-process conversation);
  * - a zero-timeout wait on the main thread, run from a microtask after waiters were
  *   queued: on loopback and busy servers the peer's data is usually already there, and
- *   no thread is involved (for at most {@link SYNC_SLICE_MS} ms in a row, so timers and
- *   other I/O get their turn);
+ *   no thread is involved;
  * - otherwise one blocking wait on a helper thread (a nonblocking FFI call), at most one
  *   in flight, which wakes the main thread when something is ready.
  *
+ * The first two run from microtasks, which would starve timers and other I/O; after
+ * {@link SYNC_SLICE_MS} ms of them the reactor goes through the helper thread's wait
+ * (woken at once when direct retries are making progress), which returns through the
+ * event loop.
+ *
  * When a descriptor is ready, the reactor runs the queued operations of that direction
  * in order, each retrying its system call, until one would block again (a readiness
- * report that finds no operation waiting is remembered for the next one). Two readers on one socket are thus served in order, and a reader
- * and a writer proceed independently. Errors and hang-ups wake both directions.
+ * report that finds no operation waiting is remembered for the next one). Two readers
+ * on one socket are thus served in order, and a reader and a writer proceed
+ * independently. Errors and hang-ups wake both directions.
  *
  * Liveness: the helper thread's pending call keeps the process alive, so it runs only
  * while an operation is pending. When the last waiter goes (completed, aborted, or its
  * socket closed) the reactor writes the eventfd, the wait returns and is not restarted:
  * a program whose last operation completes exits at once.
  *
- * Cancellation: an aborted operation leaves the queue, its interest is re-armed without
- * it (or the descriptor removed from the set), and it rejects with `signal.reason`.
+ * Cancellation: an aborted operation leaves the queue (writing interest is dropped when
+ * no writer is left), and it rejects with `signal.reason`.
  * Closing a socket (socket.ts calls the close hook from `_real_close`/`detach`) fails
  * its pending operations with OSError EBADF and removes the descriptor from the set.
  *
@@ -257,17 +262,26 @@ export class Reactor {
   #writesDone = 0;
   /** Microtask hops spent waiting for a completion (see {@link IDLE_HOPS}). */
   #hops = 0;
-  /** Counters: zero-timeout waits that found something, and blocking waits started. */
+  /** Whether a direct retry completed something in the current slice. */
+  #directProgress = false;
+  /** Yielding to the event loop: the pump rests until the woken wait returns. */
+  #yielding = false;
+  /**
+   * Counters: direct retries that completed something, zero-timeout waits that found
+   * something or nothing, blocking waits started, and yields (waits woken at once).
+   */
   readonly stats: {
     directHits: number;
     syncHits: number;
     syncMisses: number;
     asyncWaits: number;
+    yields: number;
   } = {
     directHits: 0,
     syncHits: 0,
     syncMisses: 0,
     asyncWaits: 0,
+    yields: 0,
   };
   /** Rejections held until the in-flight wait returns (so that the reactor is idle first). */
   #deferred: Array<() => void> = [];
@@ -277,6 +291,7 @@ export class Reactor {
   readonly #afterWait = (): void => this.#waitDone();
   readonly #waitFailed = (e: unknown): void => {
     this.#inFlight = false;
+    this.#yielding = false;
     this.#failAll(e);
   };
 
@@ -568,6 +583,7 @@ export class Reactor {
       if (this.#inFlight) this.#wake();
       return;
     }
+    if (this.#yielding) return; // #waitDone pumps again
     const now = performance.now();
     if (this.#sliceStart === 0) this.#sliceStart = now;
     if (now - this.#sliceStart < SYNC_SLICE_MS) {
@@ -576,6 +592,7 @@ export class Reactor {
         this.#direct();
         if (this.#pending < before) {
           this.stats.directHits++;
+          this.#directProgress = true;
           this.#hops = 0;
           this.#schedule();
           return;
@@ -603,6 +620,21 @@ export class Reactor {
       }
     } else {
       this.#hops = 0;
+      if (this.#directProgress && this.#pending <= DIRECT_LIMIT) {
+        // A conversation within this process is running on direct retries: yield to the
+        // event loop (timers, other I/O) without registering anything with the kernel,
+        // through a blocking wait woken at once.
+        this.#directProgress = false;
+        this.#yielding = true;
+        this.stats.yields++;
+        if (!this.#inFlight) {
+          this.#inFlight = true;
+          this.#woken = false;
+          this.#poller.wait(this.#onReady).then(this.#afterWait, this.#waitFailed);
+        }
+        this.#wake();
+        return;
+      }
       try {
         this.#armAll();
       } catch (e) {
@@ -611,6 +643,7 @@ export class Reactor {
       }
     }
     this.stats.syncMisses++;
+    this.#directProgress = false;
     if (this.#pending === 0) return;
     if (!this.#inFlight) {
       this.stats.asyncWaits++;
@@ -622,6 +655,7 @@ export class Reactor {
 
   #waitDone(): void {
     this.#inFlight = false;
+    this.#yielding = false;
     this.#woken = false;
     this.#sliceStart = 0;
     if (this.#deferred.length !== 0) {
