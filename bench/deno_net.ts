@@ -147,6 +147,9 @@ async function main(): Promise<void> {
     const enter = () =>
       open > 0 ? (open--, Promise.resolve()) : new Promise<void>((r) => queue.push(r));
     const port = lst.addr.port;
+    let connecting = CONNS;
+    let allConnected!: () => void;
+    const started = new Promise<void>((resolve) => allConnected = resolve);
     const t0 = performance.now();
     const servers: Promise<void>[] = [];
     const accepting = (async () => {
@@ -163,6 +166,9 @@ async function main(): Promise<void> {
       clients.push(
         enter().then(() => Deno.connect({ hostname: "127.0.0.1", port })).then(async (c) => {
           c.setNoDelay(true);
+          // bench/ours_async.ts's start line: ping-pong once all clients are connected
+          if (--connecting === 0) allConnected();
+          await started;
           const sum = await pingpong(c, null, per);
           c.close();
           return sum;

@@ -193,11 +193,17 @@ async function main() {
     });
     await new Promise((r) => server.listen({ port: 0, host: "127.0.0.1", backlog: CONNS + 24 }, r));
     const port = server.address().port;
+    let connecting = CONNS;
+    let allConnected;
+    const started = new Promise((resolve) => allConnected = resolve);
     const t0 = performance.now();
     const sums = await Promise.all(
       Array.from({ length: CONNS }, async () => {
         await enter();
         const c = await connect(port);
+        // bench/ours_async.ts's start line: ping-pong once all clients are connected
+        if (--connecting === 0) allConnected();
+        await started;
         const sum = await pingpong(c, per);
         c.end();
         return sum;

@@ -45,6 +45,23 @@ function connectGate(): { enter(): Promise<void>; accepted(): void } {
   };
 }
 
+/**
+ * W7's start line: the ping-pong begins once all {@link CONNS} clients are connected, so
+ * that every implementation serves 1,000 connections at the same time (without it, Deno's
+ * net finished early connections before the last ones connected: at most 261 were active).
+ */
+export function barrier(count: number): { arrive(): Promise<void> } {
+  let waiting = count;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => open = resolve);
+  return {
+    arrive: () => {
+      if (--waiting === 0) open();
+      return opened;
+    },
+  };
+}
+
 type Proc = { argv: string[]; resourceUsage(): { maxRSS: number } };
 const proc = (globalThis as unknown as { process?: Proc }).process;
 const args: string[] = typeof Deno !== "undefined" ? Deno.args : proc!.argv.slice(2);
@@ -220,6 +237,7 @@ async function main(): Promise<void> {
     const port = (lst.getsockname() as [string, number])[1];
     const t0 = performance.now();
     const gate = connectGate();
+    const allConnected = barrier(CONNS);
     const servers: Promise<void>[] = [];
     const accepting = (async () => {
       for (let i = 0; i < CONNS; i++) {
@@ -232,6 +250,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < CONNS; i++) {
       clients.push(
         gate.enter().then(() => connectTo(port)).then(async (cli) => {
+          await allConnected.arrive();
           const sum = await pingpong(cli, per);
           cli.close();
           return sum;
