@@ -1106,7 +1106,9 @@ async function main(): Promise<void> {
 
     const mod = await Deno.readTextFile(`${options.constantsDir}/mod.ts`).catch(() => "");
     if (!mod.includes(`./${platform}.ts`)) {
-      console.warn(`gen_constants: warning: constants/mod.ts has no loader for ./${platform}.ts yet`);
+      console.warn(
+        `gen_constants: warning: constants/mod.ts has no loader for ./${platform}.ts yet`,
+      );
     }
     console.log(
       `gen_constants: ${platform}: ${Object.keys(table.constants).length} constants, ` +
