@@ -68,8 +68,8 @@ export class EpollPoller implements Poller {
   readonly #epfd: number;
   readonly #efd: number;
   readonly #layout = table.layouts.epoll_event!;
-  /** Descriptors in the epoll set, with their registered event masks. */
-  readonly #registered = new Map<number, number>();
+  /** The event mask of each descriptor in the epoll set (0: not in it), by descriptor. */
+  readonly #registered: number[] = [];
   readonly #ctl = new Uint8Array(table.layouts.epoll_event!.size);
   readonly #ctlView = new DataView(this.#ctl.buffer);
   readonly #syncBuf = new Uint8Array(table.layouts.epoll_event!.size * MAX_EVENTS);
@@ -114,20 +114,20 @@ export class EpollPoller implements Poller {
    */
   arm(fd: number, _read: boolean, write: boolean): void {
     const events = EPOLLET | EPOLLIN | EPOLLRDHUP | (write ? EPOLLOUT : 0);
-    const now = this.#registered.get(fd);
+    const now = this.#registered[fd] ?? 0;
     if (now === events) return;
     this.#setEvent(events, fd);
-    let op = now !== undefined ? CTL_MOD : CTL_ADD;
+    let op = now !== 0 ? CTL_MOD : CTL_ADD;
     for (let tries = 0; tries < 3; tries++) {
       if (libc.epoll_ctl(this.#epfd, op, fd, this.#ctl) === 0) {
-        this.#registered.set(fd, events);
+        this.#registered[fd] = events;
         return;
       }
       const errno = ffi.errno();
       if (errno === ENOENT && op === CTL_MOD) op = CTL_ADD; // closed and reused behind our back
       else if (errno === EEXIST && op === CTL_ADD) op = CTL_MOD;
       else if (errno !== EINTR) {
-        this.#registered.delete(fd);
+        this.#registered[fd] = 0;
         throw fromErrno(errno, "epoll_ctl");
       }
     }
@@ -136,7 +136,8 @@ export class EpollPoller implements Poller {
 
   /** Removes `fd` from the set (ENOENT and EBADF ignored: the kernel may have done it). */
   disarm(fd: number): void {
-    if (!this.#registered.delete(fd)) return;
+    if (!this.#registered[fd]) return;
+    this.#registered[fd] = 0;
     if (libc.epoll_ctl(this.#epfd, CTL_DEL, fd, this.#ctl) < 0) {
       const errno = ffi.errno();
       if (errno !== ENOENT && errno !== EBADF) throw fromErrno(errno, "epoll_ctl");

@@ -211,6 +211,10 @@ class OpQueue {
 /** The queued operations of one descriptor. */
 class FdState {
   readonly fd: number;
+  /** In the reactor's list of descriptors with queued operations. */
+  listed = false;
+  /** In the reactor's list of descriptors to register. */
+  toArm = false;
   readonly readers: OpQueue = new OpQueue();
   readonly writers: OpQueue = new OpQueue();
   /**
@@ -248,9 +252,15 @@ class FdState {
 export class Reactor {
   readonly #poller: Poller;
   readonly #edge: boolean;
-  readonly #fds = new Map<number, FdState>();
-  /** The descriptors with queued operations. */
-  readonly #active = new Set<FdState>();
+  /** The descriptors' states, indexed by descriptor (small dense integers: no hashing). */
+  readonly #fds: (FdState | undefined)[] = [];
+  /**
+   * The descriptors that had queued operations since the last direct pass (each once:
+   * {@link FdState.listed}); {@link #direct} walks and compacts it.
+   */
+  #listed: FdState[] = [];
+  /** Descriptors with queued operations and no interest registered yet (each once). */
+  #toArm: FdState[] = [];
   #pending = 0;
   #inFlight = false;
   #woken = false;
@@ -340,7 +350,7 @@ export class Reactor {
    * ready).
    */
   tryAtOnce(fd: number, writing: boolean): boolean {
-    const st = this.#fds.get(fd);
+    const st = this.#fds[fd];
     if (st === undefined) return true;
     if (writing) return st.writers.length === 0;
     return st.readers.length === 0 && (!st.readEmpty || st.readReady);
@@ -348,7 +358,7 @@ export class Reactor {
 
   /** Whether operations are already queued on `fd` in that direction (new ones queue behind). */
   busy(fd: number, writing: boolean): boolean {
-    const st = this.#fds.get(fd);
+    const st = this.#fds[fd];
     if (st === undefined) return false;
     return (writing ? st.writers : st.readers).length !== 0;
   }
@@ -376,10 +386,10 @@ export class Reactor {
     w.signal = signal;
     w.onAbort = undefined;
     w.skipped = false;
-    let st = this.#fds.get(fd);
+    let st = this.#fds[fd];
     if (st === undefined) {
       st = new FdState(fd);
-      this.#fds.set(fd, st);
+      this.#fds[fd] = st;
     }
     if (writing) st.writeReady = false;
     else if (tried) {
@@ -387,7 +397,14 @@ export class Reactor {
       st.readReady = false;
     } else w.skipped = true;
     (writing ? st.writers : st.readers).push(w);
-    this.#active.add(st);
+    if (!st.listed) {
+      st.listed = true;
+      this.#listed.push(st);
+    }
+    if (!st.armed && !st.toArm) {
+      st.toArm = true;
+      this.#toArm.push(st);
+    }
     this.#pending++;
     w.seen = writing ? this.#readsDone : this.#writesDone;
     // Interest is armed lazily, by the pump, only when something has to block.
@@ -410,10 +427,9 @@ export class Reactor {
 
   /** Fails the operations on `fd` with EBADF and forgets it (the socket is closing). */
   forget(fd: number): void {
-    const st = this.#fds.get(fd);
+    const st = this.#fds[fd];
     if (st === undefined) return;
-    this.#fds.delete(fd);
-    this.#active.delete(st);
+    this.#fds[fd] = undefined;
     this.#poller.disarm(fd);
     const all = [...st.readers.drain(), ...st.writers.drain()];
     this.#pending -= all.length;
@@ -443,18 +459,19 @@ export class Reactor {
 
   /** Takes `w` out of its queue; false if it was no longer queued. */
   #remove(w: Waiter): boolean {
-    const st = this.#fds.get(w.fd);
+    const st = this.#fds[w.fd];
     if (st === undefined) return false;
     const queue = w.writing ? st.writers : st.readers;
     if (!queue.remove(w)) return false;
     this.#pending--;
-    if (st.readers.length === 0 && st.writers.length === 0) this.#active.delete(st);
     try {
       this.#arm(w.fd, st);
     } catch {
       // The descriptor is gone: nothing left to disarm.
     }
-    if (st.readers.length === 0 && st.writers.length === 0 && !st.armed) this.#fds.delete(w.fd);
+    if (st.readers.length === 0 && st.writers.length === 0 && !st.armed) {
+      this.#fds[w.fd] = undefined;
+    }
     return true;
   }
 
@@ -471,7 +488,7 @@ export class Reactor {
   }
 
   #ready(fd: number, readable: boolean, writable: boolean): void {
-    const st = this.#fds.get(fd);
+    const st = this.#fds[fd];
     if (st === undefined) return;
     if (readable) {
       st.readReady = true;
@@ -521,7 +538,6 @@ export class Reactor {
       this.#pending--;
       this.noteDone(writing);
     }
-    if (st.readers.length === 0 && st.writers.length === 0) this.#active.delete(st);
   }
 
   /**
@@ -529,7 +545,15 @@ export class Reactor {
    * but only those that an operation completed since their last try may have made ready.
    */
   #direct(): void {
-    for (const st of this.#active) {
+    const list = this.#listed;
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const st = list[i];
+      if (st.readers.length === 0 && st.writers.length === 0) {
+        st.listed = false;
+        continue;
+      }
+      list[kept++] = st;
       const reader = st.readers.first();
       if (reader !== undefined && reader.seen !== this.#writesDone) {
         this.#run(st, false);
@@ -544,19 +568,41 @@ export class Reactor {
         if (head !== undefined) head.seen = this.#readsDone;
       }
     }
+    list.length = kept;
+  }
+
+  /**
+   * Drops the descriptors without queued operations from {@link #listed} once it has
+   * grown past twice the pending count (the direct pass, which also compacts it, does not
+   * run while many operations are pending): closed sockets' states do not pile up.
+   */
+  #compactListed(): void {
+    const list = this.#listed;
+    if (list.length < 64 || list.length < 2 * this.#pending) return;
+    let kept = 0;
+    for (const st of list) {
+      if (st.readers.length === 0 && st.writers.length === 0) st.listed = false;
+      else list[kept++] = st;
+    }
+    list.length = kept;
   }
 
   /** Arms interest for every descriptor with queued operations that is not armed yet. */
   #armAll(): void {
-    for (const st of this.#active) {
+    this.#compactListed();
+    const list = this.#toArm;
+    if (list.length === 0) return;
+    this.#toArm = [];
+    for (const st of list) {
+      st.toArm = false;
       const fd = st.fd;
-      if (st.armed) continue;
+      if (st.armed || this.#fds[fd] !== st) continue;
+      if (st.readers.length === 0 && st.writers.length === 0) continue;
       try {
         this.#arm(fd, st);
       } catch (e) {
         // The descriptor is unusable (closed behind our back): its operations fail.
-        this.#fds.delete(fd);
-        this.#active.delete(st);
+        this.#fds[fd] = undefined;
         const all = [...st.readers.drain(), ...st.writers.drain()];
         this.#pending -= all.length;
         for (const w of all) w.fail(e);
@@ -667,10 +713,13 @@ export class Reactor {
   }
 
   #failAll(e: unknown): void {
-    this.#active.clear();
-    for (const fd of [...this.#fds.keys()]) {
-      const st = this.#fds.get(fd)!;
-      this.#fds.delete(fd);
+    const states = this.#fds.filter((st) => st !== undefined);
+    this.#fds.length = 0;
+    this.#listed = [];
+    this.#toArm = [];
+    for (const st of states) {
+      const fd = st.fd;
+      st.listed = st.toArm = false;
       try {
         this.#poller.disarm(fd);
       } catch { /* best effort */ }
