@@ -185,8 +185,8 @@ test("timers keep firing while a same-process conversation keeps the reactor bus
   clearInterval(interval);
   assert.ok(trips > 100, `only ${trips} round trips`);
   // A 5 ms interval over 200 ms, with the reactor yielding every SYNC_SLICE_MS (10 ms):
-  // at least 8 ticks even on a loaded machine (starved, it fires 0 times).
-  assert.ok(ticks.length >= 8, `the interval fired ${ticks.length} times in 200 ms`);
+  // ~15 ticks here, and at least 4 on a loaded machine (starved, it fires 0 times).
+  assert.ok(ticks.length >= 4, `the interval fired ${ticks.length} times in 200 ms`);
   a.close();
   b.close();
 });
