@@ -151,8 +151,6 @@ export class Op<T = unknown> {
   }
 }
 
-type Waiter = Op;
-
 /** The resolving functions of the Promise being created (no closure per Promise). */
 let capturedResolve: (value: never) => void = noop;
 let capturedReject: (error: unknown) => void = noop;
@@ -232,7 +230,7 @@ class FdState {
   writeReady = false;
   /**
    * The last receive tried at once would have blocked: the next one is queued without
-   * its first attempt (see {@link submit}) until a queued receive turns out to have had
+   * its first attempt (see {@link Reactor.tryAtOnce}) until a queued receive turns out to have had
    * its data waiting.
    */
   readEmpty = false;
@@ -494,7 +492,7 @@ export class Reactor {
   }
 
   /** Takes `w` out of its queue; false if it was no longer queued. */
-  #remove(w: Waiter): boolean {
+  #remove(w: Op): boolean {
     const st = this.#fds[w.fd];
     if (st === undefined) return false;
     const queue = w.writing ? st.writers : st.readers;
@@ -511,7 +509,7 @@ export class Reactor {
     return true;
   }
 
-  #cancel(w: Waiter, reason: unknown): void {
+  #cancel(w: Op, reason: unknown): void {
     if (!this.#remove(w)) return;
     if (this.#pending === 0 && this.#inFlight) {
       // Stop the helper thread's wait first, and reject once it has returned, so that
