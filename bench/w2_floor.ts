@@ -34,33 +34,21 @@ const buf = new Uint8Array(MSG);
 const sbuf = new Uint8Array(MSG);
 
 // The receive side of each end: a pending Promise, settled by the other end's send.
-let settle: (n: number) => void = () => {};
-const capture = (resolve: (n: number) => void) => settle = resolve;
-let serverWaits: ((n: number) => void) | null = null;
-let clientWaits: ((n: number) => void) | null = null;
-const serverRecv = (): Promise<number> => {
-  const p = new Promise<number>(capture);
-  serverWaits = settle;
-  return p;
-};
-const clientRecv = (): Promise<number> => {
-  const p = new Promise<number>(capture);
-  clientWaits = settle;
-  return p;
-};
-/** A send, then the receive it makes possible at the other end (a reactor's direct retry). */
-function clientSend(): Promise<void> {
-  a.send(msg);
-  const waiting = serverWaits!;
-  serverWaits = null;
-  waiting(b.recv_into(sbuf));
-  return Promise.resolve();
+interface End {
+  sock: socket.socket;
+  buf: Uint8Array;
+  waiting: ((n: number) => void) | null;
 }
-function serverSend(): Promise<void> {
-  b.send(sbuf);
-  const waiting = clientWaits!;
-  clientWaits = null;
-  waiting(a.recv_into(buf));
+const client: End = { sock: a, buf, waiting: null };
+const server: End = { sock: b, buf: sbuf, waiting: null };
+const recvOn = (end: End): Promise<number> =>
+  new Promise<number>((resolve) => end.waiting = resolve);
+/** A send, then the receive it makes possible at the other end (a reactor's direct retry). */
+function sendTo(from: End, data: Uint8Array, to: End): Promise<void> {
+  from.sock.send(data);
+  const waiting = to.waiting!;
+  to.waiting = null;
+  waiting(to.sock.recv_into(to.buf));
   return Promise.resolve();
 }
 async function recvExact(recv: () => Promise<number>): Promise<number> {
@@ -69,10 +57,10 @@ async function recvExact(recv: () => Promise<number>): Promise<number> {
   return got;
 }
 
-const server = (async () => {
+const echo = (async () => {
   for (let i = 0; i < n; i++) {
-    await recvExact(serverRecv);
-    await serverSend();
+    await recvExact(() => recvOn(server));
+    await sendTo(server, sbuf, client);
   }
 })();
 await Promise.resolve();
@@ -80,10 +68,10 @@ const t0 = performance.now();
 let total = 0;
 for (let i = 0; i < n; i++) {
   msg[0] = i & 255;
-  await clientSend();
-  total += await recvExact(clientRecv) + buf[0];
+  await sendTo(client, msg, server);
+  total += await recvExact(() => recvOn(client)) + buf[0];
 }
 const seconds = (performance.now() - t0) / 1000;
-await server;
+await echo;
 console.log(JSON.stringify({ kind, seconds, count: n, checksum: total }));
 for (const s of [a, b, lst]) s?.close();
