@@ -413,16 +413,23 @@ function connectNow(sock: socket, address: Address, signal?: AbortSignal): Promi
   if (err === 0) return Promise.resolve();
   if (err !== EINPROGRESS && err !== EINTR) return Promise.reject(fromErrno(err, "connect"));
   let first = true;
-  return submit(fd, true, "connect", () => {
-    if (first) { // the connect is in progress: wait for writability first
-      first = false;
-      return AGAIN;
-    }
-    const so = sock.getsockopt(SOL_SOCKET, SO_ERROR);
-    if (so === EINPROGRESS) return AGAIN;
-    if (so !== 0) throw fromErrno(so, "connect");
-    return undefined;
-  }, signal);
+  return submit(
+    fd,
+    true,
+    "connect",
+    () => {
+      if (first) { // the connect is in progress: wait for writability first
+        first = false;
+        return AGAIN;
+      }
+      const so = sock.getsockopt(SOL_SOCKET, SO_ERROR);
+      if (so === EINPROGRESS) return AGAIN;
+      if (so !== 0) throw fromErrno(so, "connect");
+      return undefined;
+    },
+    signal,
+    sock,
+  );
 }
 
 /**
@@ -444,12 +451,19 @@ function connectNow(sock: socket, address: Address, signal?: AbortSignal): Promi
 export function sock_accept(sock: socket, options?: AsyncOptions): Promise<[socket, SockAddr]> {
   return guarded(() => {
     const fd = nonblocking(sock);
-    return submit(fd, false, "accept", () => {
-      const r = again(() => sock.accept());
-      if (r === AGAIN) return AGAIN;
-      r[0].setblocking(false);
-      return r;
-    }, options?.signal);
+    return submit(
+      fd,
+      false,
+      "accept",
+      () => {
+        const r = again(() => sock.accept());
+        if (r === AGAIN) return AGAIN;
+        r[0].setblocking(false);
+        return r;
+      },
+      options?.signal,
+      sock,
+    );
   });
 }
 
@@ -486,9 +500,16 @@ export function sock_sendfile(
       throw new RangeError("only SOCK_STREAM type sockets are supported");
     }
     const job = new SendfileJob(file, offset, count);
-    const done = submit(fd, true, "sendfile", () => {
-      return job.run(live(sock, "sendfile")) ? job.total : AGAIN;
-    }, options?.signal);
+    const done = submit(
+      fd,
+      true,
+      "sendfile",
+      () => {
+        return job.run(live(sock, "sendfile")) ? job.total : AGAIN;
+      },
+      options?.signal,
+      sock,
+    );
     return done.finally(() => job.close());
   });
 }
@@ -525,6 +546,7 @@ export function sock_recvmsg(
       "recvmsg",
       () => again(() => sock.recvmsg(bufsize, ancbufsize, flags)),
       options?.signal,
+      sock,
     );
   });
 }
@@ -565,6 +587,7 @@ export function sock_sendmsg(
       "sendmsg",
       () => again(() => sock.sendmsg(bufs, anc, flags, address)),
       options?.signal,
+      sock,
     );
   });
 }

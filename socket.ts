@@ -130,6 +130,7 @@ const finalizer = new FinalizationRegistry<{ fd: number; family: number; type: n
         constName("AF_", held.family)
       }, type=${constName("SOCK_", held.type)}>`,
     );
+    notifyClose(held.fd);
     libc.close(held.fd);
   },
 );
@@ -1443,7 +1444,9 @@ export function fromfd(fd: number, family?: number, type?: number, proto = 0): s
  * ```
  */
 export function close(fd: number): void {
-  if (libc.close(toCInt(fd)) < 0) {
+  const n = toCInt(fd);
+  notifyClose(n); // the reactor forgets the descriptor before its number can be reused
+  if (libc.close(n) < 0) {
     const errno = ffi.errno();
     if (errno !== ECONNRESET) throw fromErrno(errno, "close");
   }

@@ -134,6 +134,11 @@ export class EpollPoller implements Poller {
     throw fromErrno(EEXIST, "epoll_ctl");
   }
 
+  /** Forgets `fd`'s registration (the next `arm` makes a real call: ADD, or MOD on EEXIST). */
+  reset(fd: number): void {
+    this.#registered[fd] = 0;
+  }
+
   /** Removes `fd` from the set (ENOENT and EBADF ignored: the kernel may have done it). */
   disarm(fd: number): void {
     if (!this.#registered[fd]) return;

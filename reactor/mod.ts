@@ -211,6 +211,12 @@ class OpQueue {
 /** The queued operations of one descriptor. */
 class FdState {
   readonly fd: number;
+  /**
+   * The socket whose operations use the descriptor. Another socket arriving with the same
+   * number means the descriptor was closed and reused behind the reactor's back (a close
+   * that bypassed the close hook): what was known of it is dropped ({@link Reactor}).
+   */
+  owner: unknown = null;
   /** In the reactor's list of descriptors with queued operations. */
   listed = false;
   /** In the reactor's list of descriptors to register. */
@@ -383,11 +389,33 @@ export class Reactor {
    * answer cannot be there yet; the reactor tries it when something may have made it
    * ready).
    */
-  tryAtOnce(fd: number, writing: boolean): boolean {
+  tryAtOnce(fd: number, writing: boolean, sock: unknown = null): boolean {
     const st = this.#fds[fd];
     if (st === undefined) return true;
+    if (sock !== st.owner && sock !== null) this.#adopt(st, sock);
     if (writing) return st.writers.length === 0;
     return st.readers.length === 0 && (!st.readEmpty || st.readReady);
+  }
+
+  /**
+   * `sock` now uses `st`'s descriptor. If another socket did before, the number may name a
+   * new file: predictions and readiness are dropped, and the registration is made again
+   * at the next wait (the kernel dropped the old one with the old file). Queued operations
+   * stay: they belong to sockets still holding the number.
+   */
+  #adopt(st: FdState, sock: unknown): void {
+    if (st.owner !== null) {
+      st.readEmpty = st.readReady = st.writeReady = false;
+      if (st.armed) {
+        st.armed = false;
+        this.#poller.reset(st.fd);
+        if (st.readers.length + st.writers.length !== 0 && !st.toArm) {
+          st.toArm = true;
+          this.#toArm.push(st);
+        }
+      }
+    }
+    st.owner = sock;
   }
 
   /** Whether operations are already queued on `fd` in that direction (new ones queue behind). */
@@ -423,6 +451,7 @@ export class Reactor {
     let st = this.#fds[fd];
     if (st === undefined) {
       st = new FdState(fd);
+      st.owner = w.sock;
       this.#fds[fd] = st;
     }
     if (writing) st.writeReady = false;
@@ -830,7 +859,7 @@ export function perform<T>(
 ): Promise<T> {
   if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
   const r = instance ?? getReactor();
-  const now = r.tryAtOnce(fd, writing);
+  const now = r.tryAtOnce(fd, writing, sock);
   if (now) {
     // The first attempt works on a shared record: an operation that completes at once
     // allocates nothing but its resolved Promise.
@@ -872,7 +901,7 @@ const callAux = (op: Op): unknown => (op.aux as Step<unknown>)();
  * Runs one operation given as a closure (see {@link perform}): `step` at once unless
  * operations are already queued in that direction, then again at each readiness until
  * it returns something other than {@link AGAIN} or throws. Rejects with `signal.reason`
- * on abort.
+ * on abort. `owner` is the socket using `fd` (see {@link perform}'s `sock`).
  *
  * @example
  * ```ts
@@ -899,6 +928,7 @@ export function submit<T>(
   syscall: string,
   step: Step<T>,
   signal?: AbortSignal,
+  owner: unknown = null,
 ): Promise<T> {
-  return perform(fd, writing, syscall, callAux as OpStep<T>, null, null, 0, step, signal);
+  return perform(fd, writing, syscall, callAux as OpStep<T>, owner, null, 0, step, signal);
 }

@@ -49,6 +49,12 @@ export interface Poller {
   arm(fd: number, read: boolean, write: boolean): void;
   /** Removes `fd` from the interest set (idempotent; the fd may already be closed). */
   disarm(fd: number): void;
+  /**
+   * Forgets what is known of `fd`'s registration without a system call: the number may
+   * now name another file (closed and reused behind the reactor's back), so the next
+   * `arm` must make a real call.
+   */
+  reset(fd: number): void;
   /** Reports the descriptors ready now, without blocking, and returns their number. */
   pollNow(onReady: ReadyCallback): number;
   /**
@@ -103,6 +109,9 @@ export class PollPoller implements Poller {
   disarm(fd: number): void {
     this.#interest.delete(fd);
   }
+
+  /** Nothing to forget: poll(2) takes the descriptors afresh at each call. */
+  reset(_fd: number): void {}
 
   /** Polls once with a zero timeout. */
   pollNow(onReady: ReadyCallback): number {

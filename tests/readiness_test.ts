@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import * as socket from "../mod.ts";
 import { sock_accept, sock_recv, sock_recv_into, sock_sendall } from "../asyncio.ts";
 import { getReactor } from "../reactor/mod.ts";
+import { libc } from "../ffi/mod.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -189,4 +190,27 @@ test("timers keep firing while a same-process conversation keeps the reactor bus
   assert.ok(trips > 100, `only ${trips} round trips`);
   a.close();
   b.close();
+});
+
+test("a descriptor closed behind the reactor's back and reused still gets its readiness", async () => {
+  const [a, b] = pair();
+  const waited = sock_recv(b, 8, opts()); // registers b with epoll
+  setTimeout(() => a.send(enc.encode("old")), 5);
+  assert.equal(dec.decode(await waited), "old");
+  const number = b.fileno();
+  libc.close(number); // bypasses socket.close(), so the reactor never hears of it
+  const [c, d] = pair(); // the lowest free numbers: one of them is b's
+  const reused = [c, d].find((s) => s.fileno() === number);
+  assert.ok(reused !== undefined, `descriptor ${number} was not reused`);
+  const peer = reused === c ? d : c;
+  const p = sock_recv(reused, 8, opts());
+  setTimeout(() => peer.send(enc.encode("new")), 5);
+  assert.equal(dec.decode(await p), "new");
+  const w = sock_recv(reused, 8, opts()); // and again, through the same registration
+  setTimeout(() => peer.send(enc.encode("again")), 5);
+  assert.equal(dec.decode(await w), "again");
+  c.close();
+  d.close();
+  b.detach(); // its number is closed already (and now reused or free)
+  a.close();
 });
