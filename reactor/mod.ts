@@ -215,8 +215,9 @@ class FdState {
    * The socket whose operations use the descriptor. Another socket arriving with the same
    * number means the descriptor was closed and reused behind the reactor's back (a close
    * that bypassed the close hook): what was known of it is dropped ({@link Reactor}).
+   * Weak: a socket dropped without close() must stay collectable (its finalizer closes it).
    */
-  owner: unknown = null;
+  owner: WeakRef<object> | null = null;
   /** In the reactor's list of descriptors with queued operations. */
   listed = false;
   /** In the reactor's list of descriptors to register. */
@@ -392,7 +393,7 @@ export class Reactor {
   tryAtOnce(fd: number, writing: boolean, sock: unknown = null): boolean {
     const st = this.#fds[fd];
     if (st === undefined) return true;
-    if (sock !== st.owner && sock !== null) this.#adopt(st, sock);
+    if (sock !== null && st.owner?.deref() !== sock) this.#adopt(st, sock as object);
     if (writing) return st.writers.length === 0;
     return st.readers.length === 0 && (!st.readEmpty || st.readReady);
   }
@@ -403,7 +404,7 @@ export class Reactor {
    * at the next wait (the kernel dropped the old one with the old file). Queued operations
    * stay: they belong to sockets still holding the number.
    */
-  #adopt(st: FdState, sock: unknown): void {
+  #adopt(st: FdState, sock: object): void {
     if (st.owner !== null) {
       st.readEmpty = st.readReady = st.writeReady = false;
       if (st.armed) {
@@ -415,7 +416,7 @@ export class Reactor {
         }
       }
     }
-    st.owner = sock;
+    st.owner = new WeakRef(sock);
   }
 
   /** Whether operations are already queued on `fd` in that direction (new ones queue behind). */
@@ -451,7 +452,7 @@ export class Reactor {
     let st = this.#fds[fd];
     if (st === undefined) {
       st = new FdState(fd);
-      st.owner = w.sock;
+      if (w.sock !== null) st.owner = new WeakRef(w.sock as object);
       this.#fds[fd] = st;
     }
     if (writing) st.writeReady = false;
