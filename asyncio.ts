@@ -240,7 +240,7 @@ export function sock_recv_into(
  * using s = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
  * s.sendto(new Uint8Array([9]), r.getsockname());
  * const [data, from] = await sock_recvfrom(r, 100);
- * console.log(data, from[0]); // Uint8Array(1) [9] "127.0.0.1"
+ * console.log(data, from?.[0]); // Uint8Array(1) [9] "127.0.0.1"
  * ```
  */
 export function sock_recvfrom(
