@@ -593,7 +593,7 @@ export class socket {
    * using b = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
    * b.sendto(new Uint8Array([1]), a.getsockname());
    * const [data, from] = a.recvfrom(100);
-   * console.log(data.length, from[0]); // 1 "127.0.0.1"
+   * console.log(data.length, from?.[0]); // 1 "127.0.0.1"
    * ```
    */
   recvfrom(bufsize: number, flags = 0): [Uint8Array, SockAddr | null] {
