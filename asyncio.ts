@@ -107,6 +107,61 @@ function guarded<T>(fn: () => Promise<T>): Promise<T> {
 // operation record (see reactor/mod.ts `perform`), so that an operation allocates no
 // closure.
 
+/**
+ * Runs `step` over the bytes of `data` (argument errors become a rejected Promise, with
+ * no closure): a receive fills `op.buf[0, op.n)`, a send counts its progress in `op.n`.
+ */
+function onBytes<T>(
+  sock: socket,
+  data: ArrayBufferView,
+  writing: boolean,
+  syscall: string,
+  step: OpStep<T>,
+  aux: unknown,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  let fd: number, bytes: Uint8Array;
+  try {
+    fd = nonblocking(sock);
+    bytes = data instanceof Uint8Array ? data : toBytes(data);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const n = writing ? 0 : Math.min(bytes.length, MAX_IO);
+  return perform(fd, writing, syscall, step, sock, bytes, n, aux, signal);
+}
+
+/** Runs receive `step` for up to `bufsize` bytes (with a buffer of that size if `buffer`). */
+function sized<T>(
+  sock: socket,
+  bufsize: number,
+  syscall: string,
+  step: OpStep<T>,
+  buffer: boolean,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  let fd: number, n: number;
+  try {
+    fd = nonblocking(sock);
+    const size = toInt(bufsize);
+    if (size < 0) throw new RangeError(`negative buffersize in ${syscall}`);
+    n = Math.min(size, MAX_IO);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return perform(
+    fd,
+    false,
+    syscall,
+    step,
+    sock,
+    buffer ? new Uint8Array(n) : null,
+    n,
+    null,
+    signal,
+  );
+}
+
 /** recv(2) into `op.buf[0, op.n)`: the count, or AGAIN. */
 function recvIntoStep(op: Op<number>): number | typeof AGAIN {
   const r = (op.sock as socket)._recv_nowait(op.buf!, op.n, 0);
@@ -181,16 +236,7 @@ export function sock_recv(
   nbytes: number,
   options?: AsyncOptions,
 ): Promise<Uint8Array> {
-  let fd: number, n: number;
-  try {
-    fd = nonblocking(sock);
-    const size = toInt(nbytes);
-    if (size < 0) throw new RangeError("negative buffersize in recv");
-    n = Math.min(size, MAX_IO);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return perform(fd, false, "recv", recvStep, sock, new Uint8Array(n), n, null, options?.signal);
+  return sized(sock, nbytes, "recv", recvStep, true, options?.signal);
 }
 
 /**
@@ -215,15 +261,7 @@ export function sock_recv_into(
   buf: ArrayBufferView,
   options?: AsyncOptions,
 ): Promise<number> {
-  let fd: number, bytes: Uint8Array;
-  try {
-    fd = nonblocking(sock);
-    bytes = buf instanceof Uint8Array ? buf : toBytes(buf);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  const n = Math.min(bytes.length, MAX_IO);
-  return perform(fd, false, "recv", recvIntoStep, sock, bytes, n, null, options?.signal);
+  return onBytes(sock, buf, false, "recv", recvIntoStep, null, options?.signal);
 }
 
 /**
@@ -248,15 +286,7 @@ export function sock_recvfrom(
   bufsize: number,
   options?: AsyncOptions,
 ): Promise<[Uint8Array, SockAddr | null]> {
-  let fd: number, size: number;
-  try {
-    fd = nonblocking(sock);
-    size = toInt(bufsize);
-    if (size < 0) throw new RangeError("negative buffersize in recvfrom");
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return perform(fd, false, "recvfrom", recvfromStep, sock, null, size, null, options?.signal);
+  return sized(sock, bufsize, "recvfrom", recvfromStep, false, options?.signal);
 }
 
 /**
@@ -317,14 +347,7 @@ export function sock_sendall(
   data: ArrayBufferView,
   options?: AsyncOptions,
 ): Promise<void> {
-  let fd: number, bytes: Uint8Array;
-  try {
-    fd = nonblocking(sock);
-    bytes = data instanceof Uint8Array ? data : toBytes(data);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return perform(fd, true, "send", sendallStep, sock, bytes, 0, null, options?.signal);
+  return onBytes(sock, data, true, "send", sendallStep, null, options?.signal);
 }
 
 /**
@@ -348,14 +371,7 @@ export function sock_sendto(
   address: Address,
   options?: AsyncOptions,
 ): Promise<number> {
-  let fd: number, bytes: Uint8Array;
-  try {
-    fd = nonblocking(sock);
-    bytes = data instanceof Uint8Array ? data : toBytes(data);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return perform(fd, true, "sendto", sendtoStep, sock, bytes, 0, address, options?.signal);
+  return onBytes(sock, data, true, "sendto", sendtoStep, address, options?.signal);
 }
 
 /** Whether `host` needs a lookup (not a numeric address of `family`). */

@@ -359,8 +359,7 @@ export class Reactor {
    * instead of one microtask later from the pump.
    */
   doneAtOnce(writing: boolean): void {
-    if (writing) this.#writesDone++;
-    else this.#readsDone++;
+    this.noteDone(writing);
     if (this.#pending === 0 || this.#pending > DIRECT_LIMIT || this.#directing) return;
     if (this.#yielding) return; // the event loop's turn: the pump resumes after it
     // The clock is read every 16th time only: it costs more than the rest of this call.
@@ -417,13 +416,6 @@ export class Reactor {
       }
     }
     st.owner = new WeakRef(sock);
-  }
-
-  /** Whether operations are already queued on `fd` in that direction (new ones queue behind). */
-  busy(fd: number, writing: boolean): boolean {
-    const st = this.#fds[fd];
-    if (st === undefined) return false;
-    return (writing ? st.writers : st.readers).length !== 0;
   }
 
   /**
