@@ -214,3 +214,17 @@ test("a descriptor closed behind the reactor's back and reused still gets its re
   b.detach(); // its number is closed already (and now reused or free)
   a.close();
 });
+
+test("socket.close(fd) on a socket's number fails its pending operations with EBADF", async () => {
+  const [a, b] = pair();
+  const pending = sock_recv(b, 8, opts());
+  await new Promise((r) => setTimeout(r, 20)); // b is registered and the reactor waits
+  const number = b.fileno();
+  socket.close(number); // Python's socket.close(fd): the reactor must hear of it too
+  await assert.rejects(
+    pending,
+    (e: unknown) => e instanceof socket.OSError && e.errno === socket.EBADF,
+  );
+  b.detach(); // the number is closed already
+  a.close();
+});
