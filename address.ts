@@ -19,9 +19,10 @@
  */
 import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
-import { fromErrno, gaierror, OSError, pyRepr } from "./errors.ts";
+import { fromErrno, gaierror, OSError } from "./errors.ts";
 import { pyTypeName, toBytes, toInt } from "./args.ts";
 import { getaddrinfo } from "./resolve.ts";
+export { pyBytes, pyReprValue as reprAddress } from "./repr.ts";
 
 const C = table.constants;
 const L = table.layouts;
@@ -512,29 +513,4 @@ export function decodeAddress(buf: Uint8Array, length: number): SockAddr {
   }
   // Unknown family: Python gives (family, raw bytes).
   return Object.freeze([family, buf.slice(FAMILY_OFFSET + 2, length)]);
-}
-
-/** Formats a decoded address as Python's repr, for socket repr. */
-export function reprAddress(address: SockAddr): string {
-  if (typeof address === "string") return pyRepr(address);
-  if (address instanceof Uint8Array) return pyBytes(address);
-  return "(" +
-    address.map((v) =>
-      typeof v === "string" ? pyRepr(v) : v instanceof Uint8Array ? pyBytes(v) : String(v)
-    ).join(", ") + (address.length === 1 ? ",)" : ")");
-}
-
-/** Python's repr of bytes: b'...' with \x escapes. */
-export function pyBytes(b: Uint8Array): string {
-  let out = "b'";
-  for (const c of b) {
-    if (c === 0x5c) out += "\\\\";
-    else if (c === 0x27) out += "\\'";
-    else if (c === 0x0a) out += "\\n";
-    else if (c === 0x0d) out += "\\r";
-    else if (c === 0x09) out += "\\t";
-    else if (c >= 0x20 && c < 0x7f) out += String.fromCharCode(c);
-    else out += "\\x" + c.toString(16).padStart(2, "0");
-  }
-  return out + "'";
 }

@@ -11,6 +11,7 @@ import type { Address, SockAddr } from "./address.ts";
 import { getaddrinfo } from "./resolve.ts";
 import { socket } from "./socket.ts";
 import { CMSG_LEN } from "./message.ts";
+import { pyReprValue } from "./repr.ts";
 
 const C = table.constants;
 const AF_INET = C.AF_INET!;
@@ -143,7 +144,7 @@ export function create_server(address: Address, options: CreateServerOptions = {
       if (e instanceof OSError && e.errno !== null) {
         const err = new OSError(
           e.errno,
-          `${e.strerror} (while attempting to bind on address ${formatAddress(address)})`,
+          `${e.strerror} (while attempting to bind on address ${pyReprValue(address)})`,
         );
         throw err;
       }
@@ -156,13 +157,6 @@ export function create_server(address: Address, options: CreateServerOptions = {
     sock.close();
     throw e;
   }
-}
-
-function formatAddress(address: Address): string {
-  if (Array.isArray(address)) {
-    return "(" + address.map((v) => typeof v === "string" ? `'${v}'` : String(v)).join(", ") + ")";
-  }
-  return typeof address === "string" ? `'${address}'` : String(address);
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
+import { pyRepr } from "./repr.ts";
 
 const errnoNames: Map<number, string> = new Map();
 /** Names preferred where two share a value, as Python's errno.errorcode has them. */
@@ -208,21 +209,4 @@ export function fromErrno(errno: number, syscall?: string, filename?: string): O
   const e = new OSError(errno, strerror(errno), filename);
   e.syscall = syscall;
   return e;
-}
-
-/** Python's repr of a str, enough for messages: single quotes, escaped. */
-export function pyRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    if (ch === "\\") out += "\\\\";
-    else if (ch === quote) out += "\\" + ch;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
-    else out += ch;
-  }
-  return out + quote;
 }

@@ -36,6 +36,7 @@
 import type { socket } from "./socket.ts";
 import { BlockingIOError, OSError, TimeoutError } from "./errors.ts";
 import { pyTypeName, toBytes, toInt } from "./args.ts";
+import { charRepr, pyRepr } from "./repr.ts";
 
 /** Python's io.DEFAULT_BUFFER_SIZE. */
 const DEFAULT_BUFFER_SIZE = 8192;
@@ -200,7 +201,7 @@ export function makefile<M extends string>(
   }
   for (const c of mode) {
     if (c !== "r" && c !== "w" && c !== "b") {
-      throw new RangeError(`invalid mode ${pyStr(mode)} (only r, w, b allowed)`);
+      throw new RangeError(`invalid mode ${pyRepr(mode)} (only r, w, b allowed)`);
     }
   }
   const writing = mode.includes("w");
@@ -222,30 +223,6 @@ export function makefile<M extends string>(
 }
 
 // ---- helpers ------------------------------------------------------------------------------
-
-/** Python's repr() of a str, enough for error messages. */
-function pyStr(s: string): string {
-  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = q;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === q || ch === "\\") out += "\\" + ch;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
-    else out += ch;
-  }
-  return out + q;
-}
-
-/** Python's repr() of one character, as codec errors print it ('\xe9', '\u20ac', '\ud800'). */
-function charRepr(c: number): string {
-  if (c >= 0x20 && c < 0x7f) return pyStr(String.fromCharCode(c));
-  if (c < 0x100) return `'\\x${c.toString(16).padStart(2, "0")}'`;
-  if (c < 0x10000) return `'\\u${c.toString(16).padStart(4, "0")}'`;
-  return `'\\U${c.toString(16).padStart(8, "0")}'`;
-}
 
 /** The number of code points in `s` (Python's len()). */
 function cpLength(s: string): number {
@@ -859,7 +836,7 @@ function textSettings(options: MakefileOptions): TextSettings {
   const handler = errors ?? "strict";
   if (handler !== "strict" && handler !== "replace") {
     throw new RangeError(
-      `unsupported error handler name ${pyStr(handler)} ("strict" and "replace" are supported)`,
+      `unsupported error handler name ${pyRepr(handler)} ("strict" and "replace" are supported)`,
     );
   }
   return { encoding: canonical, errors: handler, newline: newline ?? null };
