@@ -19,8 +19,8 @@ import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, gaierror, herror, OSError } from "./errors.ts";
 import { pyTypeName, toCInt, toInt } from "./args.ts";
-import { decodeAddress, type SockAddr } from "./address.ts";
-export type { Inet6Address, InetAddress, SockAddr } from "./address.ts";
+import { decodeAddress, type SockAddr } from "./sockaddr.ts";
+export type { Inet6Address, InetAddress, SockAddr } from "./sockaddr.ts";
 import { inet_ntop } from "./inet.ts";
 
 const C = table.constants;
