@@ -102,7 +102,30 @@ export {
   sock_sendmsg,
   sock_sendto,
 } from "./asyncio.ts";
-export * from "./resolve.ts";
+export {
+  type AddrInfo,
+  getaddrinfo,
+  getaddrinfo_async,
+  getnameinfo,
+  getnameinfo_async,
+  type Host,
+  type Port,
+} from "./resolve.ts";
+export {
+  getfqdn,
+  gethostbyaddr,
+  gethostbyaddr_async,
+  gethostbyname,
+  gethostbyname_async,
+  gethostbyname_ex,
+  gethostbyname_ex_async,
+  gethostname,
+  getprotobyname,
+  getservbyname,
+  getservbyport,
+  type HostEntry,
+  sethostname,
+} from "./netdb.ts";
 export * from "./interfaces.ts";
 
 /**

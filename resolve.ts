@@ -1,31 +1,36 @@
 /**
- * Name resolution: getaddrinfo, getnameinfo, the gethostby* family, getfqdn,
- * gethostname/sethostname, getservbyname/getservbyport and getprotobyname, with
- * Python's arguments, results and errors, plus Promise-returning twins of the
- * lookups that may block (`getaddrinfo_async`, `getnameinfo_async`,
- * `gethostbyname_async`, `gethostbyname_ex_async`, `gethostbyaddr_async`), which
- * run the C call on another thread.
+ * Name resolution: getaddrinfo and getnameinfo, with Python's arguments, results and
+ * errors, plus Promise-returning twins (`getaddrinfo_async`, `getnameinfo_async`) that run
+ * the C call on another thread. The host database lookups (gethostby*, getservby*,
+ * getprotobyname, host names) are netdb.ts's; the IDNA codec is idna.ts's.
  *
- * Each lookup is written once, as a generator that builds its request buffers,
- * yields each C call, and parses what came back; a driver runs the calls on the
- * calling thread (sync) or off it (async). Every asynchronous request owns its
- * buffers, so any number may be in flight at once. The synchronous `getaddrinfo`, the
- * hot one, skips the generator and reuses module-level buffers (nothing else can run
- * while it is in C).
+ * Each lookup is a generator run by lookup.ts's driver, on the calling thread (sync) or
+ * off it (async). The synchronous `getaddrinfo`, the hot one, skips the generator and
+ * reuses module-level buffers (nothing else can run while it is in C).
  *
  * @module
  */
 import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
-import { fromErrno, gaierror, herror, OSError } from "./errors.ts";
-import { pyTypeName, toCInt, toInt } from "./args.ts";
+import { fromErrno, gaierror, OSError } from "./errors.ts";
+import { toCInt, toInt } from "./args.ts";
 import { decodeAddress, type SockAddr } from "./sockaddr.ts";
+import { idnaEncode } from "./idna.ts";
+import {
+  arena,
+  type Call,
+  cText,
+  littleEndian,
+  type Lookup,
+  POINTER_SIZE,
+  runAsync,
+  runSync,
+  view,
+} from "./lookup.ts";
 export type { Inet6Address, InetAddress, SockAddr } from "./sockaddr.ts";
-import { inet_ntop } from "./inet.ts";
 
 const C = table.constants;
 const L = table.layouts;
-const E = table.errno;
 const S = table.sys;
 
 /** One entry of getaddrinfo's result: `[family, type, proto, canonname, sockaddr]`. */
@@ -37,99 +42,12 @@ export type AddrInfo = readonly [
   sockaddr: SockAddr,
 ];
 
-/** What gethostbyname_ex and gethostbyaddr return: `[hostname, aliaslist, ipaddrlist]`. */
-export type HostEntry = readonly [hostname: string, aliaslist: string[], ipaddrlist: string[]];
-
 /** A host as getaddrinfo takes it: a name or numeric address, bytes, or null (NULL). */
 export type Host = string | Uint8Array | null;
 /** A port as getaddrinfo takes it: a number, a service name or numeric string, bytes, or null. */
 export type Port = number | bigint | string | Uint8Array | null;
 
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const encoder = new TextEncoder();
-const utf8 = new TextDecoder();
-
-// ---------------------------------------------------------------------------
-// Memory helpers
-
-/**
- * Carves one ArrayBuffer into 8-byte aligned views. One backing store per
- * request keeps every buffer off the JS heap and alive as long as the request.
- */
-function arena(...sizes: number[]): Uint8Array[] {
-  const offsets: number[] = [];
-  let total = 0;
-  for (const size of sizes) {
-    offsets.push(total);
-    total += Math.ceil(Math.max(size, 1) / 8) * 8;
-  }
-  const buffer = new ArrayBuffer(Math.max(total, 128));
-  return sizes.map((size, i) => new Uint8Array(buffer, offsets[i], size));
-}
-
-function view(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** Bytes followed by a NUL (C truncates at an embedded NUL, as it does for CPython). */
-function nulTerminated(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  return out;
-}
-
-/** The text before the first NUL of a buffer. */
-function cText(bytes: Uint8Array): string {
-  const end = bytes.indexOf(0);
-  return utf8.decode(end < 0 ? bytes : bytes.subarray(0, end));
-}
-
-/** The size of a C pointer. */
-const POINTER_SIZE = S.SIZEOF_POINTER;
-
-/** The NULL-terminated array of C strings at `address`. */
-function stringArray(address: bigint): string[] {
-  const out: string[] = [];
-  if (address === 0n) return out;
-  for (let i = 0;; i++) {
-    const p = ffi.readPointer(address, i * POINTER_SIZE);
-    if (p === 0n) return out;
-    out.push(ffi.cstring(p));
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Running C calls synchronously or off-thread
-
-/** One C call a lookup needs: run here (sync) or on another thread (async). */
-interface Call {
-  sync(): number;
-  async(): Promise<number>;
-}
-
-/** A lookup: yields its C calls, receives their results, returns its answer. */
-type Lookup<T> = Generator<Call, T, number>;
-
-function runSync<T>(lookup: Lookup<T>): T {
-  let step = lookup.next();
-  while (!step.done) step = lookup.next(step.value.sync());
-  return step.value;
-}
-
-async function runAsync<T>(lookup: Lookup<T>): Promise<T> {
-  let step = lookup.next();
-  while (!step.done) {
-    let result: number;
-    try {
-      result = await step.value.async();
-    } catch (e) {
-      step = lookup.throw(e);
-      continue;
-    }
-    step = lookup.next(result);
-  }
-  return step.value;
-}
 
 // ---------------------------------------------------------------------------
 // getaddrinfo
@@ -138,7 +56,7 @@ const AI = L.addrinfo;
 const EAI_SYSTEM = C.EAI_SYSTEM;
 
 /** One getaddrinfo call: its buffers, and errno when it ran on this thread. */
-class GaiCall implements Call {
+export class GaiCall implements Call {
   readonly node: Uint8Array | null;
   readonly service: Uint8Array | null;
   readonly hints: Uint8Array;
@@ -190,7 +108,7 @@ class GaiCall implements Call {
 }
 
 /** An addrinfo entry with its sockaddr still raw. */
-interface RawAddrInfo {
+export interface RawAddrInfo {
   family: number;
   type: number;
   proto: number;
@@ -246,7 +164,7 @@ function gaiError(code: number, errno: number | undefined, syscall: string): OSE
 }
 
 /** Runs one getaddrinfo call and returns the list, freed on every path. */
-function* addrInfoLookup(call: GaiCall): Lookup<RawAddrInfo[]> {
+export function* addrInfoLookup(call: GaiCall): Lookup<RawAddrInfo[]> {
   const code = yield call;
   if (code !== 0) throw gaiError(code, call.errno, "getaddrinfo");
   const head = call.head();
@@ -454,7 +372,6 @@ export async function getaddrinfo_async(
 // ---------------------------------------------------------------------------
 // getnameinfo
 
-const IN = L.sockaddr_in;
 const IN6 = L.sockaddr_in6;
 const AF_INET = C.AF_INET;
 const AF_INET6 = C.AF_INET6;
@@ -583,598 +500,4 @@ export async function getnameinfo_async(
   flags: number,
 ): Promise<[host: string, port: string]> {
   return await runAsync(getnameinfoLookup(nameInfoArguments(sockaddr, flags)));
-}
-
-// ---------------------------------------------------------------------------
-// gethostbyname, gethostbyname_ex, gethostbyaddr
-
-/** A type's name as Python's argument errors give it ("must be str, not None"). */
-function argType(value: unknown): string {
-  return value === null || value === undefined ? "None" : pyTypeName(value);
-}
-
-/** A host name argument ("et" with the idna codec): str encoded, bytes as they are. */
-function hostNameArgument(name: unknown, fn: string): Uint8Array {
-  let bytes: Uint8Array;
-  if (typeof name === "string") bytes = idnaEncode(name);
-  else if (name instanceof Uint8Array) bytes = name;
-  else {
-    throw new TypeError(`${fn}() argument 1 must be str, bytes or bytearray, not ${argType(name)}`);
-  }
-  if (bytes.includes(0)) {
-    throw new TypeError(
-      `${fn}() argument 1 must be encoded string without null bytes, not ${pyTypeName(name)}`,
-    );
-  }
-  return bytes;
-}
-
-/** A resolved IP address: its family and its 4 or 16 bytes. */
-interface IpAddress {
-  family: number;
-  bytes: Uint8Array;
-}
-
-function ipOf(entry: RawAddrInfo): IpAddress {
-  if (entry.family === AF_INET) {
-    return { family: AF_INET, bytes: entry.addr.slice(IN.sin_addr, IN.sin_addr + 4) };
-  }
-  if (entry.family === AF_INET6) {
-    return { family: AF_INET6, bytes: entry.addr.slice(IN6.sin6_addr, IN6.sin6_addr + 16) };
-  }
-  throw new OSError("unknown address family");
-}
-
-const BROADCAST = encoder.encode("255.255.255.255");
-const BROADCAST_NAME = encoder.encode("<broadcast>");
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/**
- * A host name to one IP address of family `af` (or any, for AF_UNSPEC), the way
- * Python does for gethostby*: the empty name is the wildcard, "<broadcast>" the
- * broadcast address, numeric addresses are parsed, anything else resolved.
- */
-function* ipAddressLookup(name: Uint8Array, af: number): Lookup<IpAddress> {
-  if (name.length === 0) {
-    const list = yield* addrInfoLookup(
-      new GaiCall(null, encoder.encode("0"), af, C.SOCK_DGRAM, 0, C.AI_PASSIVE),
-    );
-    const family = list[0].family;
-    if (family !== AF_INET && family !== AF_INET6) throw new OSError("unsupported address family");
-    if (list.length > 1) throw new OSError("wildcard resolved to multiple address");
-    return ipOf(list[0]);
-  }
-  if (sameBytes(name, BROADCAST) || sameBytes(name, BROADCAST_NAME)) {
-    if (af !== AF_INET && af !== C.AF_UNSPEC) throw new OSError("address family mismatched");
-    return { family: AF_INET, bytes: new Uint8Array([255, 255, 255, 255]) };
-  }
-  const text = nulTerminated(name);
-  const packed = new Uint8Array(16);
-  if ((af === C.AF_UNSPEC || af === AF_INET) && libc.inet_pton(AF_INET, text, packed) > 0) {
-    return { family: AF_INET, bytes: packed.slice(0, 4) };
-  }
-  if (
-    (af === C.AF_UNSPEC || af === AF_INET6) && !name.includes(0x25 /* % */) &&
-    libc.inet_pton(AF_INET6, text, packed) > 0
-  ) {
-    return { family: AF_INET6, bytes: packed };
-  }
-  const list = yield* addrInfoLookup(new GaiCall(name, null, af, 0, 0, 0));
-  return ipOf(list[0]);
-}
-
-const HOSTENT = L.hostent;
-const ERANGE = E.ERANGE;
-/** The first buffer for the strings and arrays of a hostent; doubled on ERANGE. */
-const HOSTENT_BUFFER = 16384;
-const HOSTENT_BUFFER_MAX = 1 << 24;
-
-/** One gethostbyname2_r or gethostbyaddr_r call, with its own buffers. */
-class HostEntCall implements Call {
-  readonly ret: Uint8Array;
-  readonly buf: Uint8Array;
-  readonly result: Uint8Array;
-  readonly herrno: Uint8Array;
-  readonly query: Uint8Array;
-
-  constructor(
-    readonly kind: "name" | "addr",
-    query: Uint8Array,
-    readonly af: number,
-    bufferSize: number,
-  ) {
-    const [q, ret, result, herrno, buf] = arena(
-      query.length + 1,
-      HOSTENT.size,
-      POINTER_SIZE,
-      4,
-      bufferSize,
-    );
-    q.set(query);
-    this.query = kind === "addr" ? q.subarray(0, query.length) : q;
-    this.ret = ret;
-    this.result = result;
-    this.herrno = herrno;
-    this.buf = buf;
-  }
-
-  sync(): number {
-    const { query, ret, buf, result, herrno } = this;
-    return this.kind === "name"
-      ? libc.gethostbyname2_r(query, this.af, ret, buf, buf.length, result, herrno)
-      : libc.gethostbyaddr_r(query, query.length, this.af, ret, buf, buf.length, result, herrno);
-  }
-
-  async(): Promise<number> {
-    const { query, ret, buf, result, herrno } = this;
-    return this.kind === "name"
-      ? libc.gethostbyname2_r_async(query, this.af, ret, buf, buf.length, result, herrno)
-      : libc.gethostbyaddr_r_async(
-        query,
-        query.length,
-        this.af,
-        ret,
-        buf,
-        buf.length,
-        result,
-        herrno,
-      );
-  }
-
-  /** The hostent found, or 0n. */
-  found(): bigint {
-    return ffi.readPointer(ffi.addressOf(this.result), 0);
-  }
-
-  hErrno(): number {
-    return view(this.herrno).getInt32(0, littleEndian);
-  }
-}
-
-/** The message libc gives for an h_errno value. */
-function hStrerror(code: number): string {
-  const p = libc.hstrerror(code);
-  return p === 0 || p === 0n ? "host not found" : ffi.cstring(p);
-}
-
-/** Runs a gethostby*_r call, growing its buffer on ERANGE, and reads the hostent. */
-function* hostEntLookup(kind: "name" | "addr", query: Uint8Array, af: number): Lookup<HostEntry> {
-  let size = HOSTENT_BUFFER;
-  for (;;) {
-    const call = new HostEntCall(kind, query, af, size);
-    const r = yield call;
-    const entry = call.found();
-    if (entry === 0n && r === ERANGE && size < HOSTENT_BUFFER_MAX) {
-      size *= 2;
-      continue;
-    }
-    if (entry === 0n) {
-      const code = call.hErrno();
-      throw new herror(code, hStrerror(code));
-    }
-    return readHostEnt(entry, af);
-  }
-}
-
-/** Reads a hostent as Python's `[hostname, aliaslist, ipaddrlist]`. */
-function readHostEnt(entry: bigint, af: number): HostEntry {
-  const dv = view(ffi.peek(entry, HOSTENT.size));
-  if (dv.getInt32(HOSTENT.h_addrtype, littleEndian) !== af) throw fromErrno(E.EAFNOSUPPORT);
-  const length = af === AF_INET ? 4 : 16;
-  const aliases = stringArray(ffi.readPointer(entry, HOSTENT.h_aliases));
-  const addresses: string[] = [];
-  const list = ffi.readPointer(entry, HOSTENT.h_addr_list);
-  for (let i = 0; list !== 0n; i++) {
-    const p = ffi.readPointer(list, i * POINTER_SIZE);
-    if (p === 0n) break;
-    addresses.push(inet_ntop(af, ffi.peek(p, length)));
-  }
-  return [ffi.cstring(ffi.readPointer(entry, HOSTENT.h_name)), aliases, addresses];
-}
-
-function* gethostbynameLookup(name: Uint8Array): Lookup<string> {
-  const ip = yield* ipAddressLookup(name, AF_INET);
-  return ip.bytes.join(".");
-}
-
-function* gethostbynameExLookup(name: Uint8Array): Lookup<HostEntry> {
-  const ip = yield* ipAddressLookup(name, AF_INET);
-  return yield* hostEntLookup("name", name, ip.family);
-}
-
-function* gethostbyaddrLookup(name: Uint8Array): Lookup<HostEntry> {
-  const ip = yield* ipAddressLookup(name, C.AF_UNSPEC);
-  return yield* hostEntLookup("addr", ip.bytes, ip.family);
-}
-
-/**
- * Translates a host name to an IPv4 address string, as Python's
- * `socket.gethostbyname`; an IPv4 address is returned unchanged. IPv4 only: use
- * {@link getaddrinfo} for IPv6. Throws `gaierror` when the name does not resolve.
- *
- * @example
- * ```ts
- * import { gethostbyname } from "./resolve.ts";
- * console.log(gethostbyname("localhost")); // "127.0.0.1"
- * ```
- */
-export function gethostbyname(hostname: string | Uint8Array): string {
-  return runSync(gethostbynameLookup(hostNameArgument(hostname, "gethostbyname")));
-}
-
-/**
- * {@link gethostbyname} run on another thread.
- *
- * @example
- * ```ts
- * import { gethostbyname_async } from "./resolve.ts";
- * console.log(await gethostbyname_async("localhost")); // "127.0.0.1"
- * ```
- */
-export async function gethostbyname_async(hostname: string | Uint8Array): Promise<string> {
-  return await runAsync(gethostbynameLookup(hostNameArgument(hostname, "gethostbyname")));
-}
-
-/**
- * Translates a host name to `[hostname, aliaslist, ipaddrlist]` (IPv4 only), as
- * Python's `socket.gethostbyname_ex`. Throws `gaierror` when the name does not
- * resolve, `herror` when the host database has no entry for it.
- *
- * @example
- * ```ts
- * import { gethostbyname_ex } from "./resolve.ts";
- * console.log(gethostbyname_ex("localhost")); // ["localhost", [], ["127.0.0.1"]]
- * ```
- */
-export function gethostbyname_ex(hostname: string | Uint8Array): HostEntry {
-  return runSync(gethostbynameExLookup(hostNameArgument(hostname, "gethostbyname_ex")));
-}
-
-/**
- * {@link gethostbyname_ex} run on another thread.
- *
- * @example
- * ```ts
- * import { gethostbyname_ex_async } from "./resolve.ts";
- * console.log(await gethostbyname_ex_async("localhost")); // ["localhost", [], ["127.0.0.1"]]
- * ```
- */
-export async function gethostbyname_ex_async(hostname: string | Uint8Array): Promise<HostEntry> {
-  return await runAsync(gethostbynameExLookup(hostNameArgument(hostname, "gethostbyname_ex")));
-}
-
-/**
- * The reverse lookup of an IPv4 or IPv6 address (or of a name's first address), as
- * Python's `socket.gethostbyaddr`: `[hostname, aliaslist, ipaddrlist]`. Throws
- * `herror` when the address has no name.
- *
- * @example
- * ```ts
- * import { gethostbyaddr } from "./resolve.ts";
- * console.log(gethostbyaddr("127.0.0.1")); // ["localhost", [], ["127.0.0.1"]]
- * ```
- */
-export function gethostbyaddr(ip_address: string | Uint8Array): HostEntry {
-  return runSync(gethostbyaddrLookup(hostNameArgument(ip_address, "gethostbyaddr")));
-}
-
-/**
- * {@link gethostbyaddr} run on another thread.
- *
- * @example
- * ```ts
- * import { gethostbyaddr_async } from "./resolve.ts";
- * console.log((await gethostbyaddr_async("127.0.0.1"))[0]); // "localhost"
- * ```
- */
-export async function gethostbyaddr_async(ip_address: string | Uint8Array): Promise<HostEntry> {
-  return await runAsync(gethostbyaddrLookup(hostNameArgument(ip_address, "gethostbyaddr")));
-}
-
-/** The characters Python's str.strip() removes. */
-const PY_SPACE =
-  "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
-const PY_WHITESPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
-
-/**
- * A fully qualified domain name for `name`, as Python's `socket.getfqdn`: the
- * local host when `name` is empty, "0.0.0.0" or "::"; otherwise the first of the
- * reverse lookup's host name and aliases that contains a dot, else that host name;
- * `name` itself when the lookup fails.
- *
- * @example
- * ```ts
- * import { getfqdn } from "./resolve.ts";
- * console.log(getfqdn("127.0.0.1")); // "localhost" on most machines
- * ```
- */
-export function getfqdn(name: string = ""): string {
-  if (typeof name !== "string") {
-    throw new TypeError(`'${pyTypeName(name)}' object has no attribute 'strip'`);
-  }
-  name = name.replace(PY_WHITESPACE, "");
-  if (name === "" || name === "0.0.0.0" || name === "::") name = gethostname();
-  let entry: HostEntry;
-  try {
-    entry = gethostbyaddr(name);
-  } catch (e) {
-    if (e instanceof OSError) return name;
-    throw e;
-  }
-  const [hostname, aliases] = entry;
-  return [hostname, ...aliases].find((n) => n.includes(".")) ?? hostname;
-}
-
-// ---------------------------------------------------------------------------
-// Host names
-
-/**
- * The machine's host name, as Python's `socket.gethostname`.
- *
- * @example
- * ```ts
- * import { gethostname } from "./resolve.ts";
- * console.log(gethostname()); // e.g. "myhost"
- * ```
- */
-export function gethostname(): string {
-  const buf = new Uint8Array(1024);
-  if (libc.gethostname(buf, buf.length - 1) < 0) throw fromErrno(ffi.errno(), "gethostname");
-  return cText(buf);
-}
-
-/**
- * Sets the machine's host name, as Python's `socket.sethostname` (needs
- * CAP_SYS_ADMIN in the UTS namespace; PermissionError otherwise).
- *
- * @example
- * ```ts ignore
- * import { sethostname } from "./resolve.ts";
- * sethostname("sandbox"); // inside a private UTS namespace (unshare -u)
- * ```
- */
-export function sethostname(name: string | Uint8Array): void {
-  let bytes: Uint8Array;
-  if (typeof name === "string") {
-    if (name.includes("\0")) throw new RangeError("embedded null byte");
-    bytes = encoder.encode(name);
-  } else if (name instanceof Uint8Array) {
-    bytes = name;
-  } else {
-    throw new TypeError(
-      `expected str, bytes or os.PathLike object, not ${pyTypeName(name)}`,
-    );
-  }
-  const c = nulTerminated(bytes);
-  if (libc.sethostname(c, bytes.length) < 0) throw fromErrno(ffi.errno(), "sethostname");
-}
-
-// ---------------------------------------------------------------------------
-// Services and protocols
-
-/** A "s" argument: a str without NUL, as a C string. */
-function strArgument(value: unknown, fn: string, position: number): Uint8Array {
-  if (typeof value !== "string") {
-    throw new TypeError(`${fn}() argument ${position} must be str, not ${argType(value)}`);
-  }
-  if (value.includes("\0")) throw new RangeError("embedded null character");
-  return nulTerminated(encoder.encode(value));
-}
-
-/**
- * Runs a get*_r database call (`call(ret, buf, buflen, result)`), growing the buffer
- * on ERANGE; returns the entry found (the `ret` buffer's contents) or null.
- */
-function databaseLookup(
-  size: number,
-  call: (ret: Uint8Array, buf: Uint8Array, buflen: number, result: Uint8Array) => number,
-): Uint8Array | null {
-  for (let buflen = 1024;; buflen *= 2) {
-    const [ret, result, buf] = arena(size, POINTER_SIZE, buflen);
-    const r = call(ret, buf, buflen, result);
-    if (ffi.readPointer(ffi.addressOf(result), 0) !== 0n) return ret;
-    if (r !== ERANGE || buflen >= HOSTENT_BUFFER_MAX) return null;
-  }
-}
-
-/** Swaps a 16-bit value between host and network order. */
-function swap16(n: number): number {
-  return littleEndian ? ((n & 0xff) << 8) | ((n >> 8) & 0xff) : n & 0xffff;
-}
-
-/**
- * The port number of an Internet service, as Python's `socket.getservbyname`; the
- * optional protocol ("tcp" or "udp") narrows the match. Throws OSError "service/proto
- * not found" when there is none.
- *
- * @example
- * ```ts
- * import { getservbyname } from "./resolve.ts";
- * console.log(getservbyname("http", "tcp")); // 80
- * ```
- */
-export function getservbyname(servicename: string, protocolname?: string): number {
-  const name = strArgument(servicename, "getservbyname", 1);
-  const proto = protocolname === undefined ? null : strArgument(protocolname, "getservbyname", 2);
-  const SE = L.servent;
-  const entry = databaseLookup(
-    SE.size,
-    (ret, buf, buflen, result) => libc.getservbyname_r(name, proto, ret, buf, buflen, result),
-  );
-  if (entry === null) throw new OSError("service/proto not found");
-  return swap16(view(entry).getInt32(SE.s_port, littleEndian));
-}
-
-/**
- * The name of the Internet service on a port, as Python's `socket.getservbyport`;
- * the optional protocol ("tcp" or "udp") narrows the match. Throws RangeError when
- * the port is outside 0-65535, OSError "port/proto not found" when there is none.
- *
- * @example
- * ```ts
- * import { getservbyport } from "./resolve.ts";
- * console.log(getservbyport(443)); // "https"
- * ```
- */
-export function getservbyport(port: number, protocolname?: string): string {
-  const p = toCInt(port);
-  const proto = protocolname === undefined ? null : strArgument(protocolname, "getservbyport", 2);
-  if (p < 0 || p > 0xffff) throw new RangeError("getservbyport: port must be 0-65535.");
-  const SE = L.servent;
-  const entry = databaseLookup(
-    SE.size,
-    (ret, buf, buflen, result) => libc.getservbyport_r(swap16(p), proto, ret, buf, buflen, result),
-  );
-  if (entry === null) throw new OSError("port/proto not found");
-  return ffi.cstring(ffi.readPointer(ffi.addressOf(entry), SE.s_name));
-}
-
-/**
- * The number of an Internet protocol, as Python's `socket.getprotobyname` (for the
- * third argument of `socket()`). Throws OSError "protocol not found" when unknown.
- *
- * @example
- * ```ts
- * import { getprotobyname } from "./resolve.ts";
- * console.log(getprotobyname("icmp")); // 1
- * ```
- */
-export function getprotobyname(protocolname: string): number {
-  const name = strArgument(protocolname, "getprotobyname", 1);
-  const PE = L.protoent;
-  const entry = databaseLookup(
-    PE.size,
-    (ret, buf, buflen, result) => libc.getprotobyname_r(name, ret, buf, buflen, result),
-  );
-  if (entry === null) throw new OSError("protocol not found");
-  return view(entry).getInt32(PE.p_proto, littleEndian);
-}
-
-// ---------------------------------------------------------------------------
-// IDNA (the "idna" codec Python applies to host names: IDNA 2003 ToASCII)
-
-const ACE_PREFIX = "xn--";
-const LABEL_DOTS = /[.\u3002\uff0e\uff61]/;
-
-function idnaError(reason: string): RangeError {
-  return new RangeError(`encoding with 'idna' codec failed (UnicodeError: ${reason})`);
-}
-
-function isAscii(text: string): boolean {
-  // deno-lint-ignore no-control-regex
-  return /^[\x00-\x7f]*$/.test(text);
-}
-
-/**
- * Encodes a host name as Python's "idna" codec: an ASCII name is kept as it is
- * (labels checked for length); otherwise each label goes through nameprep and,
- * when still not ASCII, punycode with the "xn--" prefix.
- *
- * @example
- * ```ts
- * import { idnaEncode } from "./resolve.ts";
- * console.log(new TextDecoder().decode(idnaEncode("bücher.example"))); // "xn--bcher-kva.example"
- * ```
- */
-export function idnaEncode(host: string): Uint8Array {
-  if (isAscii(host)) {
-    const labels = host.split(".");
-    for (const label of labels.slice(0, -1)) {
-      if (label.length === 0 || label.length >= 64) throw idnaError("label empty or too long");
-    }
-    if (labels[labels.length - 1].length >= 64) throw idnaError("label too long");
-    return encoder.encode(host);
-  }
-  const labels = host.split(LABEL_DOTS);
-  let trailingDot = "";
-  if (labels.length > 0 && labels[labels.length - 1] === "") {
-    trailingDot = ".";
-    labels.pop();
-  }
-  return encoder.encode(labels.map(toAscii).join(".") + trailingDot);
-}
-
-function checkedLabel(label: string): string {
-  if (label.length > 0 && label.length < 64) return label;
-  throw idnaError("label empty or too long");
-}
-
-/** RFC 3490 ToASCII with UseSTD3ASCIIRules false and AllowUnassigned false. */
-function toAscii(label: string): string {
-  if (isAscii(label)) return checkedLabel(label);
-  const prepared = nameprep(label);
-  if (isAscii(prepared)) return checkedLabel(prepared);
-  if (prepared.startsWith(ACE_PREFIX)) throw idnaError("Label starts with ACE prefix");
-  return checkedLabel(ACE_PREFIX + punycode(prepared));
-}
-
-/** RFC 3491 table B.1: code points mapped to nothing. */
-const MAPPED_TO_NOTHING =
-  /[\u00ad\u034f\u1806\u180b-\u180d\u200b-\u200d\u2060\ufe00-\ufe0f\ufeff]/gu;
-/** RFC 3454 tables C.1.2 to C.9: code points nameprep prohibits. */
-const PROHIBITED =
-  /[\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\u0080-\u009f\u06dd\u070f\u180e\u200c\u200d\u2060-\u2063\u206a-\u206f\ufeff\ufff9-\ufffd\ue000-\uf8ff\u{f0000}-\u{ffffd}\u{100000}-\u{10fffd}\ufdd0-\ufdef\u{1fffe}\u{1ffff}\u{2fffe}\u{2ffff}\u2ff0-\u2ffb\u0340\u0341\u200e\u200f\u202a-\u202e\u{e0001}\u{e0020}-\u{e007f}\u{1d173}-\u{1d17a}\ud800-\udfff]/u;
-
-/**
- * RFC 3491 nameprep, close to Python's: map (B.1 removal, case folding), NFKC, and
- * the prohibited-character check. The bidi rules and the unassigned-code-point check
- * are not applied.
- */
-function nameprep(label: string): string {
-  let mapped = "";
-  for (const ch of label.replace(MAPPED_TO_NOTHING, "")) mapped += ch.toUpperCase().toLowerCase();
-  const normalized = mapped.normalize("NFKC");
-  const bad = PROHIBITED.exec(normalized);
-  if (bad) {
-    const code = bad[0].codePointAt(0)!;
-    throw idnaError(`Invalid character '\\u${code.toString(16).padStart(4, "0")}'`);
-  }
-  return normalized;
-}
-
-/** RFC 3492 punycode encoding of one label (without the ACE prefix). */
-function punycode(input: string): string {
-  const base = 36, tMin = 1, tMax = 26, skew = 38, damp = 700;
-  const codes = Array.from(input, (c) => c.codePointAt(0)!);
-  const digit = (d: number) => String.fromCharCode(d < 26 ? 97 + d : 22 + d);
-  const adapt = (delta: number, count: number, first: boolean) => {
-    delta = first ? Math.floor(delta / damp) : delta >> 1;
-    delta += Math.floor(delta / count);
-    let k = 0;
-    for (; delta > ((base - tMin) * tMax) >> 1; k += base) {
-      delta = Math.floor(delta / (base - tMin));
-    }
-    return k + Math.floor(((base - tMin + 1) * delta) / (delta + skew));
-  };
-  let out = codes.filter((c) => c < 0x80).map((c) => String.fromCharCode(c)).join("");
-  const basic = out.length;
-  let handled = basic;
-  if (basic > 0) out += "-";
-  let n = 0x80, delta = 0, bias = 72;
-  while (handled < codes.length) {
-    const m = Math.min(...codes.filter((c) => c >= n));
-    delta += (m - n) * (handled + 1);
-    n = m;
-    for (const c of codes) {
-      if (c < n) delta++;
-      if (c !== n) continue;
-      let q = delta;
-      for (let k = base;; k += base) {
-        const t = k <= bias ? tMin : k >= bias + tMax ? tMax : k - bias;
-        if (q < t) break;
-        out += digit(t + ((q - t) % (base - t)));
-        q = Math.floor((q - t) / (base - t));
-      }
-      out += digit(q);
-      bias = adapt(delta, handled + 1, handled === basic);
-      delta = 0;
-      handled++;
-    }
-    delta++;
-    n++;
-  }
-  return out;
 }

@@ -15,13 +15,9 @@ import { readdirSync } from "node:fs";
 import process from "node:process";
 
 import { table } from "../constants/mod.ts";
-import {
-  getaddrinfo,
-  getaddrinfo_async,
-  gethostbyname_ex_async,
-  getnameinfo_async,
-  idnaEncode,
-} from "../resolve.ts";
+import { getaddrinfo, getaddrinfo_async, getnameinfo_async } from "../resolve.ts";
+import { gethostbyname_ex_async } from "../netdb.ts";
+import { idnaEncode } from "../idna.ts";
 import { type Case, outcome, outcomes, pythonOutcomes, toJson } from "./helpers/dns_cases.ts";
 
 const C = table.constants;
@@ -297,11 +293,11 @@ test("host names are IDNA-encoded as Python's idna codec does", { skip }, () => 
   assert.deepStrictEqual(names.map((n) => new TextDecoder().decode(idnaEncode(n))), want);
 });
 
-/** The command line that runs a snippet importing resolve.ts with this runtime. */
+/** The command line that runs a snippet importing netdb.ts with this runtime. */
 function childCommand(code: string): string[] {
   const exe = process.execPath;
   const url = new URL(
-    import.meta.url.endsWith(".js") ? "../resolve.js" : "../resolve.ts",
+    import.meta.url.endsWith(".js") ? "../netdb.js" : "../netdb.ts",
     import.meta.url,
   );
   const script = `import { gethostname, sethostname } from ${JSON.stringify(url.href)};\n${code}`;

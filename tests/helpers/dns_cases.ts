@@ -7,8 +7,7 @@
  */
 import { execFileSync, type ExecFileSyncOptions } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import * as resolve from "../../resolve.ts";
-import * as interfaces from "../../interfaces.ts";
+import * as socket from "../../mod.ts";
 import { OSError } from "../../errors.ts";
 
 /** One call: the function's Python name and its arguments. */
@@ -16,7 +15,7 @@ export type Case = readonly [fn: string, args: readonly unknown[]];
 /** What a call gave: `{ ok: result }` or `{ error: [class, errno, message] }`. */
 export type Outcome = { ok: unknown } | { error: [string, number | null, string] };
 
-const functions: Record<string, (...args: never[]) => unknown> = { ...resolve, ...interfaces };
+const functions = socket as unknown as Record<string, (...args: never[]) => unknown>;
 
 /** The async twin of each function that has one. */
 export const asyncTwins: Record<string, string> = {
