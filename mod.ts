@@ -22,6 +22,7 @@
  *
  * @module
  */
+// The generated constants module holds only Python's constant names (house_test checks them).
 export * from "./constants/names.ts";
 export {
   BlockingIOError,
@@ -126,7 +127,7 @@ export {
   type HostEntry,
   sethostname,
 } from "./netdb.ts";
-export * from "./interfaces.ts";
+export { if_indextoname, if_nameindex, if_nametoindex } from "./interfaces.ts";
 
 /**
  * Python's `socket.has_ipv6`: whether IPv6 is supported on this platform.

@@ -192,7 +192,11 @@ export class socket {
   #dest: Uint8Array | null = null;
   #destLength = 0;
   #destKey: readonly unknown[] | string | null = null;
-  /** Set by makefile(): open file objects keep the descriptor alive. */
+  /**
+   * Set by makefile(): open file objects keep the descriptor alive.
+   *
+   * @ignore
+   */
   _io_refs = 0;
   #closedByUser = false;
 
@@ -743,27 +747,45 @@ export class socket {
   /**
    * One recv(2) attempt for the asyncio layer: the count, or -1 when it would block
    * (no exception on that path). Errors other than EAGAIN raise as recv_into's do.
+   *
+   * @ignore
    */
   _recv_nowait(buf: Uint8Array, nbytes: number, flags: number): number {
     return this.#io(Op.Recv, buf, Math.min(nbytes, MAX_IO), flags, -1);
   }
 
-  /** One send(2) attempt for the asyncio layer: the count, or -1 when it would block. */
+  /**
+   * One send(2) attempt for the asyncio layer: the count, or -1 when it would block.
+   *
+   * @ignore
+   */
   _send_nowait(buf: Uint8Array, nbytes: number, flags: number): number {
     return this.#io(Op.Send, buf, Math.min(nbytes, MAX_IO), flags, -1);
   }
 
-  /** Runs sendmsg(2) with a prepared msghdr through the shared mechanism (for message.ts). */
+  /**
+   * Runs sendmsg(2) with a prepared msghdr through the shared mechanism (for message.ts).
+   *
+   * @ignore
+   */
   _sendmsg(msghdr: Uint8Array, flags: number): number {
     return this.#io(Op.SendMsg, msghdr, 0, flags, 0);
   }
 
-  /** Runs recvmsg(2) with a prepared msghdr through the shared mechanism (for message.ts). */
+  /**
+   * Runs recvmsg(2) with a prepared msghdr through the shared mechanism (for message.ts).
+   *
+   * @ignore
+   */
   _recvmsg(msghdr: Uint8Array, flags: number): number {
     return this.#io(Op.RecvMsg, msghdr, 0, flags, 0);
   }
 
-  /** Encodes `address` for this socket's family into a new buffer (for message.ts). */
+  /**
+   * Encodes `address` for this socket's family into a new buffer (for message.ts).
+   *
+   * @ignore
+   */
   _encodeAddress(address: unknown, fn: string): Uint8Array {
     const out = new Uint8Array(SOCKADDR_MAX);
     const len = encodeAddress(this.#family, address, out, fn);
@@ -1146,7 +1168,11 @@ export class socket {
     if (this._io_refs <= 0) this._real_close();
   }
 
-  /** Closes the descriptor now (makefile's files call this when the last one closes). */
+  /**
+   * Closes the descriptor now (makefile's files call this when the last one closes).
+   *
+   * @ignore
+   */
   _real_close(): void {
     const fd = this.#fd;
     if (fd < 0) return;
@@ -1160,7 +1186,11 @@ export class socket {
     }
   }
 
-  /** Whether close() was called (for makefile's files). */
+  /**
+   * Whether close() was called (for makefile's files).
+   *
+   * @ignore
+   */
   get _closed(): boolean {
     return this.#closedByUser;
   }
