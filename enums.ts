@@ -55,8 +55,10 @@ function makeEnum(
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { AddressFamily } from "./enums.ts";
- * console.log(AddressFamily.AF_INET6, AddressFamily(2).name); // 10 "AF_INET"
+ * assert.strictEqual(AddressFamily.AF_INET6, 10); // on Linux
+ * assert.strictEqual(AddressFamily(2).name, "AF_INET");
  * ```
  */
 export const AddressFamily: IntEnum = makeEnum("AddressFamily", ["AF_"]);
@@ -66,8 +68,9 @@ export const AddressFamily: IntEnum = makeEnum("AddressFamily", ["AF_"]);
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { SocketKind } from "./enums.ts";
- * console.log(SocketKind(1).name); // "SOCK_STREAM"
+ * assert.strictEqual(SocketKind(1).name, "SOCK_STREAM");
  * ```
  */
 export const SocketKind: IntEnum = makeEnum("SocketKind", ["SOCK_"]);
@@ -77,8 +80,9 @@ export const SocketKind: IntEnum = makeEnum("SocketKind", ["SOCK_"]);
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { MsgFlag } from "./enums.ts";
- * console.log(MsgFlag.MSG_PEEK); // 2
+ * assert.strictEqual(MsgFlag.MSG_PEEK, 2);
  * ```
  */
 export const MsgFlag: IntEnum = makeEnum("MsgFlag", ["MSG_"]);
@@ -88,8 +92,9 @@ export const MsgFlag: IntEnum = makeEnum("MsgFlag", ["MSG_"]);
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { AddressInfo } from "./enums.ts";
- * console.log(AddressInfo.AI_CANONNAME); // 2
+ * assert.strictEqual(AddressInfo.AI_CANONNAME, 2);
  * ```
  */
 export const AddressInfo: IntEnum = makeEnum("AddressInfo", ["AI_"]);

@@ -27,8 +27,9 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { strerror } from "./errors.ts";
- * console.log(strerror(111)); // "Connection refused" on Linux
+ * assert.strictEqual(strerror(111), "Connection refused"); // ECONNREFUSED on Linux
  * ```
  */
 export function strerror(errno: number): string {
@@ -50,8 +51,9 @@ export function strerror(errno: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { errorcode } from "./errors.ts";
- * console.log(errorcode(111)); // "ECONNREFUSED"
+ * assert.strictEqual(errorcode(111), "ECONNREFUSED"); // on Linux
  * ```
  */
 export function errorcode(errno: number): string | undefined {
@@ -66,9 +68,11 @@ export function errorcode(errno: number): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { ConnectionRefusedError, OSError } from "./errors.ts";
  * const e = new OSError(111, "Connection refused");
- * console.log(e instanceof ConnectionRefusedError, String(e.message)); // true "[Errno 111] Connection refused"
+ * assert.ok(e instanceof ConnectionRefusedError);
+ * assert.strictEqual(e.message, "[Errno 111] Connection refused");
  * ```
  */
 export class OSError extends Error {
@@ -200,9 +204,12 @@ export function subclassFor(errno: number): typeof OSError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { fromErrno } from "./errors.ts";
  * const e = fromErrno(9, "recv");
- * console.log(e.message, e.code, e.syscall); // "[Errno 9] Bad file descriptor" "EBADF" "recv"
+ * assert.strictEqual(e.message, "[Errno 9] Bad file descriptor");
+ * assert.strictEqual(e.code, "EBADF");
+ * assert.strictEqual(e.syscall, "recv");
  * ```
  */
 export function fromErrno(errno: number, syscall?: string, filename?: string): OSError {

@@ -26,8 +26,9 @@ function isAscii(text: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { idnaEncode } from "./idna.ts";
- * console.log(new TextDecoder().decode(idnaEncode("bücher.example"))); // "xn--bcher-kva.example"
+ * assert.strictEqual(new TextDecoder().decode(idnaEncode("bücher.example")), "xn--bcher-kva.example");
  * ```
  */
 export function idnaEncode(host: string): Uint8Array {

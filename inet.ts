@@ -51,8 +51,9 @@ function u32(value: unknown): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { htons } from "./inet.ts";
- * console.log(htons(1)); // 256 on little-endian machines
+ * assert.strictEqual(htons(1), 256); // on little-endian machines
  * ```
  */
 export function htons(x: number): number {
@@ -64,8 +65,9 @@ export function htons(x: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { ntohs } from "./inet.ts";
- * console.log(ntohs(256)); // 1 on little-endian machines
+ * assert.strictEqual(ntohs(256), 1); // on little-endian machines
  * ```
  */
 export function ntohs(x: number): number {
@@ -77,8 +79,9 @@ export function ntohs(x: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { htonl } from "./inet.ts";
- * console.log(htonl(1)); // 16777216 on little-endian machines
+ * assert.strictEqual(htonl(1), 16777216); // on little-endian machines
  * ```
  */
 export function htonl(x: number): number {
@@ -90,8 +93,9 @@ export function htonl(x: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { ntohl } from "./inet.ts";
- * console.log(ntohl(16777216)); // 1 on little-endian machines
+ * assert.strictEqual(ntohl(16777216), 1); // on little-endian machines
  * ```
  */
 export function ntohl(x: number): number {
@@ -104,8 +108,9 @@ export function ntohl(x: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { inet_aton } from "./inet.ts";
- * console.log(inet_aton("127.1")); // Uint8Array [127, 0, 0, 1]
+ * assert.deepStrictEqual(inet_aton("127.1"), new Uint8Array([127, 0, 0, 1]));
  * ```
  */
 export function inet_aton(ip_string: string): Uint8Array {
@@ -123,8 +128,9 @@ export function inet_aton(ip_string: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { inet_ntoa } from "./inet.ts";
- * console.log(inet_ntoa(new Uint8Array([127, 0, 0, 1]))); // "127.0.0.1"
+ * assert.strictEqual(inet_ntoa(new Uint8Array([127, 0, 0, 1])), "127.0.0.1");
  * ```
  */
 export function inet_ntoa(packed_ip: ArrayBufferView): string {
@@ -138,9 +144,10 @@ export function inet_ntoa(packed_ip: ArrayBufferView): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { inet_pton } from "./inet.ts";
  * import { AF_INET6 } from "./mod.ts";
- * console.log(inet_pton(AF_INET6, "::1").length); // 16
+ * assert.deepStrictEqual(inet_pton(AF_INET6, "::1"), new Uint8Array([...new Array(15).fill(0), 1]));
  * ```
  */
 export function inet_pton(address_family: number, ip_string: string): Uint8Array {
@@ -162,9 +169,10 @@ const ntopDecoder = new TextDecoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { inet_ntop } from "./inet.ts";
  * import { AF_INET } from "./mod.ts";
- * console.log(inet_ntop(AF_INET, new Uint8Array([10, 0, 0, 1]))); // "10.0.0.1"
+ * assert.strictEqual(inet_ntop(AF_INET, new Uint8Array([10, 0, 0, 1])), "10.0.0.1");
  * ```
  */
 export function inet_ntop(address_family: number, packed_ip: ArrayBufferView): string {

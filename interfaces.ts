@@ -20,8 +20,10 @@ const utf8 = new TextDecoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { if_nameindex } from "./interfaces.ts";
- * console.log(if_nameindex()); // e.g. [[1, "lo"], [2, "eth0"]]
+ * const interfaces = if_nameindex(); // e.g. [[1, "lo"], [2, "eth0"]]
+ * assert.ok(interfaces.some(([, name]) => name === "lo")); // on Linux
  * ```
  */
 export function if_nameindex(): [index: number, name: string][] {
@@ -45,8 +47,9 @@ export function if_nameindex(): [index: number, name: string][] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { if_nametoindex } from "./interfaces.ts";
- * console.log(if_nametoindex("lo")); // 1 on Linux
+ * assert.strictEqual(if_nametoindex("lo"), 1); // on Linux
  * ```
  */
 export function if_nametoindex(if_name: string | Uint8Array): number {
@@ -72,8 +75,9 @@ export function if_nametoindex(if_name: string | Uint8Array): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { if_indextoname } from "./interfaces.ts";
- * console.log(if_indextoname(1)); // "lo" on Linux
+ * assert.strictEqual(if_indextoname(1), "lo"); // on Linux
  * ```
  */
 export function if_indextoname(if_index: number): string {

@@ -23,16 +23,17 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as socket from "./mod.ts";
  * const [a, b] = socket.socketpair();
  * const w = a.makefile("w");
  * w.write("first\nsecond\n");
  * w.flush();
  * const r = b.makefile("r");
- * console.log(r.readline()); // "first\n"
+ * assert.strictEqual(r.readline(), "first\n");
  * w.close();
  * a.close();
- * console.log(r.read()); // "second\n"
+ * assert.strictEqual(r.read(), "second\n");
  * r.close();
  * b.close();
  * ```
@@ -72,13 +73,14 @@ export type SocketFileFor<M extends string> = string extends M ? SocketFile
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as socket from "./mod.ts";
  * import { makefile } from "./makefile.ts";
  * const [a, b] = socket.socketpair();
  * const w = makefile(a, "wb", 0, {});
- * console.log(w.write(new Uint8Array([1, 2, 3]))); // 3
+ * assert.strictEqual(w.write(new Uint8Array([1, 2, 3])), 3);
  * const r = makefile(b, "rb", null, {});
- * console.log(r.read(3)); // Uint8Array(3) [1, 2, 3]
+ * assert.deepStrictEqual(r.read(3), new Uint8Array([1, 2, 3]));
  * w.close();
  * r.close();
  * a.close();

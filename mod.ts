@@ -7,13 +7,14 @@
  * documentation documents this one.
  *
  * ```ts
+ * import assert from "node:assert";
  * import * as socket from "./mod.ts";
  *
  * using srv = socket.create_server(["127.0.0.1", 0]);
  * using cli = socket.create_connection(srv.getsockname() as [string, number]);
  * const [conn] = srv.accept();
  * cli.sendall(new TextEncoder().encode("ping"));
- * console.log(new TextDecoder().decode(conn.recv(1024))); // "ping"
+ * assert.strictEqual(new TextDecoder().decode(conn.recv(1024)), "ping");
  * conn.close();
  * ```
  *
@@ -134,8 +135,9 @@ export { if_indextoname, if_nameindex, if_nametoindex } from "./interfaces.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { has_ipv6 } from "./mod.ts";
- * console.log(has_ipv6); // true
+ * assert.strictEqual(has_ipv6, true);
  * ```
  */
 export const has_ipv6: boolean = true;

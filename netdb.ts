@@ -251,8 +251,9 @@ function* gethostbyaddrLookup(name: Uint8Array): Lookup<HostEntry> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { gethostbyname } from "./netdb.ts";
- * console.log(gethostbyname("localhost")); // "127.0.0.1"
+ * assert.strictEqual(gethostbyname("localhost"), "127.0.0.1");
  * ```
  */
 export function gethostbyname(hostname: string | Uint8Array): string {
@@ -264,8 +265,9 @@ export function gethostbyname(hostname: string | Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { gethostbyname_async } from "./netdb.ts";
- * console.log(await gethostbyname_async("localhost")); // "127.0.0.1"
+ * assert.strictEqual(await gethostbyname_async("localhost"), "127.0.0.1");
  * ```
  */
 export async function gethostbyname_async(hostname: string | Uint8Array): Promise<string> {
@@ -279,8 +281,11 @@ export async function gethostbyname_async(hostname: string | Uint8Array): Promis
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { gethostbyname_ex } from "./netdb.ts";
- * console.log(gethostbyname_ex("localhost")); // ["localhost", [], ["127.0.0.1"]]
+ * const [name, , addresses] = gethostbyname_ex("localhost"); // ["localhost", [], ["127.0.0.1"]]
+ * assert.strictEqual(name, "localhost");
+ * assert.ok(addresses.includes("127.0.0.1"));
  * ```
  */
 export function gethostbyname_ex(hostname: string | Uint8Array): HostEntry {
@@ -292,8 +297,11 @@ export function gethostbyname_ex(hostname: string | Uint8Array): HostEntry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { gethostbyname_ex_async } from "./netdb.ts";
- * console.log(await gethostbyname_ex_async("localhost")); // ["localhost", [], ["127.0.0.1"]]
+ * const [name, , addresses] = await gethostbyname_ex_async("localhost");
+ * assert.strictEqual(name, "localhost");
+ * assert.ok(addresses.includes("127.0.0.1"));
  * ```
  */
 export async function gethostbyname_ex_async(hostname: string | Uint8Array): Promise<HostEntry> {
@@ -307,8 +315,11 @@ export async function gethostbyname_ex_async(hostname: string | Uint8Array): Pro
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { gethostbyaddr } from "./netdb.ts";
- * console.log(gethostbyaddr("127.0.0.1")); // ["localhost", [], ["127.0.0.1"]]
+ * const [name, , addresses] = gethostbyaddr("127.0.0.1"); // ["localhost", [], ["127.0.0.1"]]
+ * assert.strictEqual(name, "localhost"); // the first name /etc/hosts gives 127.0.0.1
+ * assert.deepStrictEqual(addresses, ["127.0.0.1"]);
  * ```
  */
 export function gethostbyaddr(ip_address: string | Uint8Array): HostEntry {
@@ -320,8 +331,9 @@ export function gethostbyaddr(ip_address: string | Uint8Array): HostEntry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { gethostbyaddr_async } from "./netdb.ts";
- * console.log((await gethostbyaddr_async("127.0.0.1"))[0]); // "localhost"
+ * assert.strictEqual((await gethostbyaddr_async("127.0.0.1"))[2][0], "127.0.0.1");
  * ```
  */
 export async function gethostbyaddr_async(ip_address: string | Uint8Array): Promise<HostEntry> {
@@ -341,8 +353,9 @@ const PY_WHITESPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { getfqdn } from "./netdb.ts";
- * console.log(getfqdn("127.0.0.1")); // "localhost" on most machines
+ * assert.ok(getfqdn("127.0.0.1").startsWith("localhost")); // "localhost" on most machines
  * ```
  */
 export function getfqdn(name: string = ""): string {
@@ -370,8 +383,10 @@ export function getfqdn(name: string = ""): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
+ * import { hostname } from "node:os";
  * import { gethostname } from "./netdb.ts";
- * console.log(gethostname()); // e.g. "myhost"
+ * assert.strictEqual(gethostname(), hostname()); // e.g. "myhost"
  * ```
  */
 export function gethostname(): string {
@@ -446,8 +461,9 @@ function swap16(n: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { getservbyname } from "./netdb.ts";
- * console.log(getservbyname("http", "tcp")); // 80
+ * assert.strictEqual(getservbyname("http", "tcp"), 80);
  * ```
  */
 export function getservbyname(servicename: string, protocolname?: string): number {
@@ -469,8 +485,9 @@ export function getservbyname(servicename: string, protocolname?: string): numbe
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { getservbyport } from "./netdb.ts";
- * console.log(getservbyport(443)); // "https"
+ * assert.strictEqual(getservbyport(443), "https");
  * ```
  */
 export function getservbyport(port: number, protocolname?: string): string {
@@ -492,8 +509,9 @@ export function getservbyport(port: number, protocolname?: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { getprotobyname } from "./netdb.ts";
- * console.log(getprotobyname("icmp")); // 1
+ * assert.strictEqual(getprotobyname("icmp"), 1);
  * ```
  */
 export function getprotobyname(protocolname: string): number {

@@ -248,10 +248,11 @@ function* getaddrinfoLookup(call: GaiCall): Lookup<AddrInfo[]> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { getaddrinfo } from "./resolve.ts";
- * import { AF_INET, SOCK_STREAM } from "./mod.ts";
+ * import { AF_INET, IPPROTO_TCP, SOCK_STREAM } from "./mod.ts";
  * for (const [family, type, proto, canonname, sockaddr] of getaddrinfo("localhost", 80, AF_INET, SOCK_STREAM)) {
- *   console.log(family, type, proto, canonname, sockaddr); // 2 1 6 "" ["127.0.0.1", 80]
+ *   assert.deepStrictEqual([family, type, proto, canonname, sockaddr], [AF_INET, SOCK_STREAM, IPPROTO_TCP, "", ["127.0.0.1", 80]]);
  * }
  * ```
  */
@@ -353,9 +354,11 @@ function terminated(bytes: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { getaddrinfo_async } from "./resolve.ts";
- * const infos = await getaddrinfo_async("localhost", "http");
- * console.log(infos[0][4]); // ["127.0.0.1", 80]
+ * import { AF_INET } from "./mod.ts";
+ * const infos = await getaddrinfo_async("localhost", "http", AF_INET);
+ * assert.deepStrictEqual(infos[0][4], ["127.0.0.1", 80]);
  * ```
  */
 export async function getaddrinfo_async(
@@ -473,10 +476,11 @@ function* getnameinfoLookup(
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { getnameinfo } from "./resolve.ts";
  * import { NI_NUMERICHOST, NI_NUMERICSERV } from "./mod.ts";
- * console.log(getnameinfo(["127.0.0.1", 80], 0)); // ["localhost", "http"]
- * console.log(getnameinfo(["::1", 80, 0, 0], NI_NUMERICHOST | NI_NUMERICSERV)); // ["::1", "80"]
+ * assert.deepStrictEqual(getnameinfo(["127.0.0.1", 80], 0), ["localhost", "http"]);
+ * assert.deepStrictEqual(getnameinfo(["::1", 80, 0, 0], NI_NUMERICHOST | NI_NUMERICSERV), ["::1", "80"]);
  * ```
  */
 export function getnameinfo(
@@ -491,8 +495,9 @@ export function getnameinfo(
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { getnameinfo_async } from "./resolve.ts";
- * console.log(await getnameinfo_async(["127.0.0.1", 22], 0)); // ["localhost", "ssh"]
+ * assert.deepStrictEqual(await getnameinfo_async(["127.0.0.1", 22], 0), ["localhost", "ssh"]);
  * ```
  */
 export async function getnameinfo_async(

@@ -20,14 +20,14 @@ export const EMPTY: Uint8Array = new Uint8Array(0);
  *
  * @example
  * ```ts
- * import * as socket from "./mod.ts";
- * import { UnsupportedOperation } from "./makefile.ts";
+ * import assert from "node:assert";
+ * import * as socket from "../mod.ts";
  * const [a, b] = socket.socketpair();
  * const f = a.makefile("w");
  * try {
  *   f.read();
  * } catch (e) {
- *   console.log(e instanceof UnsupportedOperation); // true
+ *   assert.ok(e instanceof socket.UnsupportedOperation);
  * }
  * f.close();
  * a.close();
@@ -46,13 +46,13 @@ export class UnsupportedOperation extends OSError {}
  *
  * @example
  * ```ts
- * import * as socket from "./mod.ts";
- * import type { SocketFile } from "./makefile.ts";
+ * import assert from "node:assert";
+ * import * as socket from "../mod.ts";
  * const [a, b] = socket.socketpair();
  * a.sendall(new Uint8Array([104, 105, 10]));
  * a.close();
- * const f = b.makefile("rb") as SocketFile<Uint8Array>;
- * for (const line of f) console.log(line); // Uint8Array(3) [104, 105, 10]
+ * const f = b.makefile("rb");
+ * assert.deepStrictEqual([...f], [new Uint8Array([104, 105, 10])]);
  * f.close();
  * b.close();
  * ```
