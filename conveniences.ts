@@ -41,10 +41,11 @@ export interface CreateConnectionOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as socket from "./mod.ts";
  * using srv = socket.create_server(["127.0.0.1", 0]);
  * using c = socket.create_connection(srv.getsockname() as [string, number], 5);
- * console.log(c.gettimeout()); // 5
+ * assert.strictEqual(c.gettimeout(), 5);
  * ```
  */
 export function create_connection(
@@ -83,8 +84,9 @@ export function create_connection(
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as socket from "./mod.ts";
- * console.log(socket.has_dualstack_ipv6()); // true on Linux with IPv6
+ * assert.strictEqual(typeof socket.has_dualstack_ipv6(), "boolean"); // true on Linux with IPv6
  * ```
  */
 export function has_dualstack_ipv6(): boolean {
@@ -116,9 +118,10 @@ export interface CreateServerOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as socket from "./mod.ts";
  * using srv = socket.create_server(["", 0], { family: socket.AF_INET6, dualstack_ipv6: true });
- * console.log(srv.getsockname()[0]); // "::"
+ * assert.strictEqual(srv.getsockname()[0], "::");
  * ```
  */
 export function create_server(address: Address, options: CreateServerOptions = {}): socket {
@@ -193,11 +196,12 @@ export function send_fds(
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as socket from "./mod.ts";
  * const [a, b] = socket.socketpair();
  * a.send(new Uint8Array([9]));
  * const [data, fds] = socket.recv_fds(b, 10, 4);
- * console.log(data, fds); // Uint8Array(1) [9] []
+ * assert.deepStrictEqual([data, fds], [new Uint8Array([9]), []]);
  * a.close();
  * b.close();
  * ```

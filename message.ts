@@ -28,8 +28,9 @@ export function cmsgAlign(n: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { CMSG_LEN } from "./message.ts";
- * console.log(CMSG_LEN(4)); // 20 on Linux x86_64
+ * assert.strictEqual(CMSG_LEN(4), CMSG_LEN(0) + 4); // 20 on 64-bit Linux
  * ```
  */
 export function CMSG_LEN(length: number): number {
@@ -46,8 +47,9 @@ export function CMSG_LEN(length: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { CMSG_SPACE } from "./message.ts";
- * console.log(CMSG_SPACE(4)); // 24 on Linux x86_64
+ * assert.ok(CMSG_SPACE(4) >= CMSG_LEN(4)); // 24 on 64-bit Linux: padded to alignment
  * ```
  */
 export function CMSG_SPACE(length: number): number {

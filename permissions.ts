@@ -15,15 +15,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as socket from "./mod.ts";
  * import { disableNetPermissionChecks, enableNetPermissionChecks } from "./permissions.ts";
  * enableNetPermissionChecks((host, port) => host === "127.0.0.1" && port !== 25);
  * using s = new socket.socket();
- * try {
- *   s.connect(["127.0.0.2", 80]);
- * } catch (e) {
- *   console.log(e instanceof socket.PermissionError); // true
- * }
+ * assert.throws(() => s.connect(["127.0.0.2", 80]), socket.PermissionError);
  * disableNetPermissionChecks();
  * ```
  *
@@ -73,8 +70,9 @@ function target(host: string, port: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { denoNetPermission } from "./permissions.ts";
- * console.log(typeof denoNetPermission("127.0.0.1", 80)); // "boolean"
+ * assert.strictEqual(typeof denoNetPermission("127.0.0.1", 80), "boolean");
  * ```
  */
 export function denoNetPermission(host: string, port: number, name?: string): boolean {
@@ -161,8 +159,9 @@ export function disableNetPermissionChecks(): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { netPermissionChecksEnabled } from "./permissions.ts";
- * console.log(netPermissionChecksEnabled()); // false
+ * assert.strictEqual(netPermissionChecksEnabled(), false);
  * ```
  */
 export function netPermissionChecksEnabled(): boolean {

@@ -79,8 +79,9 @@ let defaultTimeout: number | null = null;
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { getdefaulttimeout } from "./socket.ts";
- * console.log(getdefaulttimeout()); // null
+ * assert.strictEqual(getdefaulttimeout(), null);
  * ```
  */
 export function getdefaulttimeout(): number | null {
@@ -92,9 +93,10 @@ export function getdefaulttimeout(): number | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { getdefaulttimeout, setdefaulttimeout } from "./socket.ts";
  * setdefaulttimeout(2.5);
- * console.log(getdefaulttimeout()); // 2.5
+ * assert.strictEqual(getdefaulttimeout(), 2.5);
  * setdefaulttimeout(null);
  * ```
  */
@@ -165,6 +167,7 @@ let recvScratch = new Uint8Array(0);
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as socket from "./mod.ts";
  * using srv = new socket.socket(socket.AF_INET, socket.SOCK_STREAM);
  * srv.bind(["127.0.0.1", 0]);
@@ -172,7 +175,7 @@ let recvScratch = new Uint8Array(0);
  * using cli = socket.create_connection(srv.getsockname() as [string, number]);
  * const [conn] = srv.accept();
  * cli.sendall(new TextEncoder().encode("hello"));
- * console.log(new TextDecoder().decode(conn.recv(1024))); // "hello"
+ * assert.strictEqual(new TextDecoder().decode(conn.recv(1024)), "hello");
  * conn.close();
  * ```
  */
@@ -397,10 +400,13 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
    * s.bind(["127.0.0.1", 0]);
-   * console.log(s.getsockname()); // ["127.0.0.1", 41234]
+   * const [host, port] = s.getsockname() as [string, number]; // ["127.0.0.1", 41234]
+   * assert.strictEqual(host, "127.0.0.1");
+   * assert.ok(port > 0); // the kernel chose a free port
    * ```
    */
   bind(address: Address): void {
@@ -433,11 +439,12 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using srv = socket.create_server(["127.0.0.1", 0]);
    * using cli = socket.create_connection(srv.getsockname() as [string, number]);
    * const [conn, addr] = srv.accept();
-   * console.log(addr[0]); // "127.0.0.1"
+   * assert.strictEqual(addr[0], "127.0.0.1");
    * conn.close();
    * ```
    */
@@ -481,9 +488,10 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
-   * console.log(s.connect_ex(["127.0.0.1", 1])); // 111 (ECONNREFUSED)
+   * assert.strictEqual(s.connect_ex(["127.0.0.1", 1]), 111); // ECONNREFUSED on Linux (nothing listens on port 1)
    * ```
    */
   connect_ex(address: Address): number {
@@ -539,10 +547,11 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * const [a, b] = socket.socketpair();
    * a.send(new Uint8Array([1, 2, 3]));
-   * console.log(b.recv(10)); // Uint8Array(3) [1, 2, 3]
+   * assert.deepStrictEqual(b.recv(10), new Uint8Array([1, 2, 3]));
    * a.close();
    * b.close();
    * ```
@@ -562,11 +571,12 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * const [a, b] = socket.socketpair();
    * const buf = new Uint8Array(16);
    * a.send(new Uint8Array([7, 8]));
-   * console.log(b.recv_into(buf)); // 2
+   * assert.strictEqual(b.recv_into(buf), 2);
    * a.close();
    * b.close();
    * ```
@@ -591,13 +601,15 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using a = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
    * a.bind(["127.0.0.1", 0]);
    * using b = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
    * b.sendto(new Uint8Array([1]), a.getsockname());
    * const [data, from] = a.recvfrom(100);
-   * console.log(data.length, from?.[0]); // 1 "127.0.0.1"
+   * assert.strictEqual(data.length, 1);
+   * assert.strictEqual(from?.[0], "127.0.0.1");
    * ```
    */
   recvfrom(bufsize: number, flags = 0): [Uint8Array, SockAddr | null] {
@@ -615,12 +627,13 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using a = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
    * a.bind(["127.0.0.1", 0]);
    * using b = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
    * b.sendto(new Uint8Array([1, 2]), a.getsockname());
-   * console.log(a.recvfrom_into(new Uint8Array(8))[0]); // 2
+   * assert.strictEqual(a.recvfrom_into(new Uint8Array(8))[0], 2);
    * ```
    */
   recvfrom_into(buffer: ArrayBufferView, nbytes = 0, flags = 0): [number, SockAddr | null] {
@@ -643,9 +656,10 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * const [a, b] = socket.socketpair();
-   * console.log(a.send(new Uint8Array([1, 2, 3]))); // 3
+   * assert.strictEqual(a.send(new Uint8Array([1, 2, 3])), 3);
    * a.close();
    * b.close();
    * ```
@@ -667,10 +681,11 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * const [a, b] = socket.socketpair();
    * a.sendall(new TextEncoder().encode("all of it"));
-   * console.log(b.recv(100).length); // 9
+   * assert.strictEqual(b.recv(100).length, 9);
    * a.close();
    * b.close();
    * ```
@@ -693,11 +708,12 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using r = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
    * r.bind(["127.0.0.1", 0]);
    * using s = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
-   * console.log(s.sendto(new Uint8Array([1, 2]), r.getsockname())); // 2
+   * assert.strictEqual(s.sendto(new Uint8Array([1, 2]), r.getsockname()), 2);
    * ```
    */
   sendto(data: ArrayBufferView, address: Address): number;
@@ -706,11 +722,12 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using r = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
    * r.bind(["127.0.0.1", 0]);
    * using s = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
-   * console.log(s.sendto(new Uint8Array([1]), 0, r.getsockname())); // 1
+   * assert.strictEqual(s.sendto(new Uint8Array([1]), 0, r.getsockname()), 1);
    * ```
    */
   sendto(data: ArrayBufferView, flags: number, address: Address): number;
@@ -801,10 +818,11 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * const [a, b] = socket.socketpair();
    * a.sendmsg([new Uint8Array([1]), new Uint8Array([2, 3])]);
-   * console.log(b.recv(10)); // Uint8Array(3) [1, 2, 3]
+   * assert.deepStrictEqual(b.recv(10), new Uint8Array([1, 2, 3]));
    * a.close();
    * b.close();
    * ```
@@ -825,11 +843,12 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * const [a, b] = socket.socketpair();
    * a.send(new Uint8Array([5]));
    * const [data, anc, flags] = b.recvmsg(10);
-   * console.log(data, anc.length, flags); // Uint8Array(1) [5] 0 0
+   * assert.deepStrictEqual([data, anc, flags], [new Uint8Array([5]), [], 0]);
    * a.close();
    * b.close();
    * ```
@@ -844,11 +863,12 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * const [a, b] = socket.socketpair();
    * a.send(new Uint8Array([1, 2, 3]));
    * const x = new Uint8Array(1), y = new Uint8Array(4);
-   * console.log(b.recvmsg_into([x, y])[0]); // 3
+   * assert.strictEqual(b.recvmsg_into([x, y])[0], 3);
    * a.close();
    * b.close();
    * ```
@@ -868,11 +888,12 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * const [a, b] = socket.socketpair();
    * a.sendall(new TextEncoder().encode("line one\nline two\n"));
    * const f = b.makefile("r");
-   * console.log(f.readline()); // "line one\n"
+   * assert.strictEqual(f.readline(), "line one\n");
    * f.close();
    * a.close();
    * b.close();
@@ -893,11 +914,14 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * const [a, b] = socket.socketpair();
    * const path = Deno.makeTempFileSync();
    * Deno.writeTextFileSync(path, "file body");
-   * console.log(a.sendfile(path)); // 9
+   * assert.strictEqual(a.sendfile(path), 9);
+   * assert.strictEqual(new TextDecoder().decode(b.recv(100)), "file body");
+   * Deno.removeSync(path);
    * a.close();
    * b.close();
    * ```
@@ -936,10 +960,13 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket(socket.AF_INET6);
    * s.bind(["::1", 0]);
-   * console.log(s.getsockname()); // ["::1", 40000, 0, 0]
+   * const [host, port, flowinfo, scope_id] = s.getsockname() as socket.Inet6Address;
+   * assert.deepStrictEqual([host, flowinfo, scope_id], ["::1", 0, 0]);
+   * assert.ok(port > 0); // the kernel chose a free port
    * ```
    */
   getsockname(): SockAddr {
@@ -951,10 +978,11 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using srv = socket.create_server(["127.0.0.1", 0]);
    * using c = socket.create_connection(srv.getsockname() as [string, number]);
-   * console.log(c.getpeername()); // ["127.0.0.1", port]
+   * assert.deepStrictEqual(c.getpeername(), srv.getsockname());
    * ```
    */
   getpeername(): SockAddr {
@@ -966,9 +994,10 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
-   * console.log(s.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE)); // 1 (SOCK_STREAM)
+   * assert.strictEqual(s.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE), socket.SOCK_STREAM);
    * ```
    */
   getsockopt(level: number, optname: number): number;
@@ -977,9 +1006,10 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
-   * console.log(s.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 8)); // Uint8Array(8)
+   * assert.deepStrictEqual(s.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 8), new Uint8Array(8)); // off
    * ```
    */
   getsockopt(level: number, optname: number, buflen: number): Uint8Array | number;
@@ -1022,13 +1052,11 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
-   * try {
-   *   s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, null, 0);
-   * } catch (e) {
-   *   console.log((e as Error).name); // "OSError" (EINVAL: the option wants a value)
-   * }
+   * // EINVAL: the option wants a value.
+   * assert.throws(() => s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, null, 0), socket.OSError);
    * ```
    */
   setsockopt(level: number, optname: number, value: null, optlen: number): void;
@@ -1058,10 +1086,11 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
    * s.settimeout(1.5);
-   * console.log(s.gettimeout()); // 1.5
+   * assert.strictEqual(s.gettimeout(), 1.5);
    * ```
    */
   gettimeout(): number | null {
@@ -1074,10 +1103,11 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
    * s.settimeout(0);
-   * console.log(s.getblocking()); // false
+   * assert.strictEqual(s.getblocking(), false);
    * ```
    */
   settimeout(value: number | null): void {
@@ -1092,10 +1122,11 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
    * s.setblocking(false);
-   * console.log(s.gettimeout()); // 0
+   * assert.strictEqual(s.gettimeout(), 0);
    * ```
    */
   setblocking(flag: boolean): void {
@@ -1107,9 +1138,10 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
-   * console.log(s.getblocking()); // true
+   * assert.strictEqual(s.getblocking(), true);
    * ```
    */
   getblocking(): boolean {
@@ -1122,10 +1154,11 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * const [a, b] = socket.socketpair();
    * a.shutdown(socket.SHUT_WR);
-   * console.log(b.recv(10).length); // 0
+   * assert.strictEqual(b.recv(10).length, 0);
    * a.close();
    * b.close();
    * ```
@@ -1142,9 +1175,10 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
-   * console.log(s.fileno() >= 0); // true
+   * assert.ok(s.fileno() >= 0);
    * ```
    */
   fileno(): number {
@@ -1157,10 +1191,11 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * const s = new socket.socket();
    * s.close();
-   * console.log(s.fileno()); // -1
+   * assert.strictEqual(s.fileno(), -1);
    * ```
    */
   close(): void {
@@ -1222,10 +1257,11 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
    * using d = s.dup();
-   * console.log(d.fileno() !== s.fileno()); // true
+   * assert.notStrictEqual(d.fileno(), s.fileno());
    * ```
    */
   dup(): socket {
@@ -1245,9 +1281,10 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
-   * console.log(s.get_inheritable()); // false
+   * assert.strictEqual(s.get_inheritable(), false);
    * ```
    */
   get_inheritable(): boolean {
@@ -1262,10 +1299,11 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
    * s.set_inheritable(true);
-   * console.log(s.get_inheritable()); // true
+   * assert.strictEqual(s.get_inheritable(), true);
    * ```
    */
   set_inheritable(inheritable: boolean): void {
@@ -1316,9 +1354,13 @@ export class socket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using s = new socket.socket();
-   * console.log(String(s)); // "<socket.socket fd=3, family=AF_INET, type=SOCK_STREAM, proto=0>"
+   * assert.strictEqual(
+   *   String(s),
+   *   `<socket.socket fd=${s.fileno()}, family=AF_INET, type=SOCK_STREAM, proto=0, laddr=('0.0.0.0', 0)>`,
+   * );
    * ```
    */
   toString(): string {
@@ -1408,10 +1450,11 @@ export const SocketType: typeof socket = socket;
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as socket from "./mod.ts";
  * const [a, b] = socket.socketpair();
  * a.send(new Uint8Array([42]));
- * console.log(b.recv(1)[0]); // 42
+ * assert.strictEqual(b.recv(1)[0], 42);
  * a.close();
  * b.close();
  * ```
@@ -1446,10 +1489,11 @@ export function socketpair(
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as socket from "./mod.ts";
  * using s = new socket.socket();
  * using t = socket.fromfd(s.fileno(), socket.AF_INET, socket.SOCK_STREAM);
- * console.log(t.family === s.family); // true
+ * assert.strictEqual(t.family, s.family);
  * ```
  */
 export function fromfd(fd: number, family?: number, type?: number, proto = 0): socket {
