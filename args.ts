@@ -89,19 +89,53 @@ export function toStr(value: unknown, fn: string, position: number): string {
 
 const encoder = new TextEncoder();
 
+/** A lone (unpaired) UTF-16 surrogate. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
- * A NUL-terminated C string from a JS string (UTF-8). A string holding NUL raises
- * Python's ValueError "embedded null character" (a RangeError here) unless the caller
- * passes another error as `nulError`.
+ * A JS string as the UTF-8 bytes libc gets, refusing what Python's "utf-8" codec
+ * refuses: a lone surrogate raises Python's UnicodeEncodeError message (a RangeError
+ * here) instead of becoming U+FFFD. With `surrogateescape` (Python's file-system
+ * encoding, for paths and interface names) U+DC80-U+DCFF stand for the bytes 0x80-0xFF.
+ * Every string this module hands to libc goes through here.
+ */
+export function encodeUtf8(text: string, surrogateescape = false): Uint8Array {
+  if (!LONE_SURROGATE.test(text)) return encoder.encode(text);
+  const bytes: number[] = [];
+  const chars = Array.from(text); // code points; a lone surrogate is one item
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i].codePointAt(0)!;
+    if (c < 0xd800 || c > 0xdfff) {
+      for (const b of encoder.encode(chars[i])) bytes.push(b);
+    } else if (surrogateescape && c >= 0xdc80 && c <= 0xdcff) {
+      bytes.push(c - 0xdc00);
+    } else {
+      let end = i + 1;
+      while (end < chars.length && /^[\ud800-\udfff]$/.test(chars[end])) end++;
+      const what = end - i === 1
+        ? `character '\\u${c.toString(16)}' in position ${i}`
+        : `characters in position ${i}-${end - 1}`;
+      throw new RangeError(`'utf-8' codec can't encode ${what}: surrogates not allowed`);
+    }
+  }
+  return Uint8Array.from(bytes);
+}
+
+/**
+ * A NUL-terminated C string from a JS string (UTF-8, see {@link encodeUtf8}). A string
+ * holding NUL raises Python's ValueError "embedded null character" (a RangeError here)
+ * unless the caller passes another error as `nulError`.
  */
 export function cString(
   text: string,
   nulError: (msg: string) => Error = (m) => new RangeError(m),
+  surrogateescape = false,
 ): Uint8Array {
   if (text.includes("\0")) throw nulError("embedded null character");
-  const out = new Uint8Array(text.length * 3 + 1);
-  const { written } = encoder.encodeInto(text, out);
-  return out.subarray(0, written + 1);
+  const bytes = encodeUtf8(text, surrogateescape);
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
 }
 
 /** A NUL-terminated C string from bytes, refusing embedded NUL. */
@@ -110,4 +144,36 @@ export function cStringFromBytes(bytes: Uint8Array, nulError: (msg: string) => E
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);
   return out;
+}
+
+/** "1 argument", "2 arguments". */
+function count(n: number): string {
+  return `${n} argument${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * Python's check of a method's argument count (PyArg_ParseTuple's messages: "send()
+ * takes at most 2 arguments (3 given)"; `min === max` says "exactly"). Callers test
+ * `arguments.length` themselves first, so the hot paths pay one comparison.
+ */
+export function badArity(fn: string, given: number, min: number, max: number): TypeError {
+  const bound = min === max ? "exactly" : given < min ? "at least" : "at most";
+  return new TypeError(
+    `${fn}() takes ${bound} ${count(given < min ? min : max)} (${given} given)`,
+  );
+}
+
+/**
+ * A method of exactly one argument (Python's METH_O): "socket.bind() takes exactly
+ * one argument (2 given)".
+ */
+export function checkOneArgument(fn: string, given: number): void {
+  if (given !== 1) {
+    throw new TypeError(`socket.${fn}() takes exactly one argument (${given} given)`);
+  }
+}
+
+/** A method of no arguments (Python's METH_NOARGS): "socket.fileno() takes no arguments (1 given)". */
+export function checkNoArguments(fn: string, given: number): void {
+  if (given !== 0) throw new TypeError(`socket.${fn}() takes no arguments (${given} given)`);
 }

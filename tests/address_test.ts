@@ -451,6 +451,77 @@ test("bad addresses: the same error class and message as Python", () => {
     [AF_PACKET, SOCK_RAW, 0, "bind", ["lo", 0, 0, 0, new Uint8Array(9)], []],
     [AF_PACKET, SOCK_RAW, 0, "bind", [5, 0], []],
     [AF_PACKET, SOCK_RAW, 0, "bind", "lo", []],
+    // a NUL inside an interface name is refused, not cut at ("lo\0x" bound "lo")
+    [AF_PACKET, SOCK_RAW, 0, "bind", ["lo\0x", 0], []],
+    [AF_PACKET, SOCK_RAW, 0, "bind", ["\ud800", 0], []],
+    // strings libc gets: a lone surrogate is refused before any call (not turned to U+FFFD)
+    inet("bind", ["\ud800", 80]),
+    inet("connect", ["127.0.0.1\udc80", 80]),
+    inet6("bind", ["\ud800", 0]),
+    unix("bind", "/tmp/\ud800x"),
+    unix("bind", "/nonexistent/\udc80\ud800"),
+    // 109 bytes of abstract name do not fit sun_path
+    unix("bind", new Uint8Array([0, ...enc.encode("a".repeat(108))])),
   ];
   compare(cases);
+});
+
+test("AF_UNIX: an abstract name may fill sun_path (108 bytes), a path may not", () => {
+  const name = `socket-test-108-${Date.now()}-`;
+  const abstract = new Uint8Array([0, ...enc.encode(name.padEnd(107, "z"))]);
+  assert.equal(abstract.length, 108);
+  using s = new socket.socket(AF_UNIX, SOCK_DGRAM);
+  s.bind(abstract);
+  assert.deepEqual(s.getsockname(), abstract);
+  using c = new socket.socket(AF_UNIX, SOCK_DGRAM);
+  c.sendto(enc.encode("full"), abstract);
+  assert.equal(new TextDecoder().decode(s.recv(10)), "full");
+  // the same name as a str (a leading NUL makes it abstract too)
+  using t = new socket.socket(AF_UNIX, SOCK_DGRAM);
+  t.bind("\0" + name.replace("test", "str").padEnd(107, "z"));
+  assert.equal((t.getsockname() as Uint8Array).length, 108);
+  compare([
+    [
+      AF_UNIX,
+      SOCK_DGRAM,
+      0,
+      "bind+getsockname",
+      new Uint8Array([
+        0,
+        ...enc.encode(
+          `socket-py-108-${Date.now()}-`.padEnd(107, "q"),
+        ),
+      ]),
+      [],
+    ],
+    [AF_UNIX, SOCK_DGRAM, 0, "bind", "/" + "p".repeat(107), []],
+  ]);
+});
+
+test("AF_CAN and AF_ALG names: a NUL inside is refused, not cut at; lone surrogates too", () => {
+  // Encoded without a socket: the kernel here may lack both families.
+  const lo = socket.if_nametoindex("lo");
+  assert.deepEqual(encoded(socket.AF_CAN, ["lo"]).subarray(4, 8), new Uint8Array([lo, 0, 0, 0]));
+  assert.throws(() => encoded(socket.AF_CAN, ["lo\0x"]), {
+    name: "RangeError",
+    message: "embedded null byte",
+  });
+  assert.throws(() => encoded(socket.AF_CAN, ["\ud800"]), {
+    name: "RangeError",
+    message: "'utf-8' codec can't encode character '\\ud800' in position 0: surrogates not allowed",
+  });
+  // U+DC80-U+DCFF are file-system bytes 0x80-0xFF (Python's surrogateescape): no such interface
+  assert.throws(() => encoded(socket.AF_CAN, ["lo\udcff"]), { name: "OSError" });
+  assert.throws(() => encoded(socket.AF_ALG, ["hash\0x", "sha256"]), {
+    name: "RangeError",
+    message: "embedded null character",
+  });
+  assert.throws(() => encoded(socket.AF_ALG, ["hash", "sha256\0x"]), {
+    name: "RangeError",
+    message: "embedded null character",
+  });
+  assert.throws(() => encoded(socket.AF_ALG, ["hash", "sha\udc80"]), {
+    name: "RangeError",
+    message: "'utf-8' codec can't encode character '\\udc80' in position 3: surrogates not allowed",
+  });
 });
