@@ -7,12 +7,11 @@
 import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, OSError } from "./errors.ts";
-import { pyTypeName } from "./args.ts";
+import { encodeUtf8, pyTypeName } from "./args.ts";
 
 const NI = table.layouts.if_nameindex;
 const IF_NAMESIZE = table.sys.IF_NAMESIZE;
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const encoder = new TextEncoder();
 const utf8 = new TextDecoder();
 
 /**
@@ -51,7 +50,7 @@ export function if_nameindex(): [index: number, name: string][] {
  */
 export function if_nametoindex(if_name: string | Uint8Array): number {
   let bytes: Uint8Array;
-  if (typeof if_name === "string") bytes = encoder.encode(if_name);
+  if (typeof if_name === "string") bytes = encodeUtf8(if_name, true);
   else if (if_name instanceof Uint8Array) bytes = if_name;
   else {
     throw new TypeError(`expected str, bytes or os.PathLike object, not ${pyTypeName(if_name)}`);

@@ -18,7 +18,7 @@
 import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, gaierror, herror, OSError } from "./errors.ts";
-import { pyTypeName, toCInt, toInt } from "./args.ts";
+import { encodeUtf8, pyTypeName, toCInt, toInt } from "./args.ts";
 import { decodeAddress, type SockAddr } from "./address.ts";
 export type { Inet6Address, InetAddress, SockAddr } from "./address.ts";
 import { inet_ntop } from "./inet.ts";
@@ -268,7 +268,7 @@ const LONG_MAX = (1n << 63n) - 1n;
 
 function portArgument(port: unknown): Uint8Array | null {
   if (port === null) return null;
-  if (typeof port === "string") return encoder.encode(port);
+  if (typeof port === "string") return encodeUtf8(port);
   if (port instanceof Uint8Array) return port;
   if ((typeof port === "number" && Number.isInteger(port)) || typeof port === "bigint") {
     const n = BigInt(port);
@@ -526,7 +526,7 @@ function* getnameinfoLookup(
   // The address is parsed numerically (never resolved), as Python does.
   const list = yield* addrInfoLookup(
     new GaiCall(
-      encoder.encode(args.host),
+      encodeUtf8(args.host),
       encoder.encode(String(args.port)),
       C.AF_UNSPEC,
       C.SOCK_DGRAM,
@@ -940,7 +940,7 @@ export function sethostname(name: string | Uint8Array): void {
   let bytes: Uint8Array;
   if (typeof name === "string") {
     if (name.includes("\0")) throw new RangeError("embedded null byte");
-    bytes = encoder.encode(name);
+    bytes = encodeUtf8(name, true);
   } else if (name instanceof Uint8Array) {
     bytes = name;
   } else {
@@ -961,7 +961,7 @@ function strArgument(value: unknown, fn: string, position: number): Uint8Array {
     throw new TypeError(`${fn}() argument ${position} must be str, not ${argType(value)}`);
   }
   if (value.includes("\0")) throw new RangeError("embedded null character");
-  return nulTerminated(encoder.encode(value));
+  return nulTerminated(encodeUtf8(value));
 }
 
 /**
