@@ -383,6 +383,23 @@ export function encodeAddress(
   throw new OSError(`${fn}(): bad family`);
 }
 
+/** The most items of an address tuple any family reads (AF_PACKET and AF_TIPC take 5). */
+const TUPLE_READ_MAX = 64;
+
+/**
+ * `address` with each tuple item read exactly once, for callers that both encode an
+ * address and check it (net permissions, sendto's cache): a getter or proxy in the tuple
+ * cannot show the check one host and the encoder another. Other values are returned as
+ * they are (strings are immutable; bytes are read once by the encoder).
+ */
+export function snapshotAddress(address: unknown): unknown {
+  if (!Array.isArray(address)) return address;
+  const n = Math.min(address.length, TUPLE_READ_MAX);
+  const copy = new Array(n);
+  for (let i = 0; i < n; i++) copy[i] = address[i];
+  return Object.freeze(copy);
+}
+
 /**
  * A snapshot of `address` under which its encoding may be reused (sendto's destination
  * cache), or null when it may not: only forms whose encoding involves no lookup that

@@ -24,6 +24,9 @@ export function pyTypeName(value: unknown): string {
   if (value instanceof Uint8Array) return "bytes";
   if (ArrayBuffer.isView(value)) return "memoryview";
   if (value instanceof ArrayBuffer) return "bytearray";
+  // A plain object is what a Python caller would pass as a dict.
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) return "dict";
   return (value as object).constructor?.name ?? "object";
 }
 
@@ -147,33 +150,58 @@ export function cStringFromBytes(bytes: Uint8Array, nulError: (msg: string) => E
 }
 
 /** "1 argument", "2 arguments". */
-function count(n: number): string {
-  return `${n} argument${n === 1 ? "" : "s"}`;
+function count(n: number, what = "argument"): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
 }
 
 /**
- * Python's check of a method's argument count (PyArg_ParseTuple's messages: "send()
- * takes at most 2 arguments (3 given)"; `min === max` says "exactly"). Callers test
- * `arguments.length` themselves first, so the hot paths pay one comparison.
+ * Python's argument-count check of a C method (PyArg_ParseTuple: "send() takes at most
+ * 2 arguments (3 given)"; `min === max` says "exactly"). Call sites pass
+ * `arguments.length`: an extra argument is an error, never silently ignored.
  */
-export function badArity(fn: string, given: number, min: number, max: number): TypeError {
+export function checkArgs(fn: string, given: number, min: number, max: number): void {
+  if (given >= min && given <= max) return;
   const bound = min === max ? "exactly" : given < min ? "at least" : "at most";
-  return new TypeError(
-    `${fn}() takes ${bound} ${count(given < min ? min : max)} (${given} given)`,
-  );
+  throw new TypeError(`${fn}() takes ${bound} ${count(given < min ? min : max)} (${given} given)`);
+}
+
+/** A C method of exactly one argument (METH_O): "socket.bind() takes exactly one argument (2 given)". */
+export function checkOneArgument(fn: string, given: number): void {
+  if (given !== 1) throw new TypeError(`${fn}() takes exactly one argument (${given} given)`);
+}
+
+/** A C method of no arguments (METH_NOARGS): "socket.fileno() takes no arguments (1 given)". */
+export function checkNoArguments(fn: string, given: number): void {
+  if (given !== 0) throw new TypeError(`${fn}() takes no arguments (${given} given)`);
 }
 
 /**
- * A method of exactly one argument (Python's METH_O): "socket.bind() takes exactly
- * one argument (2 given)".
+ * A method written in Python (socket.py): `params` are its positional parameters after
+ * self, the first `required` of them without default; Python's messages count self
+ * ("socket.sendfile() takes from 2 to 4 positional arguments but 5 were given").
  */
-export function checkOneArgument(fn: string, given: number): void {
-  if (given !== 1) {
-    throw new TypeError(`socket.${fn}() takes exactly one argument (${given} given)`);
+export function checkPositional(
+  fn: string,
+  given: number,
+  params: readonly string[],
+  required = params.length,
+  self = true,
+): void {
+  if (given < required) {
+    const missing = params.slice(given, required).map((p) => `'${p}'`);
+    const names = missing.length === 1
+      ? missing[0]
+      : `${missing.slice(0, -1).join(", ")} and ${missing[missing.length - 1]}`;
+    throw new TypeError(
+      `${fn}() missing ${count(missing.length, "required positional argument")}: ${names}`,
+    );
   }
-}
-
-/** A method of no arguments (Python's METH_NOARGS): "socket.fileno() takes no arguments (1 given)". */
-export function checkNoArguments(fn: string, given: number): void {
-  if (given !== 0) throw new TypeError(`socket.${fn}() takes no arguments (${given} given)`);
+  if (given <= params.length) return;
+  const extra = self ? 1 : 0;
+  const lo = required + extra, hi = params.length + extra;
+  const takes = lo === hi
+    ? count(hi, "positional argument")
+    : `from ${lo} to ${hi} positional arguments`;
+  const n = given + extra;
+  throw new TypeError(`${fn}() takes ${takes} but ${n} ${n === 1 ? "was" : "were"} given`);
 }

@@ -11,6 +11,7 @@ import type { Address, SockAddr } from "./address.ts";
 import { getaddrinfo } from "./resolve.ts";
 import { socket } from "./socket.ts";
 import { CMSG_LEN } from "./message.ts";
+import { pyTypeName, toCInt, toInt } from "./args.ts";
 
 const C = table.constants;
 const AF_INET = C.AF_INET!;
@@ -186,7 +187,18 @@ export function send_fds(
   flags = 0,
   address: Address | null = null,
 ): number {
-  const list = Array.from(fds);
+  // Python packs them with array("i", fds): each an int that fits a C int, never coerced
+  // (NaN, "abc" or 2**32 + n as descriptor 0 or n would pass the wrong descriptor).
+  if (typeof fds === "string") {
+    throw new TypeError("cannot use a str to initialize an array with typecode 'i'");
+  }
+  if (
+    fds === null || fds === undefined ||
+    typeof (fds as Partial<Iterable<number>>)[Symbol.iterator] !== "function"
+  ) {
+    throw new TypeError(`'${pyTypeName(fds)}' object is not iterable`);
+  }
+  const list = Array.from(fds as Iterable<unknown>, toCInt);
   const data = new Uint8Array(list.length * 4);
   const dv = new DataView(data.buffer);
   list.forEach((fd, i) => dv.setInt32(i * 4, fd, true));
@@ -216,7 +228,7 @@ export function recv_fds(
 ): [Uint8Array, number[], number, SockAddr | null] {
   const [data, ancdata, msgFlags, address] = sock.recvmsg(
     bufsize,
-    CMSG_LEN(maxfds * 4),
+    CMSG_LEN(toInt(maxfds) * 4),
     flags,
   );
   const fds: number[] = [];
