@@ -124,6 +124,54 @@ export function encodeUtf8(text: string, surrogateescape = false): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The length of the valid UTF-8 sequence at `b[i]`, or 0 when it is not one. */
+function utf8SequenceAt(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c < 0x80) return 1;
+  let need: number, lo = 0x80, hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) need = 1;
+  else if (c >= 0xe0 && c <= 0xef) {
+    need = 2;
+    if (c === 0xe0) lo = 0xa0; // no overlong forms
+    if (c === 0xed) hi = 0x9f; // no surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    need = 3;
+    if (c === 0xf0) lo = 0x90;
+    if (c === 0xf4) hi = 0x8f; // nothing past U+10FFFF
+  } else return 0;
+  for (let k = 1; k <= need; k++) {
+    const d = b[i + k];
+    if (d === undefined || d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) return 0;
+  }
+  return need + 1;
+}
+
+/**
+ * Bytes from the kernel (an AF_UNIX path) as Python's file-system decoding gives them:
+ * UTF-8, and each byte that is not part of valid UTF-8 as U+DC80-U+DCFF (surrogateescape),
+ * so that the name round-trips through {@link encodeUtf8} with `surrogateescape`.
+ */
+export function decodeFsName(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    let out = "";
+    for (let i = 0; i < bytes.length;) {
+      const n = utf8SequenceAt(bytes, i);
+      if (n === 0) {
+        out += String.fromCharCode(0xdc00 + bytes[i]);
+        i++;
+      } else {
+        out += strictUtf8.decode(bytes.subarray(i, i + n));
+        i += n;
+      }
+    }
+    return out;
+  }
+}
+
 /**
  * A NUL-terminated C string from a JS string (UTF-8, see {@link encodeUtf8}). A string
  * holding NUL raises Python's ValueError "embedded null character" (a RangeError here)

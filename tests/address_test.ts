@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import * as socket from "../mod.ts";
 import { decodeAddress, encodeAddress, SOCKADDR_MAX } from "../address.ts";
 import { jsClassOf } from "./helpers/python.ts";
+import { encodeUtf8 } from "../args.ts";
 
 type Inet = [string, number];
 type Case = [
@@ -63,7 +64,7 @@ function ourOutcome([family, type, proto, method, address, setup]: Case): Outcom
       case "bind+getsockname": {
         s.bind(a);
         const name = toJson(s.getsockname());
-        if (setup.includes("unlink")) rmSync(a as string);
+        if (setup.includes("unlink")) unlinkPath(a as string);
         return { ok: name };
       }
       case "connect+getpeername":
@@ -75,6 +76,16 @@ function ourOutcome([family, type, proto, method, address, setup]: Case): Outcom
     const err = e as Error & { errno?: number | null };
     return { error: err.name, errno: err.errno ?? null, message: err.message };
   }
+}
+
+/**
+ * Removes a bound path. A lone "\udc80" stands for byte 0x80 (as Python's file-system
+ * encoding): the runtimes' fs would turn it into U+FFFD, so python3 removes those.
+ */
+function unlinkPath(path: string): void {
+  if (!/[\udc80-\udcff]/.test(path)) return rmSync(path);
+  const hex = Array.from(encodeUtf8(path, true), (b) => b.toString(16).padStart(2, "0")).join("");
+  execFileSync("python3", ["-c", `import os; os.unlink(bytes.fromhex("${hex}"))`]);
 }
 
 /** Runs every case in both and compares value, or error class and message. */
@@ -225,7 +236,14 @@ test("AF_UNIX: path, abstract name, autobind", () => {
         join(dir, "n".repeat(106 - dir.length)),
         ["unlink"],
       ],
+      // a path that is not UTF-8: byte 0x80 is "\udc80" both ways (surrogateescape)
+      [AF_UNIX, SOCK_DGRAM, 0, "bind+getsockname", join(dir, "py\udc80\udcff.sock"), ["unlink"]],
     ]);
+    using fs = new socket.socket(AF_UNIX, SOCK_DGRAM);
+    const raw = join(dir, "raw\udc80.sock");
+    fs.bind(raw);
+    assert.equal(fs.getsockname(), raw);
+    unlinkPath(raw);
   } finally {
     rmSync(dir, { recursive: true });
   }
