@@ -11,7 +11,7 @@ import type { Address, SockAddr } from "./address.ts";
 import { getaddrinfo } from "./resolve.ts";
 import { socket } from "./socket.ts";
 import { CMSG_LEN } from "./message.ts";
-import { pyTypeName, toCInt, toInt } from "./args.ts";
+import { checkPositional, pyTypeName, toCInt, toInt } from "./args.ts";
 
 const C = table.constants;
 const AF_INET = C.AF_INET!;
@@ -21,6 +21,9 @@ const SOL_SOCKET = C.SOL_SOCKET!;
 const SCM_RIGHTS = C.SCM_RIGHTS!;
 const IPPROTO_IPV6 = C.IPPROTO_IPV6!;
 const IPV6_V6ONLY = C.IPV6_V6ONLY!;
+/** Positional parameters of socket.py's send_fds and recv_fds, for their count checks. */
+const SEND_FDS_PARAMS: readonly string[] = ["sock", "buffers", "fds", "flags", "address"];
+const RECV_FDS_PARAMS: readonly string[] = ["sock", "bufsize", "maxfds", "flags"];
 
 /**
  * Python's `socket._GLOBAL_DEFAULT_TIMEOUT`: create_connection's "not given" timeout,
@@ -88,6 +91,7 @@ export function create_connection(
  * ```
  */
 export function has_dualstack_ipv6(): boolean {
+  checkPositional("has_dualstack_ipv6", arguments.length, [], 0, false);
   try {
     using s = new socket(AF_INET6, SOCK_STREAM);
     s.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 0);
@@ -187,6 +191,7 @@ export function send_fds(
   flags = 0,
   address: Address | null = null,
 ): number {
+  checkPositional("send_fds", arguments.length, SEND_FDS_PARAMS, 3, false);
   // Python packs them with array("i", fds): each an int that fits a C int, never coerced
   // (NaN, "abc" or 2**32 + n as descriptor 0 or n would pass the wrong descriptor).
   if (typeof fds === "string") {
@@ -226,6 +231,7 @@ export function recv_fds(
   maxfds: number,
   flags = 0,
 ): [Uint8Array, number[], number, SockAddr | null] {
+  checkPositional("recv_fds", arguments.length, RECV_FDS_PARAMS, 3, false);
   const [data, ancdata, msgFlags, address] = sock.recvmsg(
     bufsize,
     CMSG_LEN(toInt(maxfds) * 4),

@@ -7,7 +7,16 @@
 import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, OSError } from "./errors.ts";
-import { cString, pyTypeName, toBytes, toCInt, toInt, toStr } from "./args.ts";
+import {
+  checkArgs,
+  checkOneArgument,
+  cString,
+  pyTypeName,
+  toBytes,
+  toCInt,
+  toInt,
+  toStr,
+} from "./args.ts";
 
 const AF_INET = table.constants.AF_INET;
 const AF_INET6 = table.constants.AF_INET6;
@@ -56,6 +65,7 @@ function u32(value: unknown): number {
  * ```
  */
 export function htons(x: number): number {
+  checkArgs("htons", arguments.length, 1, 1);
   return swap16(u16(x, "htons"));
 }
 
@@ -69,6 +79,7 @@ export function htons(x: number): number {
  * ```
  */
 export function ntohs(x: number): number {
+  checkArgs("ntohs", arguments.length, 1, 1);
   return swap16(u16(x, "ntohs"));
 }
 
@@ -82,6 +93,7 @@ export function ntohs(x: number): number {
  * ```
  */
 export function htonl(x: number): number {
+  checkOneArgument("_socket.htonl", arguments.length);
   return swap32(u32(x));
 }
 
@@ -95,6 +107,7 @@ export function htonl(x: number): number {
  * ```
  */
 export function ntohl(x: number): number {
+  checkOneArgument("_socket.ntohl", arguments.length);
   return swap32(u32(x));
 }
 
@@ -109,6 +122,7 @@ export function ntohl(x: number): number {
  * ```
  */
 export function inet_aton(ip_string: string): Uint8Array {
+  checkArgs("inet_aton", arguments.length, 1, 1);
   const text = toStr(ip_string, "inet_aton", 1);
   const c = cString(text);
   const out = new Uint8Array(4);
@@ -128,6 +142,7 @@ export function inet_aton(ip_string: string): Uint8Array {
  * ```
  */
 export function inet_ntoa(packed_ip: ArrayBufferView): string {
+  checkArgs("inet_ntoa", arguments.length, 1, 1);
   const b = toBytes(packed_ip);
   if (b.length !== 4) throw new OSError("packed IP wrong length for inet_ntoa");
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
@@ -144,6 +159,7 @@ export function inet_ntoa(packed_ip: ArrayBufferView): string {
  * ```
  */
 export function inet_pton(address_family: number, ip_string: string): Uint8Array {
+  checkArgs("inet_pton", arguments.length, 2, 2);
   const af = toInt(address_family);
   const text = toStr(ip_string, "inet_pton", 2);
   const c = cString(text);
@@ -168,6 +184,7 @@ const ntopDecoder = new TextDecoder();
  * ```
  */
 export function inet_ntop(address_family: number, packed_ip: ArrayBufferView): string {
+  checkArgs("inet_ntop", arguments.length, 2, 2);
   const af = toInt(address_family);
   const b = toBytes(packed_ip);
   if (af === AF_INET) {

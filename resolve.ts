@@ -18,7 +18,15 @@
 import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, gaierror, herror, OSError } from "./errors.ts";
-import { encodeUtf8, pyTypeName, toCInt, toInt } from "./args.ts";
+import {
+  checkArgs,
+  checkNoArguments,
+  checkPositional,
+  encodeUtf8,
+  pyTypeName,
+  toCInt,
+  toInt,
+} from "./args.ts";
 import { decodeAddress, type SockAddr } from "./address.ts";
 export type { Inet6Address, InetAddress, SockAddr } from "./address.ts";
 import { inet_ntop } from "./inet.ts";
@@ -266,6 +274,10 @@ function hostArgument(host: unknown): Uint8Array | null {
 
 const LONG_MAX = (1n << 63n) - 1n;
 
+/** Positional parameters of socket.py's getaddrinfo and getfqdn, for their count checks. */
+const GAI_PARAMS: readonly string[] = ["host", "port", "family", "type", "proto", "flags"];
+const FQDN_PARAMS: readonly string[] = ["name"];
+
 function portArgument(port: unknown): Uint8Array | null {
   if (port === null) return null;
   if (typeof port === "string") return encodeUtf8(port);
@@ -345,6 +357,7 @@ export function getaddrinfo(
   proto: number = 0,
   flags: number = 0,
 ): AddrInfo[] {
+  if (arguments.length > 6) checkPositional("getaddrinfo", arguments.length, GAI_PARAMS, 2, false);
   // The synchronous path: gaiRequest's checks, then the call on buffers reused from call
   // to call (nothing else runs while it is in C), the node and service strings encoded
   // once per distinct value.
@@ -566,6 +579,7 @@ export function getnameinfo(
   sockaddr: readonly [string, number, number?, number?],
   flags: number,
 ): [host: string, port: string] {
+  if (arguments.length > 2) checkArgs("getnameinfo", arguments.length, 2, 2);
   return runSync(getnameinfoLookup(nameInfoArguments(sockaddr, flags)));
 }
 
@@ -802,6 +816,7 @@ function* gethostbyaddrLookup(name: Uint8Array): Lookup<HostEntry> {
  * ```
  */
 export function gethostbyname(hostname: string | Uint8Array): string {
+  checkArgs("gethostbyname", arguments.length, 1, 1);
   return runSync(gethostbynameLookup(hostNameArgument(hostname, "gethostbyname")));
 }
 
@@ -830,6 +845,7 @@ export async function gethostbyname_async(hostname: string | Uint8Array): Promis
  * ```
  */
 export function gethostbyname_ex(hostname: string | Uint8Array): HostEntry {
+  checkArgs("gethostbyname_ex", arguments.length, 1, 1);
   return runSync(gethostbynameExLookup(hostNameArgument(hostname, "gethostbyname_ex")));
 }
 
@@ -858,6 +874,7 @@ export async function gethostbyname_ex_async(hostname: string | Uint8Array): Pro
  * ```
  */
 export function gethostbyaddr(ip_address: string | Uint8Array): HostEntry {
+  checkArgs("gethostbyaddr", arguments.length, 1, 1);
   return runSync(gethostbyaddrLookup(hostNameArgument(ip_address, "gethostbyaddr")));
 }
 
@@ -892,6 +909,7 @@ const PY_WHITESPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
  * ```
  */
 export function getfqdn(name: string = ""): string {
+  checkPositional("getfqdn", arguments.length, FQDN_PARAMS, 0, false);
   if (typeof name !== "string") {
     throw new TypeError(`'${pyTypeName(name)}' object has no attribute 'strip'`);
   }
@@ -921,6 +939,7 @@ export function getfqdn(name: string = ""): string {
  * ```
  */
 export function gethostname(): string {
+  checkNoArguments("_socket.gethostname", arguments.length);
   const buf = new Uint8Array(1024);
   if (libc.gethostname(buf, buf.length - 1) < 0) throw fromErrno(ffi.errno(), "gethostname");
   return cText(buf);
@@ -937,6 +956,7 @@ export function gethostname(): string {
  * ```
  */
 export function sethostname(name: string | Uint8Array): void {
+  checkArgs("sethostname", arguments.length, 1, 1);
   let bytes: Uint8Array;
   if (typeof name === "string") {
     if (name.includes("\0")) throw new RangeError("embedded null byte");
@@ -997,6 +1017,7 @@ function swap16(n: number): number {
  * ```
  */
 export function getservbyname(servicename: string, protocolname?: string): number {
+  checkArgs("getservbyname", arguments.length, 1, 2);
   const name = strArgument(servicename, "getservbyname", 1);
   const proto = protocolname === undefined ? null : strArgument(protocolname, "getservbyname", 2);
   const SE = L.servent;
@@ -1020,6 +1041,7 @@ export function getservbyname(servicename: string, protocolname?: string): numbe
  * ```
  */
 export function getservbyport(port: number, protocolname?: string): string {
+  checkArgs("getservbyport", arguments.length, 1, 2);
   const p = toCInt(port);
   const proto = protocolname === undefined ? null : strArgument(protocolname, "getservbyport", 2);
   if (p < 0 || p > 0xffff) throw new RangeError("getservbyport: port must be 0-65535.");
@@ -1043,6 +1065,7 @@ export function getservbyport(port: number, protocolname?: string): string {
  * ```
  */
 export function getprotobyname(protocolname: string): number {
+  checkArgs("getprotobyname", arguments.length, 1, 1);
   const name = strArgument(protocolname, "getprotobyname", 1);
   const PE = L.protoent;
   const entry = databaseLookup(

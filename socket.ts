@@ -96,6 +96,7 @@ let defaultTimeout: number | null = null;
  * ```
  */
 export function getdefaulttimeout(): number | null {
+  checkNoArguments("_socket.getdefaulttimeout", arguments.length);
   return defaultTimeout;
 }
 
@@ -111,6 +112,7 @@ export function getdefaulttimeout(): number | null {
  * ```
  */
 export function setdefaulttimeout(timeout: number | null): void {
+  checkOneArgument("_socket.setdefaulttimeout", arguments.length);
   defaultTimeout = checkTimeout(timeout);
 }
 

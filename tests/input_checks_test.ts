@@ -320,6 +320,69 @@ print(json.dumps(out))
   assert.ok(s.fileno() >= 0, "the socket is still open");
 });
 
+/** [module function, its arguments]: one argument too many (or too few). */
+const MODULE_ARITY: [string, unknown[]][] = [
+  ["htons", [1, 2]],
+  ["htons", []],
+  ["ntohs", [1, 2]],
+  ["htonl", [1, 2]],
+  ["ntohl", [1, 2]],
+  ["inet_aton", ["1.2.3.4", 1]],
+  ["inet_aton", []],
+  ["inet_ntoa", [[1, 2, 3, 4], 1]],
+  ["inet_pton", [2, "1.2.3.4", 1]],
+  ["inet_ntop", [2, [1, 2, 3, 4], 1]],
+  ["getaddrinfo", ["127.0.0.1", 80, 0, 0, 0, 0, 0]],
+  ["getnameinfo", [["127.0.0.1", 80], 0, 1]],
+  ["gethostbyname", ["127.0.0.1", 1]],
+  ["gethostbyname_ex", ["127.0.0.1", 1]],
+  ["gethostbyaddr", ["127.0.0.1", 1]],
+  ["getfqdn", ["127.0.0.1", 1]],
+  ["gethostname", [1]],
+  ["getservbyname", ["http", "tcp", 1]],
+  ["getservbyname", []],
+  ["getservbyport", [80, "tcp", 1]],
+  ["getprotobyname", ["tcp", 1]],
+  ["if_nametoindex", ["lo", 1]],
+  ["if_indextoname", [1, 1]],
+  ["if_nameindex", [1]],
+  ["CMSG_LEN", [1, 1]],
+  ["CMSG_SPACE", [1, 1]],
+  ["getdefaulttimeout", [1]],
+  ["setdefaulttimeout", [1, 2]],
+  ["has_dualstack_ipv6", [1]],
+];
+
+test("module functions: argument counts raise Python's TypeError", () => {
+  const py = python<Outcome[]>(
+    PY_OUTCOME + `
+def arg(v): return bytes(v) if isinstance(v, list) and all(isinstance(x, int) for x in v) else tuple(v) if isinstance(v, list) else v
+cases = ${JSON.stringify(MODULE_ARITY)}
+out = [outcome(getattr(socket, name), *[arg(a) for a in args]) for name, args in cases]
+a, b = socket.socketpair()
+out += [outcome(socket.send_fds, a, [b"x"], [], 0, None, 1), outcome(socket.send_fds, a, [b"x"]),
+        outcome(socket.recv_fds, b, 1, 1, 0, 1), outcome(socket.recv_fds, b)]
+print(json.dumps(out))
+`,
+  );
+  const mod = socket as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const arg = (v: unknown) =>
+    Array.isArray(v) && v.every((x) => typeof x === "number") ? new Uint8Array(v) : v;
+  const ours = MODULE_ARITY.map(([name, args]) => outcome(() => mod[name](...args.map(arg))));
+  const [a, b] = socket.socketpair();
+  try {
+    ours.push(outcome(() => mod.send_fds(a, [new Uint8Array([1])], [], 0, null, 1)));
+    ours.push(outcome(() => mod.send_fds(a, [new Uint8Array([1])])));
+    ours.push(outcome(() => mod.recv_fds(b, 1, 1, 0, 1)));
+    ours.push(outcome(() => mod.recv_fds(b)));
+    ours.forEach((o, i) => same(o, py[i], JSON.stringify(MODULE_ARITY[i] ?? i)));
+  } finally {
+    a.close();
+    b.close();
+    socket.setdefaulttimeout(null); // in case setdefaulttimeout(1, 2) was accepted
+  }
+});
+
 test("sendto(data, flags, address, extra) raises and sends nothing", () => {
   using r = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
   r.bind(["127.0.0.1", 0]);
