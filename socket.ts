@@ -997,7 +997,9 @@ export class socket {
   }
 
   /**
-   * Reads a socket option: an int, or with `buflen` (1-1024) the raw bytes.
+   * Reads a socket option: an int, or with `buflen` (1-1024) the raw bytes. On an AF_VSOCK
+   * socket the int is read as 64 bits, as CPython does (SO_VM_SOCKETS_BUFFER_SIZE and its
+   * MIN/MAX are unsigned long long); a value past 2**53 comes back as a bigint.
    *
    * @example
    * ```ts
@@ -1044,6 +1046,7 @@ export class socket {
 
   /**
    * Sets a socket option: an int value, a bytes value, or `(level, optname, null, optlen)`.
+   * On an AF_VSOCK socket only an int is taken, passed as 64 bits (CPython's "iiK").
    *
    * @example
    * ```ts
