@@ -357,7 +357,9 @@ export function getaddrinfo(
   proto: number = 0,
   flags: number = 0,
 ): AddrInfo[] {
-  if (arguments.length > 6) checkPositional("getaddrinfo", arguments.length, GAI_PARAMS, 2, false);
+  if (arguments.length < 2 || arguments.length > 6) {
+    checkPositional("getaddrinfo", arguments.length, GAI_PARAMS, 2, false);
+  }
   // The synchronous path: gaiRequest's checks, then the call on buffers reused from call
   // to call (nothing else runs while it is in C), the node and service strings encoded
   // once per distinct value.

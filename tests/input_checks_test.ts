@@ -333,6 +333,8 @@ const MODULE_ARITY: [string, unknown[]][] = [
   ["inet_pton", [2, "1.2.3.4", 1]],
   ["inet_ntop", [2, [1, 2, 3, 4], 1]],
   ["getaddrinfo", ["127.0.0.1", 80, 0, 0, 0, 0, 0]],
+  ["getaddrinfo", ["127.0.0.1"]],
+  ["getaddrinfo", []],
   ["getnameinfo", [["127.0.0.1", 80], 0, 1]],
   ["gethostbyname", ["127.0.0.1", 1]],
   ["gethostbyname_ex", ["127.0.0.1", 1]],
