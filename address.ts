@@ -21,7 +21,8 @@
 import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, gaierror, OSError } from "./errors.ts";
-import { pyTypeName, toBytes, toInt } from "./args.ts";
+import { cString, encodeUtf8, pyTypeName, toBytes, toInt } from "./args.ts";
+import { idnaEncode } from "./idna.ts";
 import { getaddrinfo } from "./resolve.ts";
 import { SOCKADDR_MAX } from "./sockaddr.ts";
 export {
@@ -98,6 +99,16 @@ function hostBytes(host: unknown, family: number): Uint8Array {
     name = latin1.decode(toBytes(host));
   } else throw new TypeError(`str, bytes or bytearray expected, not ${pyTypeName(host)}`);
   if (name.includes("\0")) throw new TypeError("host name must not contain null character");
+  // deno-lint-ignore no-control-regex
+  if (typeof host === "string" && !/^[\x00-\x7f]*$/.test(name)) {
+    // CPython's idna_converter: a non-ASCII str the "idna" codec refuses (a lone
+    // surrogate, say) is a TypeError before any lookup.
+    try {
+      idnaEncode(name);
+    } catch {
+      throw new TypeError("encoding of hostname failed");
+    }
+  }
   const size = family === AF_INET ? 4 : 16;
   if (name === "") {
     // The wildcard address of the family, as getaddrinfo(NULL, ..., AI_PASSIVE) gives.
@@ -149,18 +160,30 @@ function u32wrap(value: unknown): number {
   return Number(BigInt.asUintN(32, BigInt(Math.trunc(n))));
 }
 
-function interfaceIndex(name: unknown): number {
+/**
+ * The index of interface `name`. AF_PACKET parses it as Python's "s" (strict UTF-8,
+ * "embedded null character"), AF_CAN as a file-system name ("embedded null byte"): a NUL
+ * inside is refused rather than cutting the name short.
+ */
+function interfaceIndex(name: unknown, fsName = false): number {
   if (typeof name !== "string") {
     throw new TypeError(`str expected, not ${pyTypeName(name)}`);
   }
-  const c = encoder.encode(name + "\0");
+  const c = fsName
+    ? cString(name, () => new RangeError("embedded null byte"), true)
+    : cString(name);
   const index = ffi.libc.if_nametoindex(c);
   if (index === 0) throw fromErrno(table.errno.ENODEV!, "if_nametoindex");
   return index;
 }
 
-function bytesOfPath(address: unknown): Uint8Array {
-  if (typeof address === "string") return encoder.encode(address);
+/** An AF_UNIX path (a str in the file-system encoding) or AF_ALG field, as bytes. */
+function bytesOfPath(address: unknown, fsName = true): Uint8Array {
+  if (typeof address === "string") {
+    // AF_ALG's fields are C strings: a NUL inside would cut them short.
+    if (!fsName && address.includes("\0")) throw new RangeError("embedded null character");
+    return encodeUtf8(address, fsName);
+  }
   if (ArrayBuffer.isView(address) || address instanceof ArrayBuffer) return toBytes(address);
   throw new TypeError(`a bytes-like object is required, not '${pyTypeName(address)}'`);
 }
@@ -212,12 +235,14 @@ export function encodeAddress(
   }
   if (family === AF_UNIX) {
     const path = bytesOfPath(address);
-    if (path.length >= SUN_PATH_SIZE) throw new OSError("AF_UNIX path too long");
+    // An abstract name (leading NUL) or the empty autobind request has exactly its own
+    // length and may fill sun_path; a path also needs room for its terminating NUL.
+    const abstract = path.length === 0 || path[0] === 0;
+    if (path.length > SUN_PATH_SIZE - (abstract ? 0 : 1)) {
+      throw new OSError("AF_UNIX path too long");
+    }
     setFamily(dv, AF_UNIX, UN.size);
     out.set(path, UN.sun_path);
-    // An abstract name (leading NUL) or the empty autobind request has exactly its own
-    // length; a path also passes its terminating NUL.
-    const abstract = path.length === 0 || path[0] === 0;
     return UN.sun_path + path.length + (abstract ? 0 : 1);
   }
   if (family === AF_NETLINK && L.sockaddr_nl) {
@@ -285,7 +310,7 @@ export function encodeAddress(
     const t = requireTuple(address, family, fn);
     if (t.length < 1) throw new TypeError("AF_CAN address must be a tuple (interface, )");
     const CAN = L.sockaddr_can;
-    const index = t[0] === "" ? 0 : interfaceIndex(t[0]);
+    const index = t[0] === "" ? 0 : interfaceIndex(t[0], true);
     setFamily(dv, family, CAN.size);
     dv.setInt32(CAN.can_ifindex, index, true);
     if (t.length === 3) {
@@ -310,8 +335,8 @@ export function encodeAddress(
       throw new TypeError("AF_ALG address must be a tuple (type, name[, feat[, mask]])");
     }
     const A = L.sockaddr_alg;
-    const type = bytesOfPath(t[0]);
-    const name = bytesOfPath(t[1]);
+    const type = bytesOfPath(t[0], false);
+    const name = bytesOfPath(t[1], false);
     if (type.length >= (A["salg_type$size"] ?? 14)) throw new RangeError("AF_ALG type too long.");
     if (name.length >= (A["salg_name$size"] ?? 64)) throw new RangeError("AF_ALG name too long.");
     setFamily(dv, family, A.size);
@@ -336,6 +361,23 @@ export function encodeAddress(
     return T.size;
   }
   throw new OSError(`${fn}(): bad family`);
+}
+
+/** The most items of an address tuple any family reads (AF_PACKET and AF_TIPC take 5). */
+const TUPLE_READ_MAX = 64;
+
+/**
+ * `address` with each tuple item read exactly once, for callers that both encode an
+ * address and check it (net permissions, sendto's cache): a getter or proxy in the tuple
+ * cannot show the check one host and the encoder another. Other values are returned as
+ * they are (strings are immutable; bytes are read once by the encoder).
+ */
+export function snapshotAddress(address: unknown): unknown {
+  if (!Array.isArray(address)) return address;
+  const n = Math.min(address.length, TUPLE_READ_MAX);
+  const copy = new Array(n);
+  for (let i = 0; i < n; i++) copy[i] = address[i];
+  return Object.freeze(copy);
 }
 
 /**

@@ -24,6 +24,9 @@ export function pyTypeName(value: unknown): string {
   if (value instanceof Uint8Array) return "bytes";
   if (ArrayBuffer.isView(value)) return "memoryview";
   if (value instanceof ArrayBuffer) return "bytearray";
+  // A plain object is what a Python caller would pass as a dict.
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) return "dict";
   return (value as object).constructor?.name ?? "object";
 }
 
@@ -89,19 +92,101 @@ export function toStr(value: unknown, fn: string, position: number): string {
 
 const encoder = new TextEncoder();
 
+/** A lone (unpaired) UTF-16 surrogate. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
- * A NUL-terminated C string from a JS string (UTF-8). A string holding NUL raises
- * Python's ValueError "embedded null character" (a RangeError here) unless the caller
- * passes another error as `nulError`.
+ * A JS string as the UTF-8 bytes libc gets, refusing what Python's "utf-8" codec
+ * refuses: a lone surrogate raises Python's UnicodeEncodeError message (a RangeError
+ * here) instead of becoming U+FFFD. With `surrogateescape` (Python's file-system
+ * encoding, for paths and interface names) U+DC80-U+DCFF stand for the bytes 0x80-0xFF.
+ * Every string this module hands to libc goes through here.
+ */
+export function encodeUtf8(text: string, surrogateescape = false): Uint8Array {
+  if (!LONE_SURROGATE.test(text)) return encoder.encode(text);
+  const bytes: number[] = [];
+  const chars = Array.from(text); // code points; a lone surrogate is one item
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i].codePointAt(0)!;
+    if (c < 0xd800 || c > 0xdfff) {
+      for (const b of encoder.encode(chars[i])) bytes.push(b);
+    } else if (surrogateescape && c >= 0xdc80 && c <= 0xdcff) {
+      bytes.push(c - 0xdc00);
+    } else {
+      let end = i + 1;
+      while (end < chars.length && /^[\ud800-\udfff]$/.test(chars[end])) end++;
+      const what = end - i === 1
+        ? `character '\\u${c.toString(16)}' in position ${i}`
+        : `characters in position ${i}-${end - 1}`;
+      throw new RangeError(`'utf-8' codec can't encode ${what}: surrogates not allowed`);
+    }
+  }
+  return Uint8Array.from(bytes);
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The length of the valid UTF-8 sequence at `b[i]`, or 0 when it is not one. */
+function utf8SequenceAt(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c < 0x80) return 1;
+  let need: number, lo = 0x80, hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) need = 1;
+  else if (c >= 0xe0 && c <= 0xef) {
+    need = 2;
+    if (c === 0xe0) lo = 0xa0; // no overlong forms
+    if (c === 0xed) hi = 0x9f; // no surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    need = 3;
+    if (c === 0xf0) lo = 0x90;
+    if (c === 0xf4) hi = 0x8f; // nothing past U+10FFFF
+  } else return 0;
+  for (let k = 1; k <= need; k++) {
+    const d = b[i + k];
+    if (d === undefined || d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) return 0;
+  }
+  return need + 1;
+}
+
+/**
+ * Bytes from the kernel (an AF_UNIX path) as Python's file-system decoding gives them:
+ * UTF-8, and each byte that is not part of valid UTF-8 as U+DC80-U+DCFF (surrogateescape),
+ * so that the name round-trips through {@link encodeUtf8} with `surrogateescape`.
+ */
+export function decodeFsName(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    let out = "";
+    for (let i = 0; i < bytes.length;) {
+      const n = utf8SequenceAt(bytes, i);
+      if (n === 0) {
+        out += String.fromCharCode(0xdc00 + bytes[i]);
+        i++;
+      } else {
+        out += strictUtf8.decode(bytes.subarray(i, i + n));
+        i += n;
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * A NUL-terminated C string from a JS string (UTF-8, see {@link encodeUtf8}). A string
+ * holding NUL raises Python's ValueError "embedded null character" (a RangeError here)
+ * unless the caller passes another error as `nulError`.
  */
 export function cString(
   text: string,
   nulError: (msg: string) => Error = (m) => new RangeError(m),
+  surrogateescape = false,
 ): Uint8Array {
   if (text.includes("\0")) throw nulError("embedded null character");
-  const out = new Uint8Array(text.length * 3 + 1);
-  const { written } = encoder.encodeInto(text, out);
-  return out.subarray(0, written + 1);
+  const bytes = encodeUtf8(text, surrogateescape);
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
 }
 
 /** A NUL-terminated C string from bytes, refusing embedded NUL. */
@@ -110,4 +195,61 @@ export function cStringFromBytes(bytes: Uint8Array, nulError: (msg: string) => E
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);
   return out;
+}
+
+/** "1 argument", "2 arguments". */
+function count(n: number, what = "argument"): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * Python's argument-count check of a C method (PyArg_ParseTuple: "send() takes at most
+ * 2 arguments (3 given)"; `min === max` says "exactly"). Call sites pass
+ * `arguments.length`: an extra argument is an error, never silently ignored.
+ */
+export function checkArgs(fn: string, given: number, min: number, max: number): void {
+  if (given >= min && given <= max) return;
+  const bound = min === max ? "exactly" : given < min ? "at least" : "at most";
+  throw new TypeError(`${fn}() takes ${bound} ${count(given < min ? min : max)} (${given} given)`);
+}
+
+/** A C method of exactly one argument (METH_O): "socket.bind() takes exactly one argument (2 given)". */
+export function checkOneArgument(fn: string, given: number): void {
+  if (given !== 1) throw new TypeError(`${fn}() takes exactly one argument (${given} given)`);
+}
+
+/** A C method of no arguments (METH_NOARGS): "socket.fileno() takes no arguments (1 given)". */
+export function checkNoArguments(fn: string, given: number): void {
+  if (given !== 0) throw new TypeError(`${fn}() takes no arguments (${given} given)`);
+}
+
+/**
+ * A method written in Python (socket.py): `params` are its positional parameters after
+ * self, the first `required` of them without default; Python's messages count self
+ * ("socket.sendfile() takes from 2 to 4 positional arguments but 5 were given").
+ */
+export function checkPositional(
+  fn: string,
+  given: number,
+  params: readonly string[],
+  required = params.length,
+  self = true,
+): void {
+  if (given < required) {
+    const missing = params.slice(given, required).map((p) => `'${p}'`);
+    const names = missing.length === 1
+      ? missing[0]
+      : `${missing.slice(0, -1).join(", ")} and ${missing[missing.length - 1]}`;
+    throw new TypeError(
+      `${fn}() missing ${count(missing.length, "required positional argument")}: ${names}`,
+    );
+  }
+  if (given <= params.length) return;
+  const extra = self ? 1 : 0;
+  const lo = required + extra, hi = params.length + extra;
+  const takes = lo === hi
+    ? count(hi, "positional argument")
+    : `from ${lo} to ${hi} positional arguments`;
+  const n = given + extra;
+  throw new TypeError(`${fn}() takes ${takes} but ${n} ${n === 1 ? "was" : "were"} given`);
 }

@@ -12,6 +12,7 @@ import { getaddrinfo } from "./resolve.ts";
 import { socket } from "./socket.ts";
 import { CMSG_LEN } from "./message.ts";
 import { pyReprValue } from "./repr.ts";
+import { checkPositional, pyTypeName, toCInt, toInt } from "./args.ts";
 
 const C = table.constants;
 const AF_INET = C.AF_INET!;
@@ -21,6 +22,9 @@ const SOL_SOCKET = C.SOL_SOCKET!;
 const SCM_RIGHTS = C.SCM_RIGHTS!;
 const IPPROTO_IPV6 = C.IPPROTO_IPV6!;
 const IPV6_V6ONLY = C.IPV6_V6ONLY!;
+/** Positional parameters of socket.py's send_fds and recv_fds, for their count checks. */
+const SEND_FDS_PARAMS: readonly string[] = ["sock", "buffers", "fds", "flags", "address"];
+const RECV_FDS_PARAMS: readonly string[] = ["sock", "bufsize", "maxfds", "flags"];
 
 /**
  * Python's `socket._GLOBAL_DEFAULT_TIMEOUT`: create_connection's "not given" timeout,
@@ -90,6 +94,7 @@ export function create_connection(
  * ```
  */
 export function has_dualstack_ipv6(): boolean {
+  checkPositional("has_dualstack_ipv6", arguments.length, [], 0, false);
   try {
     using s = new socket(AF_INET6, SOCK_STREAM);
     s.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 0);
@@ -183,7 +188,19 @@ export function send_fds(
   flags = 0,
   address: Address | null = null,
 ): number {
-  const list = Array.from(fds);
+  checkPositional("send_fds", arguments.length, SEND_FDS_PARAMS, 3, false);
+  // Python packs them with array("i", fds): each an int that fits a C int, never coerced
+  // (NaN, "abc" or 2**32 + n as descriptor 0 or n would pass the wrong descriptor).
+  if (typeof fds === "string") {
+    throw new TypeError("cannot use a str to initialize an array with typecode 'i'");
+  }
+  if (
+    fds === null || fds === undefined ||
+    typeof (fds as Partial<Iterable<number>>)[Symbol.iterator] !== "function"
+  ) {
+    throw new TypeError(`'${pyTypeName(fds)}' object is not iterable`);
+  }
+  const list = Array.from(fds as Iterable<unknown>, toCInt);
   const data = new Uint8Array(list.length * 4);
   const dv = new DataView(data.buffer);
   list.forEach((fd, i) => dv.setInt32(i * 4, fd, true));
@@ -212,9 +229,10 @@ export function recv_fds(
   maxfds: number,
   flags = 0,
 ): [Uint8Array, number[], number, SockAddr | null] {
+  checkPositional("recv_fds", arguments.length, RECV_FDS_PARAMS, 3, false);
   const [data, ancdata, msgFlags, address] = sock.recvmsg(
     bufsize,
-    CMSG_LEN(maxfds * 4),
+    CMSG_LEN(toInt(maxfds) * 4),
     flags,
   );
   const fds: number[] = [];

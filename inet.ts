@@ -7,7 +7,16 @@
 import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, OSError } from "./errors.ts";
-import { cString, pyTypeName, toBytes, toCInt, toInt, toStr } from "./args.ts";
+import {
+  checkArgs,
+  checkOneArgument,
+  cString,
+  pyTypeName,
+  toBytes,
+  toCInt,
+  toInt,
+  toStr,
+} from "./args.ts";
 
 const AF_INET = table.constants.AF_INET;
 const AF_INET6 = table.constants.AF_INET6;
@@ -57,6 +66,7 @@ function u32(value: unknown): number {
  * ```
  */
 export function htons(x: number): number {
+  checkArgs("htons", arguments.length, 1, 1);
   return swap16(u16(x, "htons"));
 }
 
@@ -71,6 +81,7 @@ export function htons(x: number): number {
  * ```
  */
 export function ntohs(x: number): number {
+  checkArgs("ntohs", arguments.length, 1, 1);
   return swap16(u16(x, "ntohs"));
 }
 
@@ -85,6 +96,7 @@ export function ntohs(x: number): number {
  * ```
  */
 export function htonl(x: number): number {
+  checkOneArgument("_socket.htonl", arguments.length);
   return swap32(u32(x));
 }
 
@@ -99,6 +111,7 @@ export function htonl(x: number): number {
  * ```
  */
 export function ntohl(x: number): number {
+  checkOneArgument("_socket.ntohl", arguments.length);
   return swap32(u32(x));
 }
 
@@ -114,6 +127,7 @@ export function ntohl(x: number): number {
  * ```
  */
 export function inet_aton(ip_string: string): Uint8Array {
+  checkArgs("inet_aton", arguments.length, 1, 1);
   const text = toStr(ip_string, "inet_aton", 1);
   const c = cString(text);
   const out = new Uint8Array(4);
@@ -134,6 +148,7 @@ export function inet_aton(ip_string: string): Uint8Array {
  * ```
  */
 export function inet_ntoa(packed_ip: ArrayBufferView): string {
+  checkArgs("inet_ntoa", arguments.length, 1, 1);
   const b = toBytes(packed_ip);
   if (b.length !== 4) throw new OSError("packed IP wrong length for inet_ntoa");
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
@@ -151,6 +166,7 @@ export function inet_ntoa(packed_ip: ArrayBufferView): string {
  * ```
  */
 export function inet_pton(address_family: number, ip_string: string): Uint8Array {
+  checkArgs("inet_pton", arguments.length, 2, 2);
   const af = toInt(address_family);
   const text = toStr(ip_string, "inet_pton", 2);
   const c = cString(text);
@@ -176,6 +192,7 @@ const ntopDecoder = new TextDecoder();
  * ```
  */
 export function inet_ntop(address_family: number, packed_ip: ArrayBufferView): string {
+  checkArgs("inet_ntop", arguments.length, 2, 2);
   const af = toInt(address_family);
   const b = toBytes(packed_ip);
   if (af === AF_INET) {

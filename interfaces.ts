@@ -7,12 +7,11 @@
 import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, OSError } from "./errors.ts";
-import { pyTypeName } from "./args.ts";
+import { checkArgs, checkNoArguments, checkOneArgument, encodeUtf8, pyTypeName } from "./args.ts";
 
 const NI = table.layouts.if_nameindex;
 const IF_NAMESIZE = table.sys.IF_NAMESIZE;
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const encoder = new TextEncoder();
 const utf8 = new TextDecoder();
 
 /**
@@ -27,6 +26,7 @@ const utf8 = new TextDecoder();
  * ```
  */
 export function if_nameindex(): [index: number, name: string][] {
+  checkNoArguments("_socket.if_nameindex", arguments.length);
   const head = libc.if_nameindex();
   if (head === 0 || head === 0n) throw fromErrno(ffi.errno(), "if_nameindex");
   try {
@@ -53,8 +53,9 @@ export function if_nameindex(): [index: number, name: string][] {
  * ```
  */
 export function if_nametoindex(if_name: string | Uint8Array): number {
+  checkArgs("if_nametoindex", arguments.length, 1, 1);
   let bytes: Uint8Array;
-  if (typeof if_name === "string") bytes = encoder.encode(if_name);
+  if (typeof if_name === "string") bytes = encodeUtf8(if_name, true);
   else if (if_name instanceof Uint8Array) bytes = if_name;
   else {
     throw new TypeError(`expected str, bytes or os.PathLike object, not ${pyTypeName(if_name)}`);
@@ -81,6 +82,7 @@ export function if_nametoindex(if_name: string | Uint8Array): number {
  * ```
  */
 export function if_indextoname(if_index: number): string {
+  checkOneArgument("_socket.if_indextoname", arguments.length);
   let index: bigint;
   if (typeof if_index === "number" && Number.isInteger(if_index)) index = BigInt(if_index);
   else if (typeof if_index === "bigint") index = if_index;

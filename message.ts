@@ -7,7 +7,7 @@
 import { table } from "./constants/mod.ts";
 import { ffi, libc, MAX_IO } from "./ffi/mod.ts";
 import { decodeAddress, type SockAddr, SOCKADDR_MAX } from "./address.ts";
-import { toBytes, toCInt, toInt } from "./args.ts";
+import { checkArgs, toBytes, toCInt, toInt } from "./args.ts";
 import { OSError } from "./errors.ts";
 
 /** The alignment CMSG_ALIGN rounds to (sizeof(size_t) on Linux). */
@@ -34,6 +34,7 @@ export function cmsgAlign(n: number): number {
  * ```
  */
 export function CMSG_LEN(length: number): number {
+  checkArgs("CMSG_LEN", arguments.length, 1, 1);
   const n = toInt(length);
   if (n < 0 || n > SOCKLEN_LIMIT - CMSG_HDR) {
     throw new RangeError("CMSG_LEN() argument out of range");
@@ -53,6 +54,7 @@ export function CMSG_LEN(length: number): number {
  * ```
  */
 export function CMSG_SPACE(length: number): number {
+  checkArgs("CMSG_SPACE", arguments.length, 1, 1);
   const n = toInt(length);
   // CPython's bound: no more than the limit less the space of a one-byte item.
   if (n < 0 || n > SOCKLEN_LIMIT - (CMSG_HDR + cmsgAlign(1))) {

@@ -9,7 +9,14 @@
 import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, herror, OSError } from "./errors.ts";
-import { pyTypeName, toCInt } from "./args.ts";
+import {
+  checkArgs,
+  checkNoArguments,
+  checkPositional,
+  encodeUtf8,
+  pyTypeName,
+  toCInt,
+} from "./args.ts";
 import { inet_ntop } from "./inet.ts";
 import { idnaEncode } from "./idna.ts";
 import {
@@ -257,6 +264,7 @@ function* gethostbyaddrLookup(name: Uint8Array): Lookup<HostEntry> {
  * ```
  */
 export function gethostbyname(hostname: string | Uint8Array): string {
+  checkArgs("gethostbyname", arguments.length, 1, 1);
   return runSync(gethostbynameLookup(hostNameArgument(hostname, "gethostbyname")));
 }
 
@@ -289,6 +297,7 @@ export async function gethostbyname_async(hostname: string | Uint8Array): Promis
  * ```
  */
 export function gethostbyname_ex(hostname: string | Uint8Array): HostEntry {
+  checkArgs("gethostbyname_ex", arguments.length, 1, 1);
   return runSync(gethostbynameExLookup(hostNameArgument(hostname, "gethostbyname_ex")));
 }
 
@@ -323,6 +332,7 @@ export async function gethostbyname_ex_async(hostname: string | Uint8Array): Pro
  * ```
  */
 export function gethostbyaddr(ip_address: string | Uint8Array): HostEntry {
+  checkArgs("gethostbyaddr", arguments.length, 1, 1);
   return runSync(gethostbyaddrLookup(hostNameArgument(ip_address, "gethostbyaddr")));
 }
 
@@ -345,6 +355,9 @@ const PY_SPACE =
   "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 const PY_WHITESPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
 
+/** Positional parameters of socket.py's getfqdn, for its count check. */
+const FQDN_PARAMS: readonly string[] = ["name"];
+
 /**
  * A fully qualified domain name for `name`, as Python's `socket.getfqdn`: the
  * local host when `name` is empty, "0.0.0.0" or "::"; otherwise the first of the
@@ -359,6 +372,7 @@ const PY_WHITESPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
  * ```
  */
 export function getfqdn(name: string = ""): string {
+  checkPositional("getfqdn", arguments.length, FQDN_PARAMS, 0, false);
   if (typeof name !== "string") {
     throw new TypeError(`'${pyTypeName(name)}' object has no attribute 'strip'`);
   }
@@ -390,6 +404,7 @@ export function getfqdn(name: string = ""): string {
  * ```
  */
 export function gethostname(): string {
+  checkNoArguments("_socket.gethostname", arguments.length);
   const buf = new Uint8Array(1024);
   if (libc.gethostname(buf, buf.length - 1) < 0) throw fromErrno(ffi.errno(), "gethostname");
   return cText(buf);
@@ -406,10 +421,11 @@ export function gethostname(): string {
  * ```
  */
 export function sethostname(name: string | Uint8Array): void {
+  checkArgs("sethostname", arguments.length, 1, 1);
   let bytes: Uint8Array;
   if (typeof name === "string") {
     if (name.includes("\0")) throw new RangeError("embedded null byte");
-    bytes = encoder.encode(name);
+    bytes = encodeUtf8(name, true);
   } else if (name instanceof Uint8Array) {
     bytes = name;
   } else {
@@ -430,7 +446,7 @@ function strArgument(value: unknown, fn: string, position: number): Uint8Array {
     throw new TypeError(`${fn}() argument ${position} must be str, not ${argType(value)}`);
   }
   if (value.includes("\0")) throw new RangeError("embedded null character");
-  return nulTerminated(encoder.encode(value));
+  return nulTerminated(encodeUtf8(value));
 }
 
 /**
@@ -467,6 +483,7 @@ function swap16(n: number): number {
  * ```
  */
 export function getservbyname(servicename: string, protocolname?: string): number {
+  checkArgs("getservbyname", arguments.length, 1, 2);
   const name = strArgument(servicename, "getservbyname", 1);
   const proto = protocolname === undefined ? null : strArgument(protocolname, "getservbyname", 2);
   const SE = L.servent;
@@ -491,6 +508,7 @@ export function getservbyname(servicename: string, protocolname?: string): numbe
  * ```
  */
 export function getservbyport(port: number, protocolname?: string): string {
+  checkArgs("getservbyport", arguments.length, 1, 2);
   const p = toCInt(port);
   const proto = protocolname === undefined ? null : strArgument(protocolname, "getservbyport", 2);
   if (p < 0 || p > 0xffff) throw new RangeError("getservbyport: port must be 0-65535.");
@@ -515,6 +533,7 @@ export function getservbyport(port: number, protocolname?: string): string {
  * ```
  */
 export function getprotobyname(protocolname: string): number {
+  checkArgs("getprotobyname", arguments.length, 1, 1);
   const name = strArgument(protocolname, "getprotobyname", 1);
   const PE = L.protoent;
   const entry = databaseLookup(

@@ -13,7 +13,7 @@
 import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, gaierror, OSError } from "./errors.ts";
-import { toCInt, toInt } from "./args.ts";
+import { checkArgs, checkPositional, encodeUtf8, toCInt, toInt } from "./args.ts";
 import { decodeAddress, type SockAddr } from "./sockaddr.ts";
 import { idnaEncode } from "./idna.ts";
 import {
@@ -184,9 +184,12 @@ function hostArgument(host: unknown): Uint8Array | null {
 
 const LONG_MAX = (1n << 63n) - 1n;
 
+/** Positional parameters of socket.py's getaddrinfo, for its count check. */
+const GAI_PARAMS: readonly string[] = ["host", "port", "family", "type", "proto", "flags"];
+
 function portArgument(port: unknown): Uint8Array | null {
   if (port === null) return null;
-  if (typeof port === "string") return encoder.encode(port);
+  if (typeof port === "string") return encodeUtf8(port);
   if (port instanceof Uint8Array) return port;
   if ((typeof port === "number" && Number.isInteger(port)) || typeof port === "bigint") {
     const n = BigInt(port);
@@ -264,6 +267,9 @@ export function getaddrinfo(
   proto: number = 0,
   flags: number = 0,
 ): AddrInfo[] {
+  if (arguments.length < 2 || arguments.length > 6) {
+    checkPositional("getaddrinfo", arguments.length, GAI_PARAMS, 2, false);
+  }
   // The synchronous path: gaiRequest's checks, then the call on buffers reused from call
   // to call (nothing else runs while it is in C), the node and service strings encoded
   // once per distinct value.
@@ -446,7 +452,7 @@ function* getnameinfoLookup(
   // The address is parsed numerically (never resolved), as Python does.
   const list = yield* addrInfoLookup(
     new GaiCall(
-      encoder.encode(args.host),
+      encodeUtf8(args.host),
       encoder.encode(String(args.port)),
       C.AF_UNSPEC,
       C.SOCK_DGRAM,
@@ -487,6 +493,7 @@ export function getnameinfo(
   sockaddr: readonly [string, number, number?, number?],
   flags: number,
 ): [host: string, port: string] {
+  if (arguments.length > 2) checkArgs("getnameinfo", arguments.length, 2, 2);
   return runSync(getnameinfoLookup(nameInfoArguments(sockaddr, flags)));
 }
 

@@ -8,6 +8,7 @@
  */
 import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
+import { decodeFsName } from "./args.ts";
 
 const C = table.constants;
 const L = table.layouts;
@@ -138,7 +139,7 @@ export function decodeAddress(buf: Uint8Array, length: number): SockAddr {
     const path = buf.subarray(start, length);
     if (path[0] === 0) return path.slice();
     const end = path.indexOf(0);
-    return utf8.decode(end < 0 ? path : path.subarray(0, end));
+    return decodeFsName(end < 0 ? path : path.subarray(0, end));
   }
   if (length < buf.length || buf.length < SOCKADDR_MAX) {
     // The other families read fixed fields: past the kernel's length they read zeros,

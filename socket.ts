@@ -13,6 +13,7 @@
 import { ffi, libc, MAX_IO } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, OSError, TimeoutError } from "./errors.ts";
+import { pyRepr } from "./repr.ts";
 import {
   type Address,
   decodeAddress,
@@ -20,10 +21,21 @@ import {
   reprAddress,
   reusableKey,
   sameAddress,
+  snapshotAddress,
   type SockAddr,
   SOCKADDR_MAX,
 } from "./address.ts";
-import { cString, pyTypeName, toBytes, toCInt, toInt } from "./args.ts";
+import {
+  checkArgs,
+  checkNoArguments,
+  checkOneArgument,
+  checkPositional,
+  cString,
+  pyTypeName,
+  toBytes,
+  toCInt,
+  toInt,
+} from "./args.ts";
 import {
   type AncData,
   recvmsg,
@@ -55,6 +67,7 @@ const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
 const EINPROGRESS = E.EINPROGRESS!;
 const EBADF = E.EBADF!;
 const ECONNRESET = E.ECONNRESET!;
+const ENOTSOCK = E.ENOTSOCK!;
 const POLLIN = S.POLLIN!;
 const POLLOUT = S.POLLOUT!;
 const SOMAXCONN = C.SOMAXCONN ?? 128;
@@ -85,6 +98,7 @@ let defaultTimeout: number | null = null;
  * ```
  */
 export function getdefaulttimeout(): number | null {
+  checkNoArguments("_socket.getdefaulttimeout", arguments.length);
   return defaultTimeout;
 }
 
@@ -101,6 +115,7 @@ export function getdefaulttimeout(): number | null {
  * ```
  */
 export function setdefaulttimeout(timeout: number | null): void {
+  checkOneArgument("_socket.setdefaulttimeout", arguments.length);
   defaultTimeout = checkTimeout(timeout);
 }
 
@@ -116,6 +131,27 @@ function checkTimeout(value: unknown): number | null {
     throw new RangeError("timestamp out of range for platform time_t");
   }
   return value;
+}
+
+/**
+ * Encodes `address` (a snapshot: see snapshotAddress) into `out` and, while net
+ * permission checks are on, checks exactly the sockaddr that was encoded.
+ */
+function encodeChecked(family: number, address: unknown, out: Uint8Array, fn: string): number {
+  const length = encodeAddress(family, address, out, fn);
+  if (netPermissionHook !== null) netPermissionHook(family, out, length, address, fn);
+  return length;
+}
+
+/** Positional parameters of the methods socket.py writes in Python, for their count checks. */
+const NO_PARAMS: readonly string[] = [];
+const SENDFILE_PARAMS: readonly string[] = ["file", "offset", "count"];
+const INHERITABLE_PARAMS: readonly string[] = ["inheritable"];
+
+/** recv_into/recvfrom_into's count check (a keyword parse: "missing required argument"). */
+function checkBufferArgs(fn: string, given: number): void {
+  if (given === 0) throw new TypeError(`${fn}() missing required argument 'buffer' (pos 1)`);
+  checkArgs(fn, given, 1, 3);
 }
 
 /** Options of the socket constructor, socketpair and accept (Python's `cloexec` keyword). */
@@ -218,6 +254,13 @@ export class socket {
     if (fileno !== undefined && fileno !== null) {
       const fd = toCInt(fileno);
       if (fd < 0) throw new RangeError(`negative file descriptor`);
+      // As CPython: getsockname() proves the descriptor is a socket (a regular file is
+      // ENOTSOCK, a closed number EBADF) even when family, type and proto are given.
+      lenScratch[0] = SOCKADDR_MAX;
+      if (libc.getsockname(fd, addrScratch, lenScratchBytes) < 0) {
+        const errno = ffi.errno();
+        if (errno === EBADF || errno === ENOTSOCK) throw fromErrno(errno);
+      }
       const query = (opt: number | undefined): number => {
         if (opt === undefined) throw fromErrno(E.ENOPROTOOPT!, "getsockopt");
         lenScratch[0] = 4;
@@ -380,10 +423,7 @@ export class socket {
 
   /** Encodes an address of this socket's family into the sockaddr scratch. */
   #encode(address: unknown, fn: string): number {
-    this.#addrLength = encodeAddress(this.#family, address, addrScratch, fn);
-    if (netPermissionHook !== null) {
-      netPermissionHook(this.#family, addrScratch, this.#addrLength, address, fn);
-    }
+    this.#addrLength = encodeChecked(this.#family, snapshotAddress(address), addrScratch, fn);
     return this.#addrLength;
   }
 
@@ -410,6 +450,7 @@ export class socket {
    * ```
    */
   bind(address: Address): void {
+    checkOneArgument("socket.bind", arguments.length);
     const fd = this.#live();
     const len = this.#encode(address, "bind");
     if (libc.bind(fd, addrScratch, len) < 0) throw fromErrno(ffi.errno(), "bind");
@@ -426,6 +467,7 @@ export class socket {
    * ```
    */
   listen(backlog?: number): void {
+    checkArgs("listen", arguments.length, 0, 1);
     const fd = this.#live();
     let n = backlog === undefined ? Math.min(SOMAXCONN, 128) : toCInt(backlog);
     if (n < 0) n = 0;
@@ -478,6 +520,7 @@ export class socket {
    * ```
    */
   connect(address: Address): void {
+    checkOneArgument("socket.connect", arguments.length);
     const err = this.#connect(address, true);
     if (err !== 0) throw fromErrno(err, "connect");
   }
@@ -495,6 +538,7 @@ export class socket {
    * ```
    */
   connect_ex(address: Address): number {
+    checkOneArgument("socket.connect_ex", arguments.length);
     return this.#connect(address, false);
   }
 
@@ -557,6 +601,7 @@ export class socket {
    * ```
    */
   recv(bufsize: number, flags = 0): Uint8Array {
+    checkArgs("recv", arguments.length, 1, 2);
     const size = toInt(bufsize);
     if (size < 0) throw new RangeError("negative buffersize in recv");
     if (size >= 2 ** 63) throw new RangeError("Python int too large to convert to C ssize_t");
@@ -582,6 +627,9 @@ export class socket {
    * ```
    */
   recv_into(buffer: ArrayBufferView, nbytes = 0, flags = 0): number {
+    if (arguments.length === 0 || arguments.length > 3) {
+      checkBufferArgs("recv_into", arguments.length);
+    }
     const buf = buffer instanceof Uint8Array ? buffer : toBytes(buffer);
     let n = typeof nbytes === "number" && (nbytes | 0) === nbytes ? nbytes : toInt(nbytes);
     if (n < 0) throw new RangeError("negative buffersize in recv_into");
@@ -613,6 +661,7 @@ export class socket {
    * ```
    */
   recvfrom(bufsize: number, flags = 0): [Uint8Array, SockAddr | null] {
+    checkArgs("recvfrom", arguments.length, 1, 2);
     const size = toInt(bufsize);
     if (size < 0) throw new RangeError("negative buffersize in recvfrom");
     if (size >= 2 ** 63) throw new RangeError("Python int too large to convert to C ssize_t");
@@ -637,6 +686,9 @@ export class socket {
    * ```
    */
   recvfrom_into(buffer: ArrayBufferView, nbytes = 0, flags = 0): [number, SockAddr | null] {
+    if (arguments.length === 0 || arguments.length > 3) {
+      checkBufferArgs("recvfrom_into", arguments.length);
+    }
     const buf = buffer instanceof Uint8Array ? buffer : toBytes(buffer);
     let n = toInt(nbytes);
     if (n < 0) throw new RangeError("negative buffersize in recvfrom_into");
@@ -665,6 +717,7 @@ export class socket {
    * ```
    */
   send(data: ArrayBufferView, flags = 0): number {
+    checkArgs("send", arguments.length, 1, 2);
     const buf = data instanceof Uint8Array ? data : toBytes(data);
     return this.#io(
       Op.Send,
@@ -691,6 +744,7 @@ export class socket {
    * ```
    */
   sendall(data: ArrayBufferView, flags = 0): void {
+    checkArgs("sendall", arguments.length, 1, 2);
     const buf = data instanceof Uint8Array ? data : toBytes(data);
     const f = toCInt(flags);
     const timeout = this.#timeout;
@@ -737,7 +791,8 @@ export class socket {
     if (arguments.length >= 3) {
       flags = toCInt(flagsOrAddress);
       address = maybeAddress;
-    } else if (arguments.length < 2) {
+    }
+    if (arguments.length < 2 || arguments.length > 3) {
       throw new TypeError(`sendto() takes 2 or 3 arguments (${arguments.length} given)`);
     }
     const buf = data instanceof Uint8Array ? data : toBytes(data);
@@ -749,16 +804,15 @@ export class socket {
   /** Encodes sendto's destination, unless it is the same numeric address as last time. */
   #destination(address: unknown): void {
     const key = this.#destKey;
-    if (key !== null && sameAddress(key, address)) return;
+    // While permission checks are on every destination is checked, even one cached
+    // before they were turned on.
+    if (key !== null && netPermissionHook === null && sameAddress(key, address)) return;
     this.#destKey = null;
     this.#dest ??= new Uint8Array(SOCKADDR_MAX);
-    this.#destLength = encodeAddress(this.#family, address, this.#dest, "sendto");
-    if (netPermissionHook !== null) {
-      // Checked on every call while checks are on: no reuse.
-      netPermissionHook(this.#family, this.#dest, this.#destLength, address, "sendto");
-      return;
-    }
-    this.#destKey = reusableKey(this.#family, address);
+    const snapshot = snapshotAddress(address);
+    this.#destLength = encodeChecked(this.#family, snapshot, this.#dest, "sendto");
+    // The key is what was encoded, never a second read of the caller's tuple.
+    if (netPermissionHook === null) this.#destKey = reusableKey(this.#family, snapshot);
   }
 
   /**
@@ -805,9 +859,7 @@ export class socket {
    */
   _encodeAddress(address: unknown, fn: string): Uint8Array {
     const out = new Uint8Array(SOCKADDR_MAX);
-    const len = encodeAddress(this.#family, address, out, fn);
-    if (netPermissionHook !== null) netPermissionHook(this.#family, out, len, address, fn);
-    return out.subarray(0, len);
+    return out.subarray(0, encodeChecked(this.#family, snapshotAddress(address), out, fn));
   }
 
   // ---- messages, files ----------------------------------------------------------------------
@@ -833,6 +885,7 @@ export class socket {
     flags = 0,
     address: Address | null = null,
   ): number {
+    checkArgs("sendmsg", arguments.length, 1, 4);
     this.#live();
     return sendmsg(this, buffers, ancdata, flags, address);
   }
@@ -854,6 +907,7 @@ export class socket {
    * ```
    */
   recvmsg(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult {
+    checkArgs("recvmsg", arguments.length, 1, 3);
     this.#live();
     return recvmsg(this, bufsize, ancbufsize, flags);
   }
@@ -878,6 +932,7 @@ export class socket {
     ancbufsize = 0,
     flags = 0,
   ): RecvmsgIntoResult {
+    checkArgs("recvmsg_into", arguments.length, 1, 3);
     this.#live();
     return recvmsg_into(this, buffers, ancbufsize, flags);
   }
@@ -927,6 +982,7 @@ export class socket {
    * ```
    */
   sendfile(file: number | string, offset = 0, count: number | null = null): number {
+    checkPositional("socket.sendfile", arguments.length, SENDFILE_PARAMS, 1);
     const fd = this.#live();
     if (this.type !== SOCK_STREAM) {
       throw new RangeError("only SOCK_STREAM type sockets are supported");
@@ -970,6 +1026,7 @@ export class socket {
    * ```
    */
   getsockname(): SockAddr {
+    checkNoArguments("socket.getsockname", arguments.length);
     return this.#name("getsockname");
   }
 
@@ -986,11 +1043,14 @@ export class socket {
    * ```
    */
   getpeername(): SockAddr {
+    checkNoArguments("socket.getpeername", arguments.length);
     return this.#name("getpeername");
   }
 
   /**
-   * Reads a socket option: an int, or with `buflen` (1-1024) the raw bytes.
+   * Reads a socket option: an int, or with `buflen` (1-1024) the raw bytes. On an AF_VSOCK
+   * socket the int is read as 64 bits, as CPython does (SO_VM_SOCKETS_BUFFER_SIZE and its
+   * MIN/MAX are unsigned long long); a value past 2**53 comes back as a bigint.
    *
    * @example
    * ```ts
@@ -1014,10 +1074,12 @@ export class socket {
    */
   getsockopt(level: number, optname: number, buflen: number): Uint8Array | number;
   getsockopt(level: number, optname: number, buflen?: number): number | Uint8Array {
+    checkArgs("getsockopt", arguments.length, 2, 3);
     const fd = this.#live();
     const lv = toCInt(level);
     const opt = toCInt(optname);
     const size = buflen === undefined ? 0 : toInt(buflen);
+    if (this.#family === AF_VSOCK) return vsockGetsockopt(fd, lv, opt, size);
     if (size === 0) {
       lenScratch[0] = 4;
       lenScratch[1] = 0;
@@ -1037,6 +1099,7 @@ export class socket {
 
   /**
    * Sets a socket option: an int value, a bytes value, or `(level, optname, null, optlen)`.
+   * On an AF_VSOCK socket only an int is taken, passed as 64 bits (CPython's "iiK").
    *
    * @example
    * ```ts
@@ -1061,11 +1124,16 @@ export class socket {
    */
   setsockopt(level: number, optname: number, value: null, optlen: number): void;
   setsockopt(level: number, optname: number, value: unknown, optlen?: number): void {
+    if (arguments.length < 3 || arguments.length > 4) {
+      throw new TypeError(`setsockopt() takes exactly 3 arguments (${arguments.length} given)`);
+    }
     const fd = this.#live();
     const lv = toCInt(level);
     const opt = toCInt(optname);
     let r: number;
-    if (value === null && optlen !== undefined) {
+    if (this.#family === AF_VSOCK) {
+      r = vsockSetsockopt(fd, lv, opt, value, arguments.length);
+    } else if (value === null && optlen !== undefined) {
       const len = toInt(optlen);
       if (len < 0 || len > 0xffffffff) throw new RangeError("optlen out of range");
       r = libc.setsockopt(fd, lv, opt, null, len);
@@ -1094,6 +1162,7 @@ export class socket {
    * ```
    */
   gettimeout(): number | null {
+    checkNoArguments("socket.gettimeout", arguments.length);
     return this.#timeout;
   }
 
@@ -1111,6 +1180,7 @@ export class socket {
    * ```
    */
   settimeout(value: number | null): void {
+    checkOneArgument("socket.settimeout", arguments.length);
     const t = checkTimeout(value);
     this.#live();
     this.#timeout = t;
@@ -1130,6 +1200,7 @@ export class socket {
    * ```
    */
   setblocking(flag: boolean): void {
+    checkOneArgument("socket.setblocking", arguments.length);
     this.settimeout(flag ? null : 0);
   }
 
@@ -1145,6 +1216,7 @@ export class socket {
    * ```
    */
   getblocking(): boolean {
+    checkNoArguments("socket.getblocking", arguments.length);
     this.#live();
     return this.#timeout !== 0;
   }
@@ -1164,6 +1236,7 @@ export class socket {
    * ```
    */
   shutdown(how: number): void {
+    checkOneArgument("socket.shutdown", arguments.length);
     const fd = this.#live();
     if (libc.shutdown(fd, toCInt(how)) < 0) throw fromErrno(ffi.errno(), "shutdown");
   }
@@ -1182,6 +1255,7 @@ export class socket {
    * ```
    */
   fileno(): number {
+    checkNoArguments("socket.fileno", arguments.length);
     return this.#fd;
   }
 
@@ -1199,6 +1273,7 @@ export class socket {
    * ```
    */
   close(): void {
+    checkPositional("socket.close", arguments.length, NO_PARAMS);
     this.#closedByUser = true;
     if (this._io_refs <= 0) this._real_close();
   }
@@ -1242,6 +1317,7 @@ export class socket {
    * ```
    */
   detach(): number {
+    checkPositional("socket.detach", arguments.length, NO_PARAMS);
     const fd = this.#fd;
     this.#fd = -1;
     this.#closedByUser = true;
@@ -1265,6 +1341,7 @@ export class socket {
    * ```
    */
   dup(): socket {
+    checkPositional("socket.dup", arguments.length, NO_PARAMS);
     const fd = this.#live();
     const copy = libc.fcntl(fd, S.F_DUPFD_CLOEXEC!, 0);
     if (copy < 0) throw fromErrno(ffi.errno(), "dup");
@@ -1288,6 +1365,7 @@ export class socket {
    * ```
    */
   get_inheritable(): boolean {
+    checkPositional("socket.get_inheritable", arguments.length, NO_PARAMS);
     const fd = this.#live();
     const flags = libc.fcntl(fd, S.F_GETFD!, 0);
     if (flags < 0) throw fromErrno(ffi.errno(), "fcntl");
@@ -1307,6 +1385,7 @@ export class socket {
    * ```
    */
   set_inheritable(inheritable: boolean): void {
+    checkPositional("socket.set_inheritable", arguments.length, INHERITABLE_PARAMS);
     const fd = this.#live();
     const flags = libc.fcntl(fd, S.F_GETFD!, 0);
     if (flags < 0) throw fromErrno(ffi.errno(), "fcntl");
@@ -1394,17 +1473,32 @@ export class SendfileJob {
 
   /** Checks the arguments and opens `file` when it is a path. */
   constructor(file: number | string, offset: number, count: number | null) {
-    const start = toInt(offset);
+    const start = typeof offset === "bigint" ? offset : toInt(offset);
     if (start < 0) throw new RangeError(`offset must be >= 0, got ${start}`);
+    // The kernel's off_t is 64-bit: a larger offset would wrap (2**64 + 4096 is 4096).
+    if (start > LONG_MAX) throw new RangeError("Python int too large to convert to C long");
     let limit: number | null = null;
     if (count !== null && count !== undefined) {
-      limit = toInt(count);
-      if (limit <= 0) throw new RangeError(`count must be a positive integer (got ${limit})`);
+      // socket.py's check: an int (bool included), else TypeError with the value's repr.
+      if (
+        !(typeof count === "number" && Number.isInteger(count)) &&
+        typeof count !== "bigint" && typeof count !== "boolean"
+      ) {
+        throw new TypeError(`count must be a positive integer (got ${reprValue(count)})`);
+      }
+      if (count <= 0) {
+        const shown = (count as unknown) === false ? "False" : count;
+        throw new RangeError(`count must be a positive integer (got ${shown})`);
+      }
+      if (count > LONG_MAX) {
+        throw new RangeError("Python int too large to convert to C ssize_t");
+      }
+      limit = Number(count);
     }
     this.#count = limit;
     this.#offset = new BigInt64Array([BigInt(start)]);
     if (typeof file === "string") {
-      const fd = libc.open(cString(file), S.O_RDONLY! | S.O_CLOEXEC!, 0);
+      const fd = libc.open(cString(file, undefined, true), S.O_RDONLY! | S.O_CLOEXEC!, 0);
       if (fd < 0) throw fromErrno(ffi.errno(), "open", file);
       this.fileFd = fd;
       this.#owned = true;
@@ -1438,6 +1532,62 @@ export class SendfileJob {
   close(): void {
     if (this.#owned) libc.close(this.fileFd);
   }
+}
+
+const AF_VSOCK = C.AF_VSOCK ?? -1;
+/** The 64-bit option value of AF_VSOCK sockets. */
+const u64Scratch = new BigUint64Array(1);
+const u64ScratchBytes = new Uint8Array(u64Scratch.buffer);
+
+/**
+ * getsockopt on an AF_VSOCK socket, as CPython: the int form reads 64 bits (the
+ * SO_VM_SOCKETS_BUFFER_* options are unsigned long long; a 4-byte read is EINVAL), and
+ * the raw-bytes form is refused. A value beyond 2**53 comes back as a bigint.
+ */
+function vsockGetsockopt(fd: number, level: number, opt: number, buflen: number): number {
+  if (buflen !== 0) throw new OSError("getsockopt string buffer not allowed");
+  u64Scratch[0] = 0n;
+  lenScratch[0] = 8;
+  if (libc.getsockopt(fd, level, opt, u64ScratchBytes, lenScratchBytes) < 0) {
+    throw fromErrno(ffi.errno(), "getsockopt");
+  }
+  const v = u64Scratch[0];
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v as unknown as number;
+}
+
+/**
+ * setsockopt on an AF_VSOCK socket, as CPython's "iiK" parse: the value is an int taken
+ * modulo 2**64 and passed as 64 bits; bytes and the `(None, optlen)` form are refused.
+ */
+function vsockSetsockopt(
+  fd: number,
+  level: number,
+  opt: number,
+  value: unknown,
+  given: number,
+): number {
+  if (given !== 3) throw new TypeError(`setsockopt() takes exactly 3 arguments (${given} given)`);
+  let v: bigint;
+  if (typeof value === "bigint") v = value;
+  else if (typeof value === "boolean") v = value ? 1n : 0n;
+  else if (typeof value === "number" && Number.isInteger(value)) v = BigInt(value);
+  else throw new TypeError(`setsockopt() argument 3 must be int, not ${pyTypeName(value)}`);
+  u64Scratch[0] = BigInt.asUintN(64, v);
+  return libc.setsockopt(fd, level, opt, u64ScratchBytes, 8);
+}
+
+/** The largest C long / ssize_t / off_t. */
+const LONG_MAX = 2n ** 63n - 1n;
+
+/** Python's repr of a non-int argument, for sendfile's count message. */
+function reprValue(value: unknown): string {
+  if (typeof value === "string") return pyRepr(value);
+  if (typeof value === "number") {
+    if (Number.isNaN(value)) return "nan";
+    if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
+    return String(value);
+  }
+  return pyTypeName(value) === "NoneType" ? "None" : String(value);
 }
 
 /** Python's `socket.SocketType`: the socket class. */
@@ -1497,6 +1647,11 @@ export function socketpair(
  * ```
  */
 export function fromfd(fd: number, family?: number, type?: number, proto = 0): socket {
+  if (arguments.length > 4) {
+    throw new TypeError(
+      `fromfd() takes from 3 to 4 positional arguments but ${arguments.length} were given`,
+    );
+  }
   const copy = libc.fcntl(toCInt(fd), S.F_DUPFD_CLOEXEC!, 0);
   if (copy < 0) throw fromErrno(ffi.errno(), "dup");
   try {
@@ -1518,6 +1673,7 @@ export function fromfd(fd: number, family?: number, type?: number, proto = 0): s
  * ```
  */
 export function close(fd: number): void {
+  checkOneArgument("_socket.close", arguments.length);
   const n = toCInt(fd);
   notifyClose(n); // the reactor forgets the descriptor before its number can be reused
   if (libc.close(n) < 0) {

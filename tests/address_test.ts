@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import * as socket from "../mod.ts";
 import { decodeAddress, encodeAddress, SOCKADDR_MAX } from "../address.ts";
 import { jsClassOf } from "./helpers/python.ts";
+import { encodeUtf8 } from "../args.ts";
 
 type Inet = [string, number];
 type Case = [
@@ -63,7 +64,7 @@ function ourOutcome([family, type, proto, method, address, setup]: Case): Outcom
       case "bind+getsockname": {
         s.bind(a);
         const name = toJson(s.getsockname());
-        if (setup.includes("unlink")) rmSync(a as string);
+        if (setup.includes("unlink")) unlinkPath(a as string);
         return { ok: name };
       }
       case "connect+getpeername":
@@ -75,6 +76,16 @@ function ourOutcome([family, type, proto, method, address, setup]: Case): Outcom
     const err = e as Error & { errno?: number | null };
     return { error: err.name, errno: err.errno ?? null, message: err.message };
   }
+}
+
+/**
+ * Removes a bound path. A lone "\udc80" stands for byte 0x80 (as Python's file-system
+ * encoding): the runtimes' fs would turn it into U+FFFD, so python3 removes those.
+ */
+function unlinkPath(path: string): void {
+  if (!/[\udc80-\udcff]/.test(path)) return rmSync(path);
+  const hex = Array.from(encodeUtf8(path, true), (b) => b.toString(16).padStart(2, "0")).join("");
+  execFileSync("python3", ["-c", `import os; os.unlink(bytes.fromhex("${hex}"))`]);
 }
 
 /** Runs every case in both and compares value, or error class and message. */
@@ -225,7 +236,14 @@ test("AF_UNIX: path, abstract name, autobind", () => {
         join(dir, "n".repeat(106 - dir.length)),
         ["unlink"],
       ],
+      // a path that is not UTF-8: byte 0x80 is "\udc80" both ways (surrogateescape)
+      [AF_UNIX, SOCK_DGRAM, 0, "bind+getsockname", join(dir, "py\udc80\udcff.sock"), ["unlink"]],
     ]);
+    using fs = new socket.socket(AF_UNIX, SOCK_DGRAM);
+    const raw = join(dir, "raw\udc80.sock");
+    fs.bind(raw);
+    assert.equal(fs.getsockname(), raw);
+    unlinkPath(raw);
   } finally {
     rmSync(dir, { recursive: true });
   }
@@ -451,6 +469,77 @@ test("bad addresses: the same error class and message as Python", () => {
     [AF_PACKET, SOCK_RAW, 0, "bind", ["lo", 0, 0, 0, new Uint8Array(9)], []],
     [AF_PACKET, SOCK_RAW, 0, "bind", [5, 0], []],
     [AF_PACKET, SOCK_RAW, 0, "bind", "lo", []],
+    // a NUL inside an interface name is refused, not cut at ("lo\0x" bound "lo")
+    [AF_PACKET, SOCK_RAW, 0, "bind", ["lo\0x", 0], []],
+    [AF_PACKET, SOCK_RAW, 0, "bind", ["\ud800", 0], []],
+    // strings libc gets: a lone surrogate is refused before any call (not turned to U+FFFD)
+    inet("bind", ["\ud800", 80]),
+    inet("connect", ["127.0.0.1\udc80", 80]),
+    inet6("bind", ["\ud800", 0]),
+    unix("bind", "/tmp/\ud800x"),
+    unix("bind", "/nonexistent/\udc80\ud800"),
+    // 109 bytes of abstract name do not fit sun_path
+    unix("bind", new Uint8Array([0, ...enc.encode("a".repeat(108))])),
   ];
   compare(cases);
+});
+
+test("AF_UNIX: an abstract name may fill sun_path (108 bytes), a path may not", () => {
+  const name = `socket-test-108-${Date.now()}-`;
+  const abstract = new Uint8Array([0, ...enc.encode(name.padEnd(107, "z"))]);
+  assert.equal(abstract.length, 108);
+  using s = new socket.socket(AF_UNIX, SOCK_DGRAM);
+  s.bind(abstract);
+  assert.deepEqual(s.getsockname(), abstract);
+  using c = new socket.socket(AF_UNIX, SOCK_DGRAM);
+  c.sendto(enc.encode("full"), abstract);
+  assert.equal(new TextDecoder().decode(s.recv(10)), "full");
+  // the same name as a str (a leading NUL makes it abstract too)
+  using t = new socket.socket(AF_UNIX, SOCK_DGRAM);
+  t.bind("\0" + name.replace("test", "str").padEnd(107, "z"));
+  assert.equal((t.getsockname() as Uint8Array).length, 108);
+  compare([
+    [
+      AF_UNIX,
+      SOCK_DGRAM,
+      0,
+      "bind+getsockname",
+      new Uint8Array([
+        0,
+        ...enc.encode(
+          `socket-py-108-${Date.now()}-`.padEnd(107, "q"),
+        ),
+      ]),
+      [],
+    ],
+    [AF_UNIX, SOCK_DGRAM, 0, "bind", "/" + "p".repeat(107), []],
+  ]);
+});
+
+test("AF_CAN and AF_ALG names: a NUL inside is refused, not cut at; lone surrogates too", () => {
+  // Encoded without a socket: the kernel here may lack both families.
+  const lo = socket.if_nametoindex("lo");
+  assert.deepEqual(encoded(socket.AF_CAN, ["lo"]).subarray(4, 8), new Uint8Array([lo, 0, 0, 0]));
+  assert.throws(() => encoded(socket.AF_CAN, ["lo\0x"]), {
+    name: "RangeError",
+    message: "embedded null byte",
+  });
+  assert.throws(() => encoded(socket.AF_CAN, ["\ud800"]), {
+    name: "RangeError",
+    message: "'utf-8' codec can't encode character '\\ud800' in position 0: surrogates not allowed",
+  });
+  // U+DC80-U+DCFF are file-system bytes 0x80-0xFF (Python's surrogateescape): no such interface
+  assert.throws(() => encoded(socket.AF_CAN, ["lo\udcff"]), { name: "OSError" });
+  assert.throws(() => encoded(socket.AF_ALG, ["hash\0x", "sha256"]), {
+    name: "RangeError",
+    message: "embedded null character",
+  });
+  assert.throws(() => encoded(socket.AF_ALG, ["hash", "sha256\0x"]), {
+    name: "RangeError",
+    message: "embedded null character",
+  });
+  assert.throws(() => encoded(socket.AF_ALG, ["hash", "sha\udc80"]), {
+    name: "RangeError",
+    message: "'utf-8' codec can't encode character '\\udc80' in position 3: surrogates not allowed",
+  });
 });

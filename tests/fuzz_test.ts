@@ -340,4 +340,118 @@ test("10,000 open/connect/error/close cycles leak no descriptor", () => {
   assert.deepEqual(Object.keys(r.errors).sort(), ["ConnectionRefusedError", "RangeError"]);
 });
 
+/** Non-integers (and ints past a C int) where a descriptor goes; k is an open descriptor. */
+function notDescriptors(k: number): unknown[] {
+  return [
+    NaN,
+    "abc",
+    String(k),
+    {},
+    1.5,
+    k + 0.5,
+    Infinity,
+    -Infinity,
+    2 ** 32 + k,
+    2n ** 32n + BigInt(k),
+    2 ** 31,
+    -(2 ** 31) - 1,
+    Symbol("fd"),
+    () => k,
+    [k],
+    { valueOf: () => k },
+    new Proxy({}, { get: () => () => k }),
+  ];
+}
+
+test("non-integers where descriptors go are refused; nothing is sent, closed or wrapped", () => {
+  const [a, b] = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM);
+  b.setblocking(false);
+  const k = a.fileno();
+  const bad = (e: unknown) => e instanceof TypeError || e instanceof RangeError;
+  try {
+    for (const v of notDescriptors(k)) {
+      const label = typeof v === "symbol" ? "Symbol" : String(v);
+      const any = v as number;
+      assert.throws(
+        () => socket.send_fds(a, [new Uint8Array([1])], [any]),
+        bad,
+        `send_fds ${label}`,
+      );
+      assert.throws(() => new socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM, 0, any), bad, label);
+      assert.throws(() => new socket.socket(null, null, null, any), bad, `fileno ${label}`);
+      assert.throws(() => socket.close(any), bad, `close ${label}`);
+      assert.throws(() => socket.fromfd(any, socket.AF_UNIX, socket.SOCK_DGRAM), bad, label);
+      assert.throws(
+        () => a.sendmsg([new Uint8Array([1])], [[socket.SOL_SOCKET, socket.SCM_RIGHTS, any]]),
+        TypeError,
+        `SCM_RIGHTS data ${label}`,
+      );
+      assert.throws(() => (a.dup as (x: unknown) => unknown)(v), TypeError, `dup(${label})`);
+    }
+    assert.throws(() => b.recv(10), socket.BlockingIOError, "nothing was sent");
+    // k was neither closed nor wrapped: a still works
+    a.send(new Uint8Array([7]));
+    assert.deepEqual(b.recv(10), new Uint8Array([7]));
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+/** `items` as an address whose reads are counted, by a getter per item or by a proxy. */
+function counted(items: unknown[], proxy: boolean): { address: unknown[]; reads: number[] } {
+  const reads = items.map(() => 0);
+  const pick = (i: number) => {
+    reads[i]++;
+    // every read after the first answers something else: only the first may be used
+    return reads[i] === 1 ? items[i] : typeof items[i] === "string" ? "127.0.0.9" : 9;
+  };
+  if (proxy) {
+    const address = new Proxy([...items], {
+      get: (target, key) =>
+        typeof key === "string" && /^\d+$/.test(key) && Number(key) < items.length
+          ? pick(Number(key))
+          : Reflect.get(target, key),
+    });
+    return { address, reads };
+  }
+  const address = [...items];
+  items.forEach((_, i) => Object.defineProperty(address, i, { get: () => pick(i) }));
+  return { address, reads };
+}
+
+test("getters and proxies in addresses: each item is read once and what was read is used", () => {
+  for (const proxy of [false, true]) {
+    for (
+      const [family, host] of [[socket.AF_INET, "127.0.0.1"], [socket.AF_INET6, "::1"]] as const
+    ) {
+      using r = new socket.socket(family, socket.SOCK_DGRAM);
+      r.bind([host, 0]);
+      r.settimeout(10);
+      const port = (r.getsockname() as [string, number])[1];
+      const items = family === socket.AF_INET ? [host, port] : [host, port, 0, 0];
+      const how = `${proxy ? "proxy" : "getters"} family ${family}`;
+      for (const method of ["sendto", "sendmsg", "connect", "bind"]) {
+        using s = new socket.socket(family, socket.SOCK_DGRAM);
+        const { address, reads } = counted(items, proxy);
+        const data = new Uint8Array([method.length]);
+        if (method === "sendto") s.sendto(data, address as socket.Address);
+        else if (method === "sendmsg") s.sendmsg([data], [], 0, address as socket.Address);
+        else if (method === "connect") {
+          s.connect(address as socket.Address);
+          s.send(data);
+        } else {
+          const { address: own, reads: ownReads } = counted([host, 0], proxy);
+          s.bind(own as socket.Address);
+          assert.deepEqual(ownReads, [1, 1], `${how} bind`);
+          assert.equal((s.getsockname() as [string])[0], host, `${how} bind`);
+          continue;
+        }
+        assert.deepEqual(reads, items.map(() => 1), `${how} ${method}: reads per item`);
+        assert.deepEqual(r.recv(10), data, `${how} ${method}: delivered to what was read`);
+      }
+    }
+  }
+});
+
 void runtime;

@@ -47,6 +47,8 @@ const atonInputs = [
   "1.2.3.4 junk",
   "1.2.3.4\0",
   "::1",
+  "\ud800",
+  "1.2.3.\udc80",
 ];
 
 test("inet_aton/inet_ntoa equal Python's", () => {
@@ -80,6 +82,8 @@ const ptonCases: [number, string][] = [
   [socket.AF_INET6, "1.2.3.4"],
   [socket.AF_INET6, "2001:db8:0:0:0:0:2:1"],
   [99, "1.2.3.4"],
+  [socket.AF_INET6, "::\ud800"],
+  [socket.AF_INET, "\udfff1.2.3.4"],
 ];
 
 test("inet_pton/inet_ntop equal Python's", () => {

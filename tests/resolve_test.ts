@@ -172,6 +172,23 @@ const cases: Case[] = [
   ["getprotobyname", ["xx"]],
   ["getprotobyname", [bytes("tcp")]],
   ["getprotobyname", ["t\0cp"]],
+  // strings for libc with a lone surrogate: refused before the call, never sent as U+FFFD
+  ["getaddrinfo", ["localhost", "\ud800"]],
+  ["getaddrinfo", ["localhost", "8\udc800"]],
+  ["getaddrinfo", ["\ud800", 80]],
+  ["getaddrinfo", ["a\udc80", 80, 0, 0, 0, C.AI_NUMERICHOST]],
+  ["getnameinfo", [["\ud800", 80], 0]],
+  ["getnameinfo", [["127.0.0.1\udfff", 80], C.NI_NUMERICHOST]],
+  ["gethostbyname", ["\ud800"]],
+  ["gethostbyname_ex", ["local\udc80host"]],
+  ["gethostbyaddr", ["\ud800"]],
+  ["getservbyname", ["\ud800"]],
+  ["getservbyname", ["http", "tc\udcffp"]],
+  ["getservbyport", [80, "\ud800\udbff"]],
+  ["getprotobyname", ["\ud800"]],
+  ["if_nametoindex", ["\ud800"]],
+  ["if_nametoindex", ["lo\udcff"]],
+  ["if_nametoindex", ["lo\0x"]],
 ];
 
 const expected = pythonOutcomes(cases);

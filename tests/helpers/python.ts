@@ -33,9 +33,13 @@ def outcome(fn, *args):
         return {"error": type(e).__name__, "errno": getattr(e, "errno", None), "message": str(e)}
 `;
 
-/** Python's class names mapped to ours: ValueError and OverflowError are RangeError. */
+/**
+ * Python's class names mapped to ours: ValueError (and its Unicode*Error subclasses) and
+ * OverflowError are RangeError.
+ */
 export function jsClassOf(pythonClass: string): string {
   if (pythonClass === "ValueError" || pythonClass === "OverflowError") return "RangeError";
+  if (/^Unicode(Encode|Decode)?Error$/.test(pythonClass)) return "RangeError";
   return pythonClass;
 }
 

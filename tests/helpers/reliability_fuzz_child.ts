@@ -94,6 +94,34 @@ const hostileSizes: unknown[] = [
   {},
 ];
 
+/** Values that are not a C int descriptor: each must be refused (TypeError or RangeError). */
+const notDescriptors: unknown[] = [
+  NaN,
+  0.5,
+  1.5,
+  Infinity,
+  "3",
+  {},
+  [3],
+  { valueOf: () => 3 },
+  2 ** 32 + 1,
+  2n ** 32n + 2n,
+  2 ** 31,
+  Symbol("fd"),
+  () => 3,
+];
+
+/** Runs `fn` with a non-descriptor; its acceptance is a failure of the fuzz. */
+function refuses(what: string, fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) return;
+    throw e;
+  }
+  throw new Error(`${what} accepted a value that is not a descriptor`);
+}
+
 function anInt(): unknown {
   if (r.chance(0.5)) return r.int(70000) - 2;
   return r.pick(hostileInts);
@@ -230,7 +258,34 @@ function aUnixAddress(): unknown {
   }
 }
 
+/**
+ * `t` as an address whose items are getters, or a proxy, answering the real item on the
+ * first read and something else (another host, a bad port, a non-int) on later ones: the
+ * port must read it once and use what it read.
+ */
+function shifty(t: unknown[]): unknown[] {
+  const others = ["127.0.0.9", "localhost", 70000, NaN, null, "::1", 0];
+  const reads = t.map(() => 0);
+  const item = (i: number) => reads[i]++ === 0 ? t[i] : others[(reads[i] + i) % others.length];
+  if (r.chance(0.5)) {
+    return new Proxy([...t], {
+      get: (target, key) =>
+        typeof key === "string" && /^\d+$/.test(key) && Number(key) < t.length
+          ? item(Number(key))
+          : Reflect.get(target, key),
+    });
+  }
+  const out = [...t];
+  t.forEach((_, i) => Object.defineProperty(out, i, { get: () => item(i) }));
+  return out;
+}
+
 function anAddress(family: number, forSending: boolean): unknown {
+  const a = plainAddress(family, forSending);
+  return Array.isArray(a) && r.chance(0.1) ? shifty(a) : a;
+}
+
+function plainAddress(family: number, forSending: boolean): unknown {
   if (r.chance(0.08)) return r.pick([null, undefined, 5, "x", [], {}, [1, 2, 3, 4, 5, 6]]);
   if (family === socket.AF_UNIX) return aUnixAddress();
   const pool = family === socket.AF_INET6 ? INET6_HOSTS : INET_HOSTS;
@@ -480,6 +535,16 @@ function methodOps(s: socket.socket): Op[] {
         [aBuffer(100)],
         r.chance(0.8) ? [aSocket()?.fileno() ?? -1] : r.pick([[-1], [99999], [], ["x"], null]),
       )],
+    [
+      "send_fds(not a descriptor)",
+      () =>
+        refuses("send_fds", () =>
+          (socket.send_fds as (...a: unknown[]) => unknown)(
+            s,
+            [aBuffer(100)],
+            [aSocket()?.fileno() ?? 0, r.pick(notDescriptors)],
+          )),
+    ],
     ["recv_fds", () => {
       const res = (socket.recv_fds as (...a: unknown[]) => unknown)(
         s,
@@ -560,6 +625,20 @@ function moduleOps(): Op[] {
         if (fd >= 0 && fd < 99999) ownedFds.push(fd);
         throw e;
       }
+    }],
+    ["descriptor entries(not a descriptor)", () => {
+      const v = r.pick(notDescriptors);
+      const entries: [string, () => unknown][] = [
+        ["close", () => any.close(v)],
+        ["fromfd", () => any.fromfd(v, socket.AF_UNIX, socket.SOCK_STREAM)],
+        ["socket(fileno)", () => adopt(new socket.socket(null, null, null, v as number))],
+        [
+          "socket(family, fileno)",
+          () => adopt(new socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0, v as number)),
+        ],
+      ];
+      const [what, fn] = r.pick(entries);
+      refuses(what, fn);
     }],
     ["close(fd)", () => {
       if (ownedFds.length && r.chance(0.6)) return socket.close(ownedFds.pop()!);
