@@ -47,6 +47,7 @@ const SOL_SOCKET = C.SOL_SOCKET!;
 const SOCK_NONBLOCK = S.SOCK_NONBLOCK ?? 0;
 const SOCK_CLOEXEC = S.SOCK_CLOEXEC ?? 0;
 const MSG_NOSIGNAL = S.MSG_NOSIGNAL ?? 0;
+const MSG_DONTWAIT = C.MSG_DONTWAIT ?? S.MSG_DONTWAIT ?? 0;
 /** macOS's per-socket SIGPIPE switch (Linux uses MSG_NOSIGNAL on each send instead). */
 const SO_NOSIGPIPE = S.SO_NOSIGPIPE;
 const EINTR = E.EINTR!;
@@ -438,8 +439,13 @@ export class socket {
    * ```
    */
   accept(options: SocketOptions = {}): [socket, SockAddr] {
-    const flags = (options.cloexec ?? true) ? SOCK_CLOEXEC : 0;
-    const fd = this.#io(Op.Accept, null, 0, flags, 0);
+    return this.#accept((options.cloexec ?? true) ? SOCK_CLOEXEC : 0, 0)!;
+  }
+
+  /** accept(2) through {@link socket#io} (`deadline` -1: null when it would block). */
+  #accept(flags: number, deadline: number): [socket, SockAddr] | null {
+    const fd = this.#io(Op.Accept, null, 0, flags, deadline);
+    if (fd < 0) return null;
     let address: SockAddr;
     let sock: socket;
     try {
@@ -740,17 +746,57 @@ export class socket {
     this.#destKey = reusableKey(this.#family, address);
   }
 
-  /**
-   * One recv(2) attempt for the asyncio layer: the count, or -1 when it would block
-   * (no exception on that path). Errors other than EAGAIN raise as recv_into's do.
-   */
+  // The asyncio layer's attempts: each never blocks nor waits, whatever the socket's mode
+  // (MSG_DONTWAIT, and no poll() in timeout mode), and returns -1 or null when it would
+  // block (no exception on that path). Other errors raise as the public methods' do.
+
+  /** One recv(2) attempt into `buf[0, nbytes)`: the count, or -1. */
   _recv_nowait(buf: Uint8Array, nbytes: number, flags: number): number {
-    return this.#io(Op.Recv, buf, Math.min(nbytes, MAX_IO), flags, -1);
+    return this.#io(Op.Recv, buf, Math.min(nbytes, MAX_IO), flags | MSG_DONTWAIT, -1);
   }
 
-  /** One send(2) attempt for the asyncio layer: the count, or -1 when it would block. */
+  /** One send(2) attempt of `buf[0, nbytes)`: the count, or -1. */
   _send_nowait(buf: Uint8Array, nbytes: number, flags: number): number {
-    return this.#io(Op.Send, buf, Math.min(nbytes, MAX_IO), flags, -1);
+    return this.#io(Op.Send, buf, Math.min(nbytes, MAX_IO), flags | MSG_DONTWAIT, -1);
+  }
+
+  /** One sendto(2) attempt of `buf[0, nbytes)` to `address`: the count, or -1. */
+  _sendto_nowait(buf: Uint8Array, nbytes: number, address: unknown): number {
+    this.#live();
+    this.#destination(address);
+    return this.#io(Op.SendTo, buf, Math.min(nbytes, MAX_IO), MSG_DONTWAIT, -1);
+  }
+
+  /** One recvfrom(2) attempt into `buf[0, nbytes)`: `[count, address]`, or null. */
+  _recvfrom_into_nowait(buf: Uint8Array, nbytes: number): [number, SockAddr | null] | null {
+    const n = this.#io(Op.RecvFrom, buf, Math.min(nbytes, MAX_IO), MSG_DONTWAIT, -1);
+    return n < 0 ? null : [n, this.#decoded()];
+  }
+
+  /** One recvfrom(2) attempt of up to `bufsize` bytes: `[bytes, address]`, or null. */
+  _recvfrom_nowait(bufsize: number): [Uint8Array, SockAddr | null] | null {
+    const size = Math.min(bufsize, MAX_IO);
+    const buf = this.#recvBuffer(size);
+    const n = this.#io(Op.RecvFrom, buf, size, MSG_DONTWAIT, -1);
+    return n < 0 ? null : [buf.slice(0, n), this.#decoded()];
+  }
+
+  /** One sendmsg(2) attempt with a prepared msghdr: the count, or -1. */
+  _sendmsg_nowait(msghdr: Uint8Array, flags: number): number {
+    return this.#io(Op.SendMsg, msghdr, 0, flags | MSG_DONTWAIT, -1);
+  }
+
+  /** One recvmsg(2) attempt with a prepared msghdr: the count, or -1. */
+  _recvmsg_nowait(msghdr: Uint8Array, flags: number): number {
+    return this.#io(Op.RecvMsg, msghdr, 0, flags | MSG_DONTWAIT, -1);
+  }
+
+  /**
+   * One accept attempt: `[conn, address]`, or null. accept(2) has no MSG_DONTWAIT: the
+   * caller makes sure the descriptor is non-blocking.
+   */
+  _accept_nowait(): [socket, SockAddr] | null {
+    return this.#accept(SOCK_CLOEXEC, -1);
   }
 
   /** Runs sendmsg(2) with a prepared msghdr through the shared mechanism (for message.ts). */
