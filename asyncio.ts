@@ -112,8 +112,11 @@ type Bytes = ArrayBufferView | ArrayBufferLike;
  * received into it; a send says how much it had sent (`bytes_sent`).
  */
 function bufferGone(data: Bytes, need: number, syscall: string, sent = -1): RangeError {
-  const buffer = (ArrayBuffer.isView(data) ? data.buffer : data) as { detached?: boolean };
-  const detached = buffer.detached ?? data.byteLength === 0;
+  const buffer = (ArrayBuffer.isView(data) ? data.buffer : data) as ArrayBuffer & {
+    detached?: boolean;
+  };
+  // No `detached` before Node 22: a detached buffer's maxByteLength is 0.
+  const detached = buffer.detached ?? (buffer.maxByteLength ?? buffer.byteLength) === 0;
   const what = detached ? "was detached" : `shrank to ${data.byteLength} bytes (of ${need})`;
   const error = new RangeError(
     `${syscall}(): the buffer ${what} while the operation was pending` +
