@@ -71,20 +71,6 @@ function drain(s: socket.socket, limit = 1 << 24): number {
   }
 }
 
-/** Fills `s`'s send path until a send would block. */
-function fill(s: socket.socket, chunk = 65536): number {
-  let sent = 0;
-  const data = new Uint8Array(chunk);
-  for (;;) {
-    try {
-      sent += s.send(data);
-    } catch (e) {
-      if (e instanceof socket.BlockingIOError) return sent;
-      throw e;
-    }
-  }
-}
-
 /** Whether `e` is the RangeError of a buffer resized or detached while pending. */
 function gone(how: RegExp): (e: unknown) => boolean {
   return (e) => {
@@ -354,7 +340,7 @@ test("a listener made blocking while accepts are pending: the next attempt refus
   srv.setblocking(true);
   receiveTimeout(srv, 30); // a blocking accept would hold the process for 30 s
   const start = performance.now();
-  using cli = socket.create_connection(srv.getsockname() as [string, number]);
+  using _cli = socket.create_connection(srv.getsockname() as [string, number]);
   // Each attempt checks the descriptor first: both refuse (nothing is accepted blocking).
   await assert.rejects(first, gone(/accept\(\): the socket must be non-blocking/));
   await assert.rejects(second, gone(/accept\(\): the socket must be non-blocking/));
