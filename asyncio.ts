@@ -102,19 +102,14 @@ function neverBlocking(sock: socket, syscall: string): number {
   return fd;
 }
 
-/** Something that holds bytes: a view, or a whole (maybe resizable) buffer. */
-type Bytes = ArrayBufferView | ArrayBufferLike;
-
 /**
  * The error of an operation whose buffer no longer holds the `need` bytes it had at the
  * call (resized or detached while the operation was pending): RangeError, Python's
  * ValueError for a released buffer. Checked before each system call, so nothing was
  * received into it; a send says how much it had sent (`bytes_sent`).
  */
-function bufferGone(data: Bytes, need: number, syscall: string, sent = -1): RangeError {
-  const buffer = (ArrayBuffer.isView(data) ? data.buffer : data) as ArrayBuffer & {
-    detached?: boolean;
-  };
+function bufferGone(data: Uint8Array, need: number, syscall: string, sent = -1): RangeError {
+  const buffer = data.buffer as ArrayBuffer & { detached?: boolean };
   // No `detached` before Node 22: a detached buffer's maxByteLength is 0.
   const detached = buffer.detached ?? (buffer.maxByteLength ?? buffer.byteLength) === 0;
   const what = detached ? "was detached" : `shrank to ${data.byteLength} bytes (of ${need})`;
@@ -670,13 +665,15 @@ export function sock_sendmsg(
     const fd = nonblocking(sock);
     const bufs = [...buffers];
     const anc = [...ancdata].map((item) => Array.isArray(item) ? [...item] : item);
-    // The byte counts at the call: each attempt checks that every buffer still holds its.
-    const held: Bytes[] = [];
+    // The byte counts at the call: each attempt checks that every buffer still holds its
+    // (through a Uint8Array over it: a DataView's byteLength throws once out of bounds).
+    const held: Uint8Array[] = [];
     const counts: number[] = [];
     for (const data of [...bufs, ...anc.map((item) => Array.isArray(item) ? item[2] : null)]) {
       if (ArrayBuffer.isView(data) || data instanceof ArrayBuffer || isShared(data)) {
-        held.push(data);
-        counts.push(data.byteLength);
+        const bytes = toBytes(data);
+        held.push(bytes);
+        counts.push(bytes.length);
       }
     }
     const io = nowaitMessages(sock);
@@ -686,7 +683,7 @@ export function sock_sendmsg(
       "sendmsg",
       () => {
         for (let i = 0; i < held.length; i++) {
-          if (held[i].byteLength < counts[i]) throw bufferGone(held[i], counts[i], "sendmsg");
+          if (held[i].length < counts[i]) throw bufferGone(held[i], counts[i], "sendmsg");
         }
         return again(() => sendmsgOn(io, bufs, anc as AncData[], flags, address));
       },
