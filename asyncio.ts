@@ -663,19 +663,24 @@ export function sock_sendmsg(
 ): Promise<number> {
   return guarded(() => {
     const fd = nonblocking(sock);
-    const bufs = [...buffers];
-    const anc = [...ancdata].map((item) => Array.isArray(item) ? [...item] : item);
-    // The byte counts at the call: each attempt checks that every buffer still holds its
-    // (through a Uint8Array over it: a DataView's byteLength throws once out of bounds).
+    // Each buffer is sent through a fixed-length view of the bytes it had at the call
+    // (a length-tracking one would follow a resize); each attempt checks it still has them.
     const held: Uint8Array[] = [];
     const counts: number[] = [];
-    for (const data of [...bufs, ...anc.map((item) => Array.isArray(item) ? item[2] : null)]) {
-      if (ArrayBuffer.isView(data) || data instanceof ArrayBuffer || isShared(data)) {
-        const bytes = toBytes(data);
-        held.push(bytes);
-        counts.push(bytes.length);
+    const fixed = (data: unknown): unknown => {
+      if (!ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer) && !isShared(data)) {
+        return data; // message.ts raises Python's TypeError
       }
-    }
+      const bytes = toBytes(data);
+      const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+      held.push(view);
+      counts.push(view.length);
+      return view;
+    };
+    const bufs = [...buffers].map(fixed) as ArrayBufferView[];
+    const anc = [...ancdata].map((item) =>
+      Array.isArray(item) && item.length === 3 ? [item[0], item[1], fixed(item[2])] : item
+    );
     const io = nowaitMessages(sock);
     return submit(
       fd,
