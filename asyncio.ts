@@ -11,7 +11,24 @@
  *
  * Every function takes a last `{ signal }`: an aborted operation rejects with
  * `signal.reason` (as fetch does) and leaves the socket usable. Closing a socket fails
- * its pending operations with OSError EBADF. A program with no operation pending exits.
+ * its pending operations with OSError EBADF; so does another socket starting an operation
+ * on its descriptor number (closed behind the module's back and reused). A program with
+ * no operation pending exits.
+ *
+ * Buffers: an operation's byte count is fixed at the call (the view's length, or
+ * `nbytes`), and each attempt uses the buffer as it is then. If it was resized below that
+ * count or detached (`transfer()`, `structuredClone(..., { transfer })`) while the
+ * operation waited, the operation rejects with RangeError before any system call: nothing
+ * is written into it, and the data stays in the socket for the next receive; a send's
+ * error says how much was sent (`bytes_sent`: sendall's progress, else 0). A
+ * SharedArrayBuffer view is used the same way and is always safe: its memory never moves
+ * nor shrinks (another thread may grow a growable one, which does not widen the call, and
+ * may touch the bytes while the kernel fills them: such races are the program's).
+ *
+ * Attempts never block: receives and sends pass MSG_DONTWAIT and never wait in timeout
+ * mode, so operations pending when the socket is switched to blocking or timeout mode
+ * still complete without blocking the process. accept and sendfile, which have no such
+ * flag, reject with RangeError if the descriptor became blocking.
  *
  * ```ts
  * import * as socket from "./mod.ts";
@@ -112,7 +129,9 @@ function bufferGone(data: Uint8Array, need: number, syscall: string, sent = -1):
   const buffer = data.buffer as ArrayBuffer & { detached?: boolean };
   // No `detached` before Node 22: a detached buffer's maxByteLength is 0.
   const detached = buffer.detached ?? (buffer.maxByteLength ?? buffer.byteLength) === 0;
-  const what = detached ? "was detached" : `shrank to ${data.byteLength} bytes (of ${need})`;
+  const what = detached
+    ? "was detached"
+    : `shrank (the view holds ${data.length} of its ${need} bytes)`;
   const error = new RangeError(
     `${syscall}(): the buffer ${what} while the operation was pending` +
       (sent < 0 ? "" : `; ${sent} of ${need} bytes were sent`),
@@ -277,7 +296,7 @@ function sendallStep(op: Op<undefined>): undefined | typeof AGAIN {
 /** sendto(2) of `op.buf[0, op.n)` to address `op.aux`: the count, or AGAIN. */
 function sendtoStep(op: Op<number>): number | typeof AGAIN {
   const buf = op.buf!;
-  if (buf.length < op.n) throw bufferGone(buf, op.n, "sendto");
+  if (buf.length < op.n) throw bufferGone(buf, op.n, "sendto", 0);
   const r = (op.sock as socket)._sendto_nowait(buf, op.n, op.aux);
   return r < 0 ? AGAIN : r;
 }
@@ -396,7 +415,9 @@ export function sock_recvfrom_into(
 
 /**
  * Sends all of `data` (asyncio's `loop.sock_sendall`), waiting for buffer space as
- * needed. On rejection, the number of bytes sent is unknown, as in Python.
+ * needed. On rejection, the number of bytes sent is unknown, as in Python, except when
+ * `data` was resized or detached while the call was pending: RangeError, with the count
+ * sent in its `bytes_sent`.
  *
  * @example
  * ```ts
@@ -688,7 +709,7 @@ export function sock_sendmsg(
       "sendmsg",
       () => {
         for (let i = 0; i < held.length; i++) {
-          if (held[i].length < counts[i]) throw bufferGone(held[i], counts[i], "sendmsg");
+          if (held[i].length < counts[i]) throw bufferGone(held[i], counts[i], "sendmsg", 0);
         }
         return again(() => sendmsgOn(io, bufs, anc as AncData[], flags, address));
       },

@@ -37,7 +37,10 @@
  * Cancellation: an aborted operation leaves the queue (writing interest is dropped when
  * no writer is left), and it rejects with `signal.reason`.
  * Closing a socket (socket.ts calls the close hook from `_real_close`/`detach`) fails
- * its pending operations with OSError EBADF and removes the descriptor from the set.
+ * its pending operations with OSError EBADF and removes the descriptor from the set. A
+ * number closed without the hook is noticed when another socket starts an operation on
+ * it: the earlier socket's queued operations fail with EBADF then (retried, they would
+ * use the new file).
  *
  * @module
  */
