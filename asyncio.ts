@@ -514,7 +514,8 @@ export function sock_connect(
 }
 
 function connectNow(sock: socket, address: Address, signal?: AbortSignal): Promise<void> {
-  const fd = nonblocking(sock);
+  nonblocking(sock); // after a lookup, the socket may have been made blocking meanwhile
+  const fd = neverBlocking(sock, "connect");
   const err = sock.connect_ex(address);
   if (err === 0) return Promise.resolve();
   if (err !== EINPROGRESS && err !== EINTR) return Promise.reject(fromErrno(err, "connect"));

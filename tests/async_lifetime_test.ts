@@ -5,6 +5,9 @@
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
 import * as socket from "../mod.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   sock_accept,
   sock_recv,
@@ -12,6 +15,7 @@ import {
   sock_recvfrom,
   sock_recvfrom_into,
   sock_sendall,
+  sock_sendfile,
   sock_sendmsg,
   sock_sendto,
 } from "../asyncio.ts";
@@ -80,11 +84,27 @@ function gone(how: RegExp): (e: unknown) => boolean {
   };
 }
 
-/** Sets SO_RCVTIMEO: a blocking receive or accept returns EAGAIN after `seconds`. */
+/**
+ * Sets SO_RCVTIMEO and SO_SNDTIMEO: a blocking receive, accept, send or sendfile gives up
+ * after `seconds` (so that the old code's blocking attempts end, and the test fails).
+ */
 function receiveTimeout(s: socket.socket, seconds: number): void {
   const tv = new Uint8Array(16); // struct timeval { time_t tv_sec; suseconds_t tv_usec }
   new DataView(tv.buffer).setBigInt64(0, BigInt(seconds), true);
   s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tv);
+  s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv);
+}
+
+/** Receives from `b` until `done` settles; the byte count. */
+async function drainUntil(b: socket.socket, done: Promise<unknown>): Promise<number> {
+  let settled = false;
+  done.then(() => settled = true, () => settled = true);
+  let got = 0;
+  while (!settled) {
+    got += drain(b);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return got + drain(b);
 }
 
 test("sock_recv_into: a buffer shrunk while pending is refused and the datagram kept", async () => {
@@ -200,18 +220,8 @@ test("sock_sendall: a buffer detached or shrunk while pending rejects, saying ho
       assert.equal(getReactor().pending, 1, `${how}: pending after a partial send`);
       spoil();
       // Make room: the next attempt sees the buffer and rejects before sending more.
-      let received = 0;
-      let error: unknown = null;
-      let settled = false;
-      p.then(() => settled = true, (e) => {
-        error = e;
-        settled = true;
-      });
-      while (!settled) {
-        received += drain(b);
-        await new Promise((r) => setTimeout(r, 1));
-      }
-      received += drain(b);
+      const received = await drainUntil(b, p);
+      const error = await p.then(() => null, (e) => e);
       assert.ok(error instanceof RangeError, `${how}: ${error}`);
       const sent = (error as RangeError & { bytes_sent: number }).bytes_sent;
       assert.equal(typeof sent, "number");
@@ -356,4 +366,49 @@ test("a listener made blocking while accepts are pending: the next attempt refus
   srv.setblocking(false);
   const [conn] = await sock_accept(srv, opts()); // the connection was kept for a later accept
   conn.close();
+});
+
+test("setblocking(true) while a sock_sendall is pending: it completes, no attempt blocks", async () => {
+  const [a, b] = pair();
+  try {
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096);
+    const data = filler(1 << 20);
+    const p = sock_sendall(a, data, opts());
+    assert.equal(getReactor().pending, 1);
+    a.setblocking(true);
+    receiveTimeout(a, 30); // a blocking send would hold the process for 30 s
+    const start = performance.now();
+    const got = await drainUntil(b, p);
+    await p;
+    assert.equal(got, data.length);
+    const waited = performance.now() - start;
+    assert.ok(waited < 15_000, `an attempt held the process ${waited} ms`);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test("setblocking(true) while a sock_sendfile is pending: the next attempt refuses", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "socket-lifetime-"));
+  const [a, b] = pair();
+  try {
+    const path = join(dir, "big");
+    writeFileSync(path, new Uint8Array(1 << 22));
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096);
+    const p = sock_sendfile(a, path, 0, null, opts());
+    assert.equal(getReactor().pending, 1);
+    a.setblocking(true);
+    receiveTimeout(a, 30); // a blocking sendfile would hold the process for 30 s
+    const start = performance.now();
+    const got = await drainUntil(b, p);
+    await assert.rejects(p, gone(/sendfile\(\): the socket must be non-blocking/));
+    assert.ok(got > 0 && got < 1 << 22, `${got} bytes sent`);
+    const waited = performance.now() - start;
+    assert.ok(waited < 15_000, `an attempt held the process ${waited} ms`);
+  } finally {
+    a.close();
+    b.close();
+    rmSync(dir, { recursive: true });
+  }
 });
