@@ -11,7 +11,24 @@
  *
  * Every function takes a last `{ signal }`: an aborted operation rejects with
  * `signal.reason` (as fetch does) and leaves the socket usable. Closing a socket fails
- * its pending operations with OSError EBADF. A program with no operation pending exits.
+ * its pending operations with OSError EBADF; so does another socket starting an operation
+ * on its descriptor number (closed behind the module's back and reused). A program with
+ * no operation pending exits.
+ *
+ * Buffers: an operation's byte count is fixed at the call (the view's length, or
+ * `nbytes`), and each attempt uses the buffer as it is then. If it was resized below that
+ * count or detached (`transfer()`, `structuredClone(..., { transfer })`) while the
+ * operation waited, the operation rejects with RangeError before any system call: nothing
+ * is written into it, and the data stays in the socket for the next receive; a send's
+ * error says how much was sent (`bytes_sent`: sendall's progress, else 0). A
+ * SharedArrayBuffer view is used the same way and is always safe: its memory never moves
+ * nor shrinks (another thread may grow a growable one, which does not widen the call, and
+ * may touch the bytes while the kernel fills them: such races are the program's).
+ *
+ * Attempts never block: receives and sends pass MSG_DONTWAIT and never wait in timeout
+ * mode, so operations pending when the socket is switched to blocking or timeout mode
+ * still complete without blocking the process. accept and sendfile, which have no such
+ * flag, reject with RangeError if the descriptor became blocking.
  *
  * ```ts
  * import * as socket from "./mod.ts";
@@ -29,13 +46,19 @@
  *
  * @module
  */
-import { MAX_IO } from "./ffi/mod.ts";
+import { libc, MAX_IO } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { BlockingIOError, fromErrno } from "./errors.ts";
 import type { Address, SockAddr } from "./address.ts";
 import { toBytes, toInt } from "./args.ts";
 import { inet_pton } from "./inet.ts";
-import type { AncData, RecvmsgResult } from "./message.ts";
+import {
+  type AncData,
+  type MessageSocket,
+  recvmsg as recvmsgOn,
+  type RecvmsgResult,
+  sendmsg as sendmsgOn,
+} from "./message.ts";
 import { SendfileJob, type socket } from "./socket.ts";
 import { getaddrinfo_async } from "./resolve.ts";
 import { AGAIN, type Op, type OpStep, perform, submit } from "./reactor/mod.ts";
@@ -46,6 +69,7 @@ export type { MakefileOptions, SocketFile } from "./makefile.ts";
 export type { socket, SocketOptions } from "./socket.ts";
 
 const C = table.constants;
+const S = table.sys;
 const E = table.errno;
 const EAGAIN = E.EAGAIN!;
 const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
@@ -57,6 +81,8 @@ const AF_INET6 = C.AF_INET6!;
 const SOL_SOCKET = C.SOL_SOCKET!;
 const SO_ERROR = C.SO_ERROR!;
 const SOCK_STREAM = C.SOCK_STREAM!;
+const F_GETFL = S.F_GETFL!;
+const O_NONBLOCK = S.O_NONBLOCK!;
 
 /** The options every function takes. */
 export interface AsyncOptions {
@@ -77,6 +103,69 @@ function live(sock: socket, syscall: string): number {
   const fd = sock.fileno();
   if (fd < 0) throw fromErrno(EBADF, syscall);
   return fd;
+}
+
+/**
+ * The live descriptor, for a call that has no MSG_DONTWAIT (accept, sendfile): RangeError
+ * if it became blocking while the operation was pending (setblocking(true), or a change
+ * behind the socket's back), since the call would then block the whole process.
+ */
+function neverBlocking(sock: socket, syscall: string): number {
+  const fd = live(sock, syscall);
+  const flags = libc.fcntl(fd, F_GETFL, 0);
+  if (flags >= 0 && (flags & O_NONBLOCK) === 0) {
+    throw new RangeError(`${syscall}(): the socket must be non-blocking`);
+  }
+  return fd;
+}
+
+/**
+ * The error of an operation whose buffer no longer holds the `need` bytes it had at the
+ * call (resized or detached while the operation was pending): RangeError, Python's
+ * ValueError for a released buffer. Checked before each system call, so nothing was
+ * received into it; a send says how much it had sent (`bytes_sent`).
+ */
+function bufferGone(data: Uint8Array, need: number, syscall: string, sent = -1): RangeError {
+  const buffer = data.buffer as ArrayBuffer & { detached?: boolean };
+  // No `detached` before Node 22: a detached buffer's maxByteLength is 0.
+  const detached = buffer.detached ?? (buffer.maxByteLength ?? buffer.byteLength) === 0;
+  const what = detached
+    ? "was detached"
+    : `shrank (the view holds ${data.length} of its ${need} bytes)`;
+  const error = new RangeError(
+    `${syscall}(): the buffer ${what} while the operation was pending` +
+      (sent < 0 ? "" : `; ${sent} of ${need} bytes were sent`),
+  );
+  if (sent >= 0) Object.assign(error, { bytes_sent: sent });
+  return error;
+}
+
+/** Whether `data` is a SharedArrayBuffer (absent where cross-origin isolation is off). */
+function isShared(data: unknown): data is SharedArrayBuffer {
+  return typeof SharedArrayBuffer === "function" && data instanceof SharedArrayBuffer;
+}
+
+/** The BlockingIOError of a message attempt that would block (caught by {@link again}). */
+const wouldBlockError = fromErrno(EAGAIN);
+
+/**
+ * `sock`'s message calls as one attempt each (message.ts's sendmsg/recvmsg over them):
+ * never blocking nor waiting, whatever the socket's mode.
+ */
+function nowaitMessages(sock: socket): MessageSocket {
+  return {
+    _sendmsg(msghdr, flags) {
+      const r = sock._sendmsg_nowait(msghdr, flags);
+      if (r < 0) throw wouldBlockError;
+      return r;
+    },
+    _recvmsg(msghdr, flags) {
+      const r = sock._recvmsg_nowait(msghdr, flags);
+      if (r < 0) throw wouldBlockError;
+      return r;
+    },
+    _encodeAddress: (address, fn) => sock._encodeAddress(address, fn),
+  };
 }
 
 /** Whether `e` is the BlockingIOError of a call that would block (EAGAIN/EWOULDBLOCK). */
@@ -109,7 +198,10 @@ function guarded<T>(fn: () => Promise<T>): Promise<T> {
 
 /**
  * Runs `step` over the bytes of `data` (argument errors become a rejected Promise, with
- * no closure): a receive fills `op.buf[0, op.n)`, a send counts its progress in `op.n`.
+ * no closure). `op.n` is the view's byte count at the call (or `nbytes` when given): each
+ * attempt checks that the view still holds it (see {@link bufferGone}), since the buffer
+ * may be resized or detached while the operation waits. A send counts its progress in
+ * `op.done`.
  */
 function onBytes<T>(
   sock: socket,
@@ -119,15 +211,22 @@ function onBytes<T>(
   step: OpStep<T>,
   aux: unknown,
   signal: AbortSignal | undefined,
+  nbytes = 0,
 ): Promise<T> {
-  let fd: number, bytes: Uint8Array;
+  let fd: number, bytes: Uint8Array, n: number;
   try {
     fd = nonblocking(sock);
     bytes = data instanceof Uint8Array ? data : toBytes(data);
+    n = bytes.length;
+    if (nbytes !== 0) {
+      const k = toInt(nbytes);
+      if (k < 0) throw new RangeError(`negative buffersize in ${syscall}_into`);
+      if (k > n) throw new RangeError("nbytes is greater than the length of the buffer");
+      if (k !== 0) n = k;
+    }
   } catch (e) {
     return Promise.reject(e);
   }
-  const n = writing ? 0 : Math.min(bytes.length, MAX_IO);
   return perform(fd, writing, syscall, step, sock, bytes, n, aux, signal);
 }
 
@@ -164,7 +263,9 @@ function sized<T>(
 
 /** recv(2) into `op.buf[0, op.n)`: the count, or AGAIN. */
 function recvIntoStep(op: Op<number>): number | typeof AGAIN {
-  const r = (op.sock as socket)._recv_nowait(op.buf!, op.n, 0);
+  const buf = op.buf!;
+  if (buf.length < op.n) throw bufferGone(buf, op.n, "recv_into");
+  const r = (op.sock as socket)._recv_nowait(buf, op.n, 0);
   return r < 0 ? AGAIN : r;
 }
 
@@ -174,46 +275,43 @@ function recvStep(op: Op<Uint8Array>): Uint8Array | typeof AGAIN {
   return r < 0 ? AGAIN : op.buf!.slice(0, r);
 }
 
-/** send(2) of `op.buf` from offset `op.n` until all is sent, or AGAIN (progress kept). */
+/** send(2) of `op.buf[op.done, op.n)` until all is sent, or AGAIN (progress kept). */
 function sendallStep(op: Op<undefined>): undefined | typeof AGAIN {
   const bytes = op.buf!;
+  const total = op.n;
+  if (bytes.length < total) throw bufferGone(bytes, total, "sendall", op.done);
   const sock = op.sock as socket;
-  while (op.n < bytes.length) {
+  while (op.done < total) {
     const r = sock._send_nowait(
-      op.n === 0 ? bytes : bytes.subarray(op.n),
-      bytes.length - op.n,
+      op.done === 0 ? bytes : bytes.subarray(op.done),
+      total - op.done,
       0,
     );
     if (r < 0) return AGAIN;
-    op.n += r;
+    op.done += r;
   }
   return undefined;
 }
 
-/** A step of a socket call that raises BlockingIOError when it would block. */
-function raising<T>(call: (op: Op<T>) => T): OpStep<T> {
-  return (op) => {
-    try {
-      return call(op);
-    } catch (e) {
-      if (wouldBlock(e)) return AGAIN;
-      throw e;
-    }
-  };
+/** sendto(2) of `op.buf[0, op.n)` to address `op.aux`: the count, or AGAIN. */
+function sendtoStep(op: Op<number>): number | typeof AGAIN {
+  const buf = op.buf!;
+  if (buf.length < op.n) throw bufferGone(buf, op.n, "sendto", 0);
+  const r = (op.sock as socket)._sendto_nowait(buf, op.n, op.aux);
+  return r < 0 ? AGAIN : r;
 }
 
-/** sendto(2) of `op.buf` to address `op.aux`: the count. */
-const sendtoStep = raising<number>((op) => (op.sock as socket).sendto(op.buf!, op.aux as Address));
+/** recvfrom(2) into `op.buf[0, op.n)`: `[count, address]`, or AGAIN. */
+function recvfromIntoStep(op: Op<[number, SockAddr | null]>) {
+  const buf = op.buf!;
+  if (buf.length < op.n) throw bufferGone(buf, op.n, "recvfrom_into");
+  return (op.sock as socket)._recvfrom_into_nowait(buf, op.n) ?? AGAIN;
+}
 
-/** recvfrom(2) into `op.buf` (up to `op.n`): `[count, address]`. */
-const recvfromIntoStep = raising<[number, SockAddr | null]>((op) =>
-  (op.sock as socket).recvfrom_into(op.buf!, op.n)
-);
-
-/** recvfrom(2) of up to `op.n` bytes: `[data, address]`. */
-const recvfromStep = raising<[Uint8Array, SockAddr | null]>((op) =>
-  (op.sock as socket).recvfrom(op.n)
-);
+/** recvfrom(2) of up to `op.n` bytes: `[data, address]`, or AGAIN. */
+function recvfromStep(op: Op<[Uint8Array, SockAddr | null]>) {
+  return (op.sock as socket)._recvfrom_nowait(op.n) ?? AGAIN;
+}
 
 /**
  * Receives up to `nbytes` bytes (asyncio's `loop.sock_recv`); an empty result means the
@@ -312,22 +410,14 @@ export function sock_recvfrom_into(
   nbytes = 0,
   options?: AsyncOptions,
 ): Promise<[number, SockAddr | null]> {
-  let fd: number, bytes: Uint8Array, n: number;
-  try {
-    fd = nonblocking(sock);
-    bytes = buf instanceof Uint8Array ? buf : toBytes(buf);
-    n = toInt(nbytes);
-    if (n < 0) throw new RangeError("negative buffersize in recvfrom_into");
-    if (n > bytes.length) throw new RangeError("nbytes is greater than the length of the buffer");
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return perform(fd, false, "recvfrom", recvfromIntoStep, sock, bytes, n, null, options?.signal);
+  return onBytes(sock, buf, false, "recvfrom", recvfromIntoStep, null, options?.signal, nbytes);
 }
 
 /**
  * Sends all of `data` (asyncio's `loop.sock_sendall`), waiting for buffer space as
- * needed. On rejection, the number of bytes sent is unknown, as in Python.
+ * needed. On rejection, the number of bytes sent is unknown, as in Python, except when
+ * `data` was resized or detached while the call was pending: RangeError, with the count
+ * sent in its `bytes_sent`.
  *
  * @example
  * ```ts
@@ -424,7 +514,8 @@ export function sock_connect(
 }
 
 function connectNow(sock: socket, address: Address, signal?: AbortSignal): Promise<void> {
-  const fd = nonblocking(sock);
+  nonblocking(sock); // after a lookup, the socket may have been made blocking meanwhile
+  const fd = neverBlocking(sock, "connect");
   const err = sock.connect_ex(address);
   if (err === 0) return Promise.resolve();
   if (err !== EINPROGRESS && err !== EINTR) return Promise.reject(fromErrno(err, "connect"));
@@ -472,8 +563,9 @@ export function sock_accept(sock: socket, options?: AsyncOptions): Promise<[sock
       false,
       "accept",
       () => {
-        const r = again(() => sock.accept());
-        if (r === AGAIN) return AGAIN;
+        neverBlocking(sock, "accept");
+        const r = sock._accept_nowait();
+        if (r === null) return AGAIN;
         r[0].setblocking(false);
         return r;
       },
@@ -520,9 +612,7 @@ export function sock_sendfile(
       fd,
       true,
       "sendfile",
-      () => {
-        return job.run(live(sock, "sendfile")) ? job.total : AGAIN;
-      },
+      () => job.run(neverBlocking(sock, "sendfile")) ? job.total : AGAIN,
       options?.signal,
       sock,
     );
@@ -560,7 +650,7 @@ export function sock_recvmsg(
       fd,
       false,
       "recvmsg",
-      () => again(() => sock.recvmsg(bufsize, ancbufsize, flags)),
+      () => again(() => recvmsgOn(nowaitMessages(sock), bufsize, ancbufsize, flags)),
       options?.signal,
       sock,
     );
@@ -595,13 +685,35 @@ export function sock_sendmsg(
 ): Promise<number> {
   return guarded(() => {
     const fd = nonblocking(sock);
-    const bufs = [...buffers];
-    const anc = [...ancdata];
+    // Each buffer is sent through a fixed-length view of the bytes it had at the call
+    // (a length-tracking one would follow a resize); each attempt checks it still has them.
+    const held: Uint8Array[] = [];
+    const counts: number[] = [];
+    const fixed = (data: unknown): unknown => {
+      if (!ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer) && !isShared(data)) {
+        return data; // message.ts raises Python's TypeError
+      }
+      const bytes = toBytes(data);
+      const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+      held.push(view);
+      counts.push(view.length);
+      return view;
+    };
+    const bufs = [...buffers].map(fixed) as ArrayBufferView[];
+    const anc = [...ancdata].map((item) =>
+      Array.isArray(item) && item.length === 3 ? [item[0], item[1], fixed(item[2])] : item
+    );
+    const io = nowaitMessages(sock);
     return submit(
       fd,
       true,
       "sendmsg",
-      () => again(() => sock.sendmsg(bufs, anc, flags, address)),
+      () => {
+        for (let i = 0; i < held.length; i++) {
+          if (held[i].length < counts[i]) throw bufferGone(held[i], counts[i], "sendmsg", 0);
+        }
+        return again(() => sendmsgOn(io, bufs, anc as AncData[], flags, address));
+      },
       options?.signal,
       sock,
     );

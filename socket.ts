@@ -45,7 +45,7 @@ import {
   sendmsg,
 } from "./message.ts";
 import { makefile, type MakefileOptions, type SocketFileFor } from "./makefile.ts";
-import { notifyClose } from "./reactor/hooks.ts";
+import { notifyClose, notifyOpen } from "./reactor/hooks.ts";
 import { netPermissionHook } from "./permissions.ts";
 
 const C = table.constants;
@@ -59,6 +59,7 @@ const SOL_SOCKET = C.SOL_SOCKET!;
 const SOCK_NONBLOCK = S.SOCK_NONBLOCK ?? 0;
 const SOCK_CLOEXEC = S.SOCK_CLOEXEC ?? 0;
 const MSG_NOSIGNAL = S.MSG_NOSIGNAL ?? 0;
+const MSG_DONTWAIT = C.MSG_DONTWAIT ?? S.MSG_DONTWAIT ?? 0;
 /** macOS's per-socket SIGPIPE switch (Linux uses MSG_NOSIGNAL on each send instead). */
 const SO_NOSIGPIPE = S.SO_NOSIGPIPE;
 const EINTR = E.EINTR!;
@@ -295,6 +296,7 @@ export class socket {
       );
       if (fd < 0) throw fromErrno(ffi.errno(), "socket");
       this.#fd = fd;
+      notifyOpen(fd, this);
       if (cloexec && SOCK_CLOEXEC === 0) {
         // No SOCK_CLOEXEC (macOS): set FD_CLOEXEC right after, as CPython does there.
         this.set_inheritable(false);
@@ -491,8 +493,13 @@ export class socket {
    * ```
    */
   accept(options: SocketOptions = {}): [socket, SockAddr] {
-    const flags = (options.cloexec ?? true) ? SOCK_CLOEXEC : 0;
-    const fd = this.#io(Op.Accept, null, 0, flags, 0);
+    return this.#accept((options.cloexec ?? true) ? SOCK_CLOEXEC : 0, 0)!;
+  }
+
+  /** accept(2) through {@link socket#io} (`deadline` -1: null when it would block). */
+  #accept(flags: number, deadline: number): [socket, SockAddr] | null {
+    const fd = this.#io(Op.Accept, null, 0, flags, deadline);
+    if (fd < 0) return null;
     let address: SockAddr;
     let sock: socket;
     try {
@@ -502,6 +509,7 @@ export class socket {
       libc.close(fd);
       throw e;
     }
+    notifyOpen(fd, sock);
     if (defaultTimeout === null && this.#timeout) sock.setblocking(true);
     return [sock, address];
   }
@@ -815,23 +823,87 @@ export class socket {
     if (netPermissionHook === null) this.#destKey = reusableKey(this.#family, snapshot);
   }
 
+  // The asyncio layer's attempts: each never blocks nor waits, whatever the socket's mode
+  // (MSG_DONTWAIT, and no poll() in timeout mode), and returns -1 or null when it would
+  // block (no exception on that path). Other errors raise as the public methods' do.
+
   /**
-   * One recv(2) attempt for the asyncio layer: the count, or -1 when it would block
-   * (no exception on that path). Errors other than EAGAIN raise as recv_into's do.
+   * One recv(2) attempt into `buf[0, nbytes)`: the count, or -1.
    *
    * @ignore
    */
   _recv_nowait(buf: Uint8Array, nbytes: number, flags: number): number {
-    return this.#io(Op.Recv, buf, Math.min(nbytes, MAX_IO), flags, -1);
+    return this.#io(Op.Recv, buf, Math.min(nbytes, MAX_IO), flags | MSG_DONTWAIT, -1);
   }
 
   /**
-   * One send(2) attempt for the asyncio layer: the count, or -1 when it would block.
+   * One send(2) attempt of `buf[0, nbytes)`: the count, or -1.
    *
    * @ignore
    */
   _send_nowait(buf: Uint8Array, nbytes: number, flags: number): number {
-    return this.#io(Op.Send, buf, Math.min(nbytes, MAX_IO), flags, -1);
+    return this.#io(Op.Send, buf, Math.min(nbytes, MAX_IO), flags | MSG_DONTWAIT, -1);
+  }
+
+  /**
+   * One sendto(2) attempt of `buf[0, nbytes)` to `address`: the count, or -1.
+   *
+   * @ignore
+   */
+  _sendto_nowait(buf: Uint8Array, nbytes: number, address: unknown): number {
+    this.#live();
+    this.#destination(address);
+    return this.#io(Op.SendTo, buf, Math.min(nbytes, MAX_IO), MSG_DONTWAIT, -1);
+  }
+
+  /**
+   * One recvfrom(2) attempt into `buf[0, nbytes)`: `[count, address]`, or null.
+   *
+   * @ignore
+   */
+  _recvfrom_into_nowait(buf: Uint8Array, nbytes: number): [number, SockAddr | null] | null {
+    const n = this.#io(Op.RecvFrom, buf, Math.min(nbytes, MAX_IO), MSG_DONTWAIT, -1);
+    return n < 0 ? null : [n, this.#decoded()];
+  }
+
+  /**
+   * One recvfrom(2) attempt of up to `bufsize` bytes: `[bytes, address]`, or null.
+   *
+   * @ignore
+   */
+  _recvfrom_nowait(bufsize: number): [Uint8Array, SockAddr | null] | null {
+    const size = Math.min(bufsize, MAX_IO);
+    const buf = this.#recvBuffer(size);
+    const n = this.#io(Op.RecvFrom, buf, size, MSG_DONTWAIT, -1);
+    return n < 0 ? null : [buf.slice(0, n), this.#decoded()];
+  }
+
+  /**
+   * One sendmsg(2) attempt with a prepared msghdr: the count, or -1.
+   *
+   * @ignore
+   */
+  _sendmsg_nowait(msghdr: Uint8Array, flags: number): number {
+    return this.#io(Op.SendMsg, msghdr, 0, flags | MSG_DONTWAIT, -1);
+  }
+
+  /**
+   * One recvmsg(2) attempt with a prepared msghdr: the count, or -1.
+   *
+   * @ignore
+   */
+  _recvmsg_nowait(msghdr: Uint8Array, flags: number): number {
+    return this.#io(Op.RecvMsg, msghdr, 0, flags | MSG_DONTWAIT, -1);
+  }
+
+  /**
+   * One accept attempt: `[conn, address]`, or null. accept(2) has no MSG_DONTWAIT: the
+   * caller makes sure the descriptor is non-blocking.
+   *
+   * @ignore
+   */
+  _accept_nowait(): [socket, SockAddr] | null {
+    return this.#accept(SOCK_CLOEXEC, -1);
   }
 
   /**
@@ -1346,7 +1418,7 @@ export class socket {
     const copy = libc.fcntl(fd, S.F_DUPFD_CLOEXEC!, 0);
     if (copy < 0) throw fromErrno(ffi.errno(), "dup");
     try {
-      return new socket(this.#family, this.#type, this.#proto, copy);
+      return notifyOpen(copy, new socket(this.#family, this.#type, this.#proto, copy));
     } catch (e) {
       libc.close(copy);
       throw e;
@@ -1623,8 +1695,8 @@ export function socketpair(
   }
   let a: socket | undefined;
   try {
-    a = new socket(fam, type, proto, fds[0]);
-    return [a, new socket(fam, type, proto, fds[1])];
+    a = notifyOpen(fds[0], new socket(fam, type, proto, fds[0]));
+    return [a, notifyOpen(fds[1], new socket(fam, type, proto, fds[1]))];
   } catch (e) {
     if (a) a.close();
     else libc.close(fds[0]);
@@ -1655,7 +1727,7 @@ export function fromfd(fd: number, family?: number, type?: number, proto = 0): s
   const copy = libc.fcntl(toCInt(fd), S.F_DUPFD_CLOEXEC!, 0);
   if (copy < 0) throw fromErrno(ffi.errno(), "dup");
   try {
-    return new socket(family, type, proto, copy);
+    return notifyOpen(copy, new socket(family, type, proto, copy));
   } catch (e) {
     libc.close(copy);
     throw e;

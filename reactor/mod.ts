@@ -37,7 +37,10 @@
  * Cancellation: an aborted operation leaves the queue (writing interest is dropped when
  * no writer is left), and it rejects with `signal.reason`.
  * Closing a socket (socket.ts calls the close hook from `_real_close`/`detach`) fails
- * its pending operations with OSError EBADF and removes the descriptor from the set.
+ * its pending operations with OSError EBADF and removes the descriptor from the set. A
+ * number closed without the hook is noticed when another socket starts an operation on
+ * it: the earlier socket's queued operations fail with EBADF then (retried, they would
+ * use the new file).
  *
  * @module
  */
@@ -107,8 +110,10 @@ export class Op<T = unknown> {
   sock: unknown = null;
   /** The step's buffer. */
   buf: Uint8Array | null = null;
-  /** A count, or progress, for the step. */
+  /** A count for the step (a buffer operation's: the view's byte count at the call). */
   n = 0;
+  /** The step's progress (bytes sent so far), kept across attempts. */
+  done = 0;
   /** Anything else the step needs. */
   aux: unknown = null;
   resolve: (value: T) => void = noop;
@@ -398,21 +403,23 @@ export class Reactor {
   }
 
   /**
-   * `sock` now uses `st`'s descriptor. If another socket did before, the number may name a
-   * new file: predictions and readiness are dropped, and the registration is made again
-   * at the next wait (the kernel dropped the old one with the old file). Queued operations
-   * stay: they belong to sockets still holding the number.
+   * `sock` now uses `st`'s descriptor. If another socket did before, the number changed
+   * hands: it was closed behind the reactor's back (a close that bypassed the close hook)
+   * and reused, so it names a new file. The operations queued by the earlier socket fail
+   * with EBADF (retried, they would read or write the new file), predictions and readiness
+   * are dropped, and the registration is made again at the next wait (the kernel dropped
+   * the old one with the old file).
    */
   #adopt(st: FdState, sock: object): void {
     if (st.owner !== null) {
+      const stale = [...st.readers.drain(), ...st.writers.drain()];
+      this.#pending -= stale.length;
+      for (const w of stale) w.fail(fromErrno(EBADF, w.syscall));
+      if (stale.length !== 0) this.#schedule(); // a wait in flight may have to end
       st.readEmpty = st.readReady = st.writeReady = false;
       if (st.armed) {
         st.armed = false;
         this.#poller.reset(st.fd);
-        if (st.readers.length + st.writers.length !== 0 && !st.toArm) {
-          st.toArm = true;
-          this.#toArm.push(st);
-        }
       }
     }
     st.owner = new WeakRef(sock);
@@ -817,8 +824,8 @@ export function getReactor(): Reactor {
  * Runs one operation on non-blocking descriptor `fd`: `step(op)` at once (unless
  * operations are already queued in that direction, or a receive is predicted to block),
  * then again at each readiness until it returns something other than {@link AGAIN} or
- * throws. The step finds `sock`, `buf`, `n` and `aux` on its `op` (and may advance
- * `op.n` as progress). Rejects with `signal.reason` on abort. Allocates no closure:
+ * throws. The step finds `sock`, `buf`, `n` and `aux` on its `op` (and counts its
+ * progress in `op.done`). Rejects with `signal.reason` on abort. Allocates no closure:
  * the hot path of asyncio.ts.
  *
  * @example
@@ -861,6 +868,7 @@ export function perform<T>(
     first.sock = sock;
     first.buf = buf;
     first.n = n;
+    first.done = 0;
     first.aux = aux;
     let value: T | typeof AGAIN;
     try {
@@ -868,7 +876,6 @@ export function perform<T>(
     } catch (e) {
       return Promise.reject(e);
     } finally {
-      n = first.n; // progress made
       first.sock = first.buf = first.aux = null;
     }
     if (value !== AGAIN) {
@@ -881,6 +888,7 @@ export function perform<T>(
   op.sock = sock;
   op.buf = buf;
   op.n = n;
+  op.done = now ? scratch.done : 0; // progress made by the first attempt
   op.aux = aux;
   return r.enqueue(op, fd, writing, syscall, signal, now);
 }

@@ -13,7 +13,15 @@ import process from "node:process";
 import * as socket from "../mod.ts";
 import { decodeAddress, encodeAddress, SOCKADDR_MAX } from "../address.ts";
 import { decodeAncillary } from "../message.ts";
-import { fdTarget, lastJson, runChild, runtime } from "./helpers/reliability_util.ts";
+import {
+  sock_recv_into,
+  sock_recvfrom_into,
+  sock_sendall,
+  sock_sendmsg,
+  sock_sendto,
+} from "../asyncio.ts";
+import { getReactor } from "../reactor/mod.ts";
+import { fdTarget, lastJson, Prng, runChild, runtime } from "./helpers/reliability_util.ts";
 
 /** Set by scripts/run_aarch64.sh: the suite runs under qemu-user emulation. */
 const UNDER_QEMU = process.env.SOCKET_TEST_UNDER_QEMU === "1";
@@ -452,6 +460,215 @@ test("getters and proxies in addresses: each item is read once and what was read
       }
     }
   }
+});
+
+// ---- buffers that change while an async operation is pending ----------------------------------
+
+type BufferKind = "plain" | "tracking" | "fixed" | "dataview" | "shared" | "growable";
+type BufferChange = "none" | "shrink" | "grow" | "detach";
+type Resizable = ArrayBufferLike & {
+  maxByteLength: number;
+  resize?(n: number): void;
+  grow?(n: number): void;
+};
+
+/** What each kind of buffer can undergo while an operation waits on it. */
+const CHANGES: Record<BufferKind, BufferChange[]> = {
+  plain: ["none", "detach"],
+  tracking: ["none", "shrink", "grow", "detach"],
+  fixed: ["none", "shrink", "grow", "detach"],
+  dataview: ["none", "shrink", "grow", "detach"],
+  shared: ["none"], // a SharedArrayBuffer can neither shrink nor be detached
+  growable: ["none", "grow"],
+};
+
+/**
+ * A view of `size` bytes at a random offset into a buffer of `kind` filled with the
+ * canary; `total` is the buffer's length at the start.
+ */
+function pendingBuffer(rng: Prng, kind: BufferKind, size: number) {
+  const offset = rng.int(16);
+  const total = offset + size + rng.int(16);
+  const max = total * 2 + 64;
+  const buffer: ArrayBufferLike = kind === "plain"
+    ? new ArrayBuffer(total)
+    : kind === "shared"
+    ? new SharedArrayBuffer(total)
+    : kind === "growable"
+    ? new SharedArrayBuffer(total, { maxByteLength: max })
+    : new ArrayBuffer(total, { maxByteLength: max });
+  new Uint8Array(buffer).fill(CANARY);
+  const view: ArrayBufferView = kind === "dataview"
+    ? new DataView(buffer, offset, size)
+    : kind === "tracking" || kind === "growable"
+    ? new Uint8Array(buffer, offset) // length-tracking: its length follows the buffer's
+    : new Uint8Array(buffer, offset, size);
+  return { buffer, view, offset, total, need: view.byteLength };
+}
+
+function applyChange(rng: Prng, buffer: ArrayBufferLike, how: BufferChange): void {
+  const b = buffer as Resizable;
+  if (how === "detach") structuredClone(b, { transfer: [b as ArrayBuffer] });
+  else if (how === "shrink") b.resize!(rng.int(b.byteLength + 1));
+  else if (how === "grow") {
+    const n = b.byteLength + rng.int(b.maxByteLength - b.byteLength + 1);
+    if (b.grow) b.grow(n);
+    else b.resize!(n);
+  }
+}
+
+/** The datagrams `s` holds now (non-blocking). */
+function datagrams(s: socket.socket): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (;;) {
+    try {
+      out.push(s.recv(1 << 18));
+    } catch (e) {
+      assert.ok(e instanceof socket.BlockingIOError, `${e}`);
+      return out;
+    }
+  }
+}
+
+test("fuzz: buffers resized, detached or shared while an async call is pending", async (t) => {
+  const growableShared = typeof (SharedArrayBuffer.prototype as { grow?: unknown }).grow ===
+    "function";
+  const seed = process.env.FUZZ_SEED !== undefined
+    ? Number(process.env.FUZZ_SEED) >>> 0
+    : (Math.random() * 2 ** 32) >>> 0;
+  console.log(`async buffer fuzz seed ${seed} (FUZZ_SEED=${seed} reproduces)`);
+  const rng = new Prng(seed);
+  const rounds = Number(process.env.FUZZ_ASYNC_ROUNDS ?? 200);
+  const kinds: BufferKind[] = ["plain", "tracking", "fixed", "dataview", "shared", "growable"];
+  if (!growableShared) t.diagnostic("no growable SharedArrayBuffer: those rounds use a plain one");
+  // receives: a datagram pair; sendall: a stream pair with a small send buffer; sendto and
+  // sendmsg: named datagram sockets, the sender connected (it waits for room in the queue)
+  const [a, b] = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM);
+  const [c, d] = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM);
+  c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096);
+  const tag = `${seed}-${Date.now()}`;
+  const name = (side: string) => new TextEncoder().encode(`\0socket-fuzz-${tag}-${side}`);
+  const r = new socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
+  r.bind(name("r"));
+  const s = new socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
+  s.bind(name("s"));
+  s.connect(name("r"));
+  for (const x of [a, b, c, d, r, s]) x.setblocking(false);
+  const seen: Record<string, number> = {};
+  try {
+    for (let round = 0; round < rounds; round++) {
+      let kind = rng.pick(kinds);
+      if (kind === "growable" && !growableShared) kind = "shared";
+      const how = rng.pick(CHANGES[kind]);
+      const op = rng.pick(["recv_into", "recvfrom_into", "sendall", "sendto", "sendmsg"]);
+      const where = `seed ${seed} round ${round}: ${op} on ${kind}, ${how}`;
+      if (op === "recv_into" || op === "recvfrom_into") {
+        const { buffer, view, offset, total, need } = pendingBuffer(rng, kind, 1 + rng.int(300));
+        const p = op === "recv_into"
+          ? sock_recv_into(b, view)
+          : sock_recvfrom_into(b, view).then(([n]) => n);
+        assert.equal(getReactor().pending, 1, `${where}: pending`);
+        applyChange(rng, buffer, how);
+        const holds = buffer.byteLength >= offset + need;
+        const dgram = filler(1 + rng.int(400));
+        a.send(dgram);
+        const outcome = await p.then((n) => ({ n, e: null }), (e) => ({ n: -1, e }));
+        const now = how === "detach" ? new Uint8Array(0) : new Uint8Array(buffer);
+        const written = holds ? Math.min(dgram.length, need) : 0;
+        if (holds) {
+          assert.equal(outcome.e, null, `${where}: ${outcome.e}`);
+          assert.equal(outcome.n, written, where);
+          assert.deepEqual(now.slice(offset, offset + written), dgram.slice(0, written), where);
+        } else {
+          assert.ok(outcome.e instanceof RangeError, `${where}: ${outcome.e ?? outcome.n}`);
+          assert.deepEqual(datagrams(b), [dgram], `${where}: the datagram was kept`);
+        }
+        const end = Math.min(now.length, total);
+        for (let i = 0; i < end; i++) {
+          if (i >= offset && i < offset + written) continue;
+          assert.equal(now[i], CANARY, `${where}: byte ${i} outside what was received`);
+        }
+        seen[`${op} ${holds ? "done" : "refused"}`] =
+          (seen[`${op} ${holds ? "done" : "refused"}`] ?? 0) + 1;
+      } else if (op === "sendall") {
+        const size = 20_000 + rng.int(200_000);
+        const { buffer, view, offset, need } = pendingBuffer(rng, kind, size);
+        const original = filler(need);
+        new Uint8Array(buffer, offset, need).set(original);
+        const p = sock_sendall(c, view);
+        const pending = getReactor().pending === 1;
+        applyChange(rng, buffer, how);
+        const holds = buffer.byteLength >= offset + need;
+        let settled = false;
+        let error: unknown = null;
+        p.then(() => settled = true, (e) => {
+          error = e;
+          settled = true;
+        });
+        const chunks: Uint8Array[] = [];
+        while (!settled) {
+          chunks.push(...datagrams(d));
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        chunks.push(...datagrams(d));
+        const got = new Uint8Array(chunks.reduce((n, x) => n + x.length, 0));
+        chunks.reduce((at, x) => (got.set(x, at), at + x.length), 0);
+        if (error === null) {
+          assert.ok(holds || !pending, `${where}: completed without its bytes`);
+          assert.deepEqual(got, original, `${where}: all was sent`);
+        } else {
+          assert.ok(error instanceof RangeError, `${where}: ${error}`);
+          assert.ok(pending && !holds, `${where}: refused while holding its bytes`);
+          const sent = (error as RangeError & { bytes_sent: number }).bytes_sent;
+          assert.equal(got.length, sent, `${where}: bytes_sent`);
+          assert.deepEqual(got, original.subarray(0, sent), `${where}: what was sent`);
+        }
+        seen[`sendall ${error === null ? "done" : "refused"}`] =
+          (seen[`sendall ${error === null ? "done" : "refused"}`] ?? 0) + 1;
+      } else {
+        const { buffer, view, offset, need } = pendingBuffer(rng, kind, 2 + rng.int(300));
+        const original = filler(need);
+        new Uint8Array(buffer, offset, need).set(original);
+        for (;;) { // fill the receiver's queue with one-byte datagrams
+          try {
+            s.send(new Uint8Array([1]));
+          } catch (e) {
+            assert.ok(e instanceof socket.BlockingIOError, `${e}`);
+            break;
+          }
+        }
+        const p = op === "sendto" ? sock_sendto(s, view, name("r")) : sock_sendmsg(s, [view]);
+        assert.equal(getReactor().pending, 1, `${where}: pending`);
+        applyChange(rng, buffer, how);
+        const holds = buffer.byteLength >= offset + need;
+        let settled = false;
+        const outcome = p.then((n) => ({ n, e: null }), (e) => ({ n: -1, e }))
+          .finally(() => settled = true);
+        const got: Uint8Array[] = [];
+        while (!settled) {
+          got.push(...datagrams(r));
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        got.push(...datagrams(r));
+        const { n, e } = await outcome;
+        const sent = got.filter((x) => x.length !== 1);
+        if (holds) {
+          assert.equal(e, null, `${where}: ${e}`);
+          assert.equal(n, need, where);
+          assert.deepEqual(sent, [original], `${where}: the datagram`);
+        } else {
+          assert.ok(e instanceof RangeError, `${where}: ${e ?? n}`);
+          assert.deepEqual(sent, [], `${where}: nothing was sent`);
+        }
+        seen[`${op} ${holds ? "done" : "refused"}`] =
+          (seen[`${op} ${holds ? "done" : "refused"}`] ?? 0) + 1;
+      }
+    }
+  } finally {
+    for (const x of [a, b, c, d, r, s]) x.close();
+  }
+  t.diagnostic(JSON.stringify(seen));
+  await getReactor().idle();
 });
 
 void runtime;
