@@ -47,7 +47,7 @@
 import { fromErrno } from "../errors.ts";
 import { table } from "../constants/mod.ts";
 import { libc } from "../ffi/mod.ts";
-import { setCloseHook } from "./hooks.ts";
+import { setCloseHook, setOpenHook } from "./hooks.ts";
 import { type Poller, PollPoller } from "./poller.ts";
 import { EpollPoller } from "./epoll.ts";
 
@@ -400,6 +400,15 @@ export class Reactor {
     if (sock !== null && st.owner?.deref() !== sock) this.#adopt(st, sock as object);
     if (writing) return st.writers.length === 0;
     return st.readers.length === 0 && (!st.readEmpty || st.readReady);
+  }
+
+  /**
+   * The kernel gave `fd` to a new socket, `sock`: whatever is queued on that number
+   * belongs to an earlier file (closed behind the reactor's back) and fails with EBADF.
+   */
+  opened(fd: number, sock: object): void {
+    const st = this.#fds[fd];
+    if (st !== undefined && st.owner?.deref() !== sock) this.#adopt(st, sock);
   }
 
   /**
@@ -815,6 +824,7 @@ export function getReactor(): Reactor {
     const hasEpoll = typeof (libc as { epoll_create1?: unknown }).epoll_create1 === "function";
     const r = new Reactor(hasEpoll ? new EpollPoller() : new PollPoller());
     setCloseHook((fd) => r.forget(fd));
+    setOpenHook((fd, sock) => r.opened(fd, sock));
     instance = r;
   }
   return instance;

@@ -322,6 +322,29 @@ test("a number that changes hands fails the operations queued by its earlier soc
   a.close();
 });
 
+test("a number that changes hands fails the earlier socket's operations even if the new socket is used only synchronously", async () => {
+  const [a, b] = pair();
+  const old = sock_recv(b, 8, opts());
+  await new Promise((r) => setTimeout(r, 20)); // registered; the reactor waits
+  const number = b.fileno();
+  libc.close(number); // bypasses socket.close(): the reactor does not hear of it
+  const [c, d] = pair(); // the lowest free numbers: one of them is b's
+  const reused = [c, d].find((s) => s.fileno() === number);
+  assert.ok(reused !== undefined, `descriptor ${number} was not reused`);
+  const peer = reused === c ? d : c;
+  // The old receive fails at once, before any data for the new file can reach it.
+  await assert.rejects(old, (e) => e instanceof socket.OSError && e.errno === socket.EBADF);
+  peer.send(enc.encode("new"));
+  // An unrelated operation completing (which retries queued ones) must not feed old.
+  const [x, y] = pair();
+  const other = sock_recv(y, 8, opts());
+  x.send(enc.encode("x"));
+  assert.equal(dec.decode(await other), "x");
+  assert.equal(dec.decode(reused.recv(8)), "new"); // the new socket's data stayed its own
+  for (const s of [c, d, x, y, a]) s.close();
+  b.detach(); // its number was closed behind its back
+});
+
 test("setblocking(true) / settimeout while receives are pending: no attempt blocks", async () => {
   for (const mode of ["blocking", "timeout"] as const) {
     for (const from of [false, true]) {
