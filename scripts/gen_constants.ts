@@ -215,6 +215,8 @@ const NAME_GUARD: Readonly<Record<string, string>> = {
   AF_BLUETOOTH: "defined(PROBE_HAVE_BLUETOOTH_BLUETOOTH_H)",
   SOL_BLUETOOTH: "defined(PROBE_HAVE_BLUETOOTH_BLUETOOTH_H)",
   TCP_KEEPALIVE: "defined(__APPLE__)",
+  // macOS 15's sys/socket.h defines AF_VSOCK; CPython exports it with <linux/vm_sockets.h>.
+  AF_VSOCK: "defined(PROBE_HAVE_LINUX_VM_SOCKETS_H)",
 };
 
 /**
@@ -268,6 +270,10 @@ const MODULE_DEFAULTS: readonly { name: string; value: number; when: string }[] 
   { name: "ALG_SET_PUBKEY", value: 6, when: "defined(PROBE_HAVE_LINUX_IF_ALG_H)" },
   { name: "UDPLITE_RECV_CSCOV", value: 11, when: "defined(IPPROTO_UDPLITE)" },
   { name: "UDPLITE_SEND_CSCOV", value: 10, when: "defined(IPPROTO_UDPLITE)" },
+  // Exported everywhere, with these values where the headers lack them (macOS).
+  { name: "SOL_IP", value: 0, when: "1" },
+  { name: "SOL_TCP", value: 6, when: "1" },
+  { name: "SOL_UDP", value: 17, when: "1" },
 ];
 
 /** Internal constants the implementation needs (not socket-module names). */
