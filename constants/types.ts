@@ -89,8 +89,10 @@ export interface Layouts {
   readonly ipv6_mreq: StructLayout;
   /** `struct rlimit`. */
   readonly rlimit: StructLayout;
-  /** `struct stat` (`st_size`, `st_mode`). */
+  /** `struct stat` (`st_size`, `st_mode`; on darwin_x86_64 the `stat$INODE64` layout). */
   readonly stat: StructLayout;
+  /** `struct kevent` (macOS, the BSDs; on macOS 32 bytes, packed to 4). */
+  readonly kevent?: StructLayout;
 }
 
 /** Everything the C headers of one platform say that the implementation needs. */

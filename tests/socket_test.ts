@@ -154,13 +154,13 @@ test("cloexec: default not inheritable; {cloexec:false} is inherited by a child"
 test("type masks SOCK_NONBLOCK and SOCK_CLOEXEC; SOCK_NONBLOCK means timeout 0", () => {
   using s = new socket.socket(
     socket.AF_INET,
-    socket.SOCK_STREAM | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC,
+    socket.SOCK_STREAM | socket.SOCK_NONBLOCK! | socket.SOCK_CLOEXEC!,
   );
   assert.equal(s.type, socket.SOCK_STREAM);
   assert.equal(s.gettimeout(), 0);
   assert.equal(s.getblocking(), false);
   assert.ok(String(s).includes("type=SOCK_STREAM"));
-  using d = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC);
+  using d = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC!);
   assert.equal(d.type, socket.SOCK_DGRAM);
   assert.equal(d.gettimeout(), null);
 });
