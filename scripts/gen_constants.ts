@@ -249,6 +249,12 @@ const HEADER_DEFAULTS: readonly { name: string; value: number; when: string; sou
     source: "XNU bsd/net/ethernet.h",
   },
   {
+    name: "AF_HYPERV",
+    value: 34,
+    when: "defined(_WIN32)",
+    source: "Windows SDK 10.0.18362+ shared/ws2def.h",
+  },
+  {
     name: "ETHERTYPE_VLAN",
     value: 0x8100,
     when: NO_NET_ETHERNET_H,
@@ -311,6 +317,152 @@ const SYS_EXPRESSIONS: readonly ProbeSpec[] = [
   },
   { key: "CMSG_HDR_LEN", expr: "CMSG_LEN(0)" },
 ];
+
+// ---------------------------------------------------------------------------
+// Windows (Winsock 2, as mingw-w64's headers give it)
+// ---------------------------------------------------------------------------
+
+/** The headers CPython's socket module includes on Windows. */
+const WINDOWS_BASE_HEADERS: readonly string[] = [
+  "stddef.h",
+  "stdio.h",
+  "limits.h",
+  "errno.h",
+  "winsock2.h",
+  "ws2tcpip.h",
+  "mswsock.h",
+  "mstcpip.h",
+  "afunix.h",
+];
+
+/** Optional Windows headers (Hyper-V sockets). */
+const WINDOWS_OPTIONAL_HEADERS: readonly OptionalHeader[] = [{ header: "hvsocket.h" }];
+
+/**
+ * CPython's Windows spelling of socket-module names: `SHUT_RD` is `SD_RECEIVE` there, and
+ * socket.EWOULDBLOCK is errno's, Winsock's (see {@link WSA_PREFERRED}).
+ */
+const WINDOWS_EXPRESSION: Readonly<Record<string, string>> = {
+  EWOULDBLOCK: "WSAEWOULDBLOCK",
+  SHUT_RD: "SD_RECEIVE",
+  SHUT_WR: "SD_SEND",
+  SHUT_RDWR: "SD_BOTH",
+};
+
+/** Internal Winsock constants a Windows backend needs. */
+// deno-fmt-ignore
+const WINDOWS_SYS_NAMES: readonly string[] = [
+  "FIONBIO", "FIONREAD", "HANDLE_FLAG_INHERIT", "MSG_DONTROUTE", "MSG_OOB", "MSG_PEEK",
+  "MSG_WAITALL", "POLLERR", "POLLHUP", "POLLIN", "POLLNVAL", "POLLOUT", "POLLPRI", "POLLRDNORM",
+  "POLLWRNORM", "SD_BOTH", "SD_RECEIVE", "SD_SEND", "SIO_GET_EXTENSION_FUNCTION_POINTER",
+  "SOCKET_ERROR", "SOL_SOCKET", "SO_ERROR", "SO_TYPE", "SO_PROTOCOL_INFOW", "WSA_FLAG_OVERLAPPED",
+  "WSA_FLAG_NO_HANDLE_INHERIT", "WSADESCRIPTION_LEN", "WSASYS_STATUS_LEN",
+];
+
+/** Winsock values computed by C expressions. */
+const WINDOWS_SYS_EXPRESSIONS: readonly ProbeSpec[] = [
+  { key: "SIZEOF_POINTER", expr: "sizeof(void *)" },
+  { key: "SIZEOF_SIZE_T", expr: "sizeof(size_t)" },
+  { key: "SIZEOF_SOCKLEN_T", expr: "sizeof(socklen_t)" },
+  { key: "SIZEOF_INT", expr: "sizeof(int)" },
+  { key: "SIZEOF_LONG", expr: "sizeof(long)" },
+  // SOCKET is a UINT_PTR; INVALID_SOCKET (all ones) is recorded as the signed -1.
+  { key: "SIZEOF_SOCKET", expr: "sizeof(SOCKET)" },
+  { key: "INVALID_SOCKET", expr: "(long long)(INT_PTR)INVALID_SOCKET" },
+  { key: "CMSG_ALIGN_TO", expr: "(WSA_CMSG_SPACE(1) - WSA_CMSG_SPACE(0))" },
+  { key: "CMSG_HDR_LEN", expr: "WSA_CMSG_LEN(0)" },
+];
+
+/** The Winsock structs whose layouts go into the Windows table (keys as in types.ts). */
+const WINDOWS_STRUCTS: readonly StructSpec[] = [
+  { name: "sockaddr", fields: ["sa_family+"] },
+  { name: "sockaddr_in", fields: ["sin_family", "sin_port", "sin_addr"] },
+  {
+    name: "sockaddr_in6",
+    fields: ["sin6_family", "sin6_port", "sin6_flowinfo", "sin6_addr", "sin6_scope_id"],
+  },
+  { name: "sockaddr_un", fields: ["sun_family", "sun_path+"] },
+  { name: "sockaddr_storage", fields: ["ss_family"] },
+  {
+    name: "WSAMSG",
+    type: "WSAMSG",
+    fields: ["name", "namelen+", "lpBuffers", "dwBufferCount+", "Control", "dwFlags"],
+  },
+  { name: "WSABUF", type: "WSABUF", fields: ["len+", "buf"] },
+  { name: "cmsghdr", type: "WSACMSGHDR", fields: ["cmsg_len+", "cmsg_level", "cmsg_type"] },
+  {
+    name: "addrinfo",
+    fields: [
+      "ai_flags",
+      "ai_family",
+      "ai_socktype",
+      "ai_protocol",
+      "ai_addrlen+",
+      "ai_addr",
+      "ai_canonname",
+      "ai_next",
+    ],
+  },
+  { name: "hostent", fields: ["h_name", "h_aliases", "h_addrtype", "h_length", "h_addr_list"] },
+  { name: "servent", fields: ["s_name", "s_aliases", "s_port", "s_proto"] },
+  { name: "protoent", fields: ["p_name", "p_aliases", "p_proto"] },
+  { name: "pollfd", type: "WSAPOLLFD", fields: ["fd+", "events+", "revents+"] },
+  { name: "linger", fields: ["l_onoff+", "l_linger+"] },
+  { name: "timeval", fields: ["tv_sec+", "tv_usec+"] },
+  { name: "in_pktinfo", type: "IN_PKTINFO", fields: ["ipi_addr", "ipi_ifindex"] },
+  { name: "in6_pktinfo", type: "IN6_PKTINFO", fields: ["ipi6_addr", "ipi6_ifindex"] },
+  { name: "ip_mreq", fields: ["imr_multiaddr", "imr_interface"] },
+  { name: "ipv6_mreq", fields: ["ipv6mr_multiaddr", "ipv6mr_interface"] },
+  { name: "tcp_keepalive", fields: ["onoff", "keepalivetime", "keepaliveinterval"] },
+];
+
+/**
+ * Errno names that Windows' C runtime defines (VS2010's <errno.h>, and mingw-w64's) but
+ * for which CPython's errno module exports the Winsock value (WSAE<name>) instead:
+ * Modules/errnomodule.c undefines them. Every other E name is the C runtime's where it
+ * has one, else Winsock's (EDQUOT, ESHUTDOWN, ...).
+ */
+// deno-fmt-ignore
+const WSA_PREFERRED: ReadonlySet<string> = new Set([
+  "EADDRINUSE", "EADDRNOTAVAIL", "EAFNOSUPPORT", "EALREADY", "ECONNABORTED", "ECONNREFUSED",
+  "ECONNRESET", "EDESTADDRREQ", "EHOSTUNREACH", "EINPROGRESS", "EISCONN", "ELOOP", "EMSGSIZE",
+  "ENETDOWN", "ENETRESET", "ENETUNREACH", "ENOBUFS", "ENOPROTOOPT", "ENOTCONN", "ENOTSOCK",
+  "EOPNOTSUPP", "EPROTONOSUPPORT", "EPROTOTYPE", "ETIMEDOUT", "EWOULDBLOCK",
+]);
+
+/** What is probed, by target family: POSIX (Linux, macOS, the BSDs) or Windows. */
+interface Target {
+  windows: boolean;
+  baseHeaders: readonly string[];
+  optionalHeaders: readonly OptionalHeader[];
+  sysNames: readonly string[];
+  sysExpressions: readonly ProbeSpec[];
+  structs: readonly StructSpec[];
+  /** C expressions of socket-module names that differ from the name (beyond C_EXPRESSION). */
+  expressions: Readonly<Record<string, string>>;
+}
+
+function targetOf(windows: boolean): Target {
+  return windows
+    ? {
+      windows,
+      baseHeaders: WINDOWS_BASE_HEADERS,
+      optionalHeaders: WINDOWS_OPTIONAL_HEADERS,
+      sysNames: WINDOWS_SYS_NAMES,
+      sysExpressions: WINDOWS_SYS_EXPRESSIONS,
+      structs: WINDOWS_STRUCTS,
+      expressions: WINDOWS_EXPRESSION,
+    }
+    : {
+      windows,
+      baseHeaders: BASE_HEADERS,
+      optionalHeaders: OPTIONAL_HEADERS,
+      sysNames: SYS_NAMES,
+      sysExpressions: SYS_EXPRESSIONS,
+      structs: STRUCTS,
+      expressions: {},
+    };
+}
 
 /**
  * A struct whose layout the implementation reads: `fields` get their offset;
@@ -471,7 +623,7 @@ const BASE_HEADERS: readonly string[] = [
  * Headers included when they exist and compile together with the base ones,
  * in this order. `linux: true` ones are only tried when the target is Linux.
  */
-const OPTIONAL_HEADERS: readonly { header: string; linux?: boolean }[] = [
+const OPTIONAL_HEADERS: readonly OptionalHeader[] = [
   { header: "netinet/udp.h" },
   { header: "net/ethernet.h" },
   { header: "sys/epoll.h", linux: true },
@@ -500,6 +652,12 @@ const OPTIONAL_HEADERS: readonly { header: string; linux?: boolean }[] = [
   { header: "sys/ucred.h" },
   { header: "sys/event.h" },
 ];
+
+/** A header included when it exists and compiles; `linux`: tried only when the target is Linux. */
+interface OptionalHeader {
+  header: string;
+  linux?: boolean;
+}
 
 /** Feature macros set before any header, as CPython's build does. */
 const FEATURE_MACROS = `#define _GNU_SOURCE 1
@@ -745,8 +903,8 @@ function defaultedMacro(name: string): string {
 }
 
 /** The probe's head: feature macros, the base headers, then the usable optional ones. */
-function prelude(optional: readonly { header: string; linux?: boolean }[]): string {
-  let text = FEATURE_MACROS + includeLines(BASE_HEADERS);
+function prelude(target: Target, optional: readonly OptionalHeader[]): string {
+  let text = FEATURE_MACROS + includeLines(target.baseHeaders);
   for (const { header, linux } of optional) {
     const include = `#if __has_include(<${header}>)\n#include <${header}>\n` +
       `#define ${haveMacro(header)} 1\n#endif\n`;
@@ -769,11 +927,12 @@ function prelude(optional: readonly { header: string; linux?: boolean }[]): stri
  */
 async function usableHeaders(
   compiler: Compiler,
+  target: Target,
   isLinux: boolean,
-): Promise<{ header: string; linux?: boolean }[]> {
-  const tried = OPTIONAL_HEADERS.filter(({ linux }) => !linux || isLinux);
+): Promise<OptionalHeader[]> {
+  const tried = target.optionalHeaders.filter(({ linux }) => !linux || isLinux);
   const ok = await Promise.all(tried.map(async ({ header }) => {
-    const source = FEATURE_MACROS + includeLines(BASE_HEADERS) + includeLines([header]);
+    const source = FEATURE_MACROS + includeLines(target.baseHeaders) + includeLines([header]);
     return (await compiler.check(compiler.file("header"), source)).success;
   }));
   return tried.filter((_, i) => ok[i]);
@@ -807,7 +966,9 @@ static long probe_cmsg_data_offset(void) {
  */
 const ASM_PROBE_HELPERS = `
 /* CMSG_DATA's offset, as an address difference within one object: a constant. */
+#ifndef _WIN32
 static union { struct cmsghdr header; unsigned char bytes[256]; } probe_cmsg_buffer;
+#endif
 `;
 
 /** CMSG_DATA's offset as an initializer (asm mode). */
@@ -972,7 +1133,7 @@ function named(
   };
 }
 
-function layoutEntries(spec: StructSpec): ProbeEntry[] {
+function layoutEntries(spec: StructSpec, windows: boolean): ProbeEntry[] {
   const type = spec.type ?? `struct ${spec.name}`;
   const entry = (key: string, expr: string, guard?: string): ProbeEntry => ({
     section: "layouts",
@@ -994,7 +1155,13 @@ function layoutEntries(spec: StructSpec): ProbeEntry[] {
   for (const [guard, fields] of Object.entries(spec.optionalFields ?? {})) {
     for (const field of fields) entries.push(...fieldEntries(field, guard));
   }
-  if (spec.name === "cmsghdr") {
+  if (spec.name === "cmsghdr" && windows) {
+    entries.push(entry(
+      "cmsg_data",
+      "((unsigned char *)WSA_CMSG_DATA((WSACMSGHDR *)0) - " +
+        "(unsigned char *)0)",
+    ));
+  } else if (spec.name === "cmsghdr") {
     entries.push({
       ...entry("cmsg_data", "probe_cmsg_data_offset()"),
       runtime: true,
@@ -1005,25 +1172,55 @@ function layoutEntries(spec: StructSpec): ProbeEntry[] {
 }
 
 function probeEntries(
+  target: Target,
   macros: ReadonlyMap<string, string>,
   socketNames: readonly string[],
-  errnoNames: readonly string[],
+  errno: readonly ErrnoName[],
 ): ProbeEntry[] {
   const entries: ProbeEntry[] = [];
   for (const name of socketNames) {
-    entries.push(named("constants", name, macros, C_EXPRESSION[name] ?? name, NAME_GUARD[name]));
+    const expr = target.expressions[name] ?? C_EXPRESSION[name] ?? name;
+    entries.push(named("constants", name, macros, expr, NAME_GUARD[name]));
   }
-  for (const name of errnoNames) entries.push(named("errno", name, macros));
-  for (const name of SYS_NAMES) entries.push(named("sys", name, macros));
-  for (const spec of SYS_EXPRESSIONS) entries.push({ section: "sys", ...spec, optional: false });
-  for (const spec of STRUCTS) entries.push(...layoutEntries(spec));
+  for (const { name, expr } of errno) entries.push(named("errno", name, macros, expr));
+  for (const name of target.sysNames) entries.push(named("sys", name, macros));
+  for (const spec of target.sysExpressions) {
+    entries.push({ section: "sys", ...spec, optional: false });
+  }
+  for (const spec of target.structs) entries.push(...layoutEntries(spec, target.windows));
   return entries;
 }
 
-/** The `E*` names `<errno.h>` defines as object-like macros. */
-async function errnoNames(compiler: Compiler): Promise<string[]> {
+/** An errno name and the C expression of its value. */
+interface ErrnoName {
+  name: string;
+  expr: string;
+}
+
+/**
+ * The `E*` names `<errno.h>` defines as object-like macros. On Windows, CPython's
+ * choice (see {@link WSA_PREFERRED}): the Winsock value for the socket errors, and the
+ * Winsock-only E names that some other platform's table knows (`known`).
+ */
+async function errnoNames(
+  compiler: Compiler,
+  target: Target,
+  known: ReadonlySet<string>,
+): Promise<ErrnoName[]> {
   const macros = await compiler.macros(FEATURE_MACROS + "#include <errno.h>\n");
-  return [...macros.keys()].filter((name) => /^E[A-Z0-9]+$/.test(name)).sort(byCodeUnit);
+  const crt = [...macros.keys()].filter((name) => /^E[A-Z0-9]+$/.test(name));
+  if (!target.windows) return crt.sort(byCodeUnit).map((name) => ({ name, expr: name }));
+  // Only names Python knows somewhere (mingw-w64 adds ENOFILE, which MSVC's CRT lacks).
+  const names = new Set(crt.filter((name) => known.has(name)));
+  const winsock = await compiler.macros(FEATURE_MACROS + "#include <winsock2.h>\n");
+  for (const macro of winsock.keys()) {
+    const name = macro.slice(3);
+    if (/^WSAE[A-Z0-9]+$/.test(macro) && known.has(name)) names.add(name);
+  }
+  return [...names].sort(byCodeUnit).map((name) => ({
+    name,
+    expr: WSA_PREFERRED.has(name) || !macros.has(name) ? `WSA${name}` : name,
+  }));
 }
 
 /** The int names of the `socket` module of the python3 at hand, if any. */
@@ -1052,6 +1249,8 @@ function detectPlatform(macros: ReadonlyMap<string, string>): string {
     ? "darwin"
     : has("__FreeBSD__")
     ? "freebsd"
+    : has("_WIN32")
+    ? "windows"
     : undefined;
   const arch = has("__x86_64__")
     ? "x86_64"
@@ -1126,6 +1325,7 @@ function renderTable(
   const layouts = structs
     .map((name) => `    ${name}: ${layoutRecord(table.layouts[name], "    ")},\n`)
     .join("");
+  const tableType = table.platform.startsWith("windows") ? "WindowsTable" : "PlatformTable";
   const defaults = defaulted.length === 0 ? "" : ` *
  * Not in these headers, so from the generator's documented defaults (HEADER_DEFAULTS):
 ${defaulted.map((d) => ` * ${d.name} = ${d.value} (${d.source})\n`).join("")}`;
@@ -1137,10 +1337,10 @@ ${defaulted.map((d) => ` * ${d.name} = ${d.value} (${d.source})\n`).join("")}`;
 ${defaults} *
  * @module
  */
-import type { PlatformTable } from "./types.ts";
+import type { ${tableType} } from "./types.ts";
 
 /** The constants and struct layouts of ${table.platform}, as its C headers define them. */
-export const table: PlatformTable = {
+export const table: ${tableType} = {
   platform: "${table.platform}",
   constants: ${sortedRecord(table.constants, "  ")},
   errno: ${sortedRecord(table.errno, "  ")},
@@ -1279,17 +1479,20 @@ async function main(): Promise<void> {
   const scratch = await Deno.makeTempDir({ prefix: "gen_constants_" });
   try {
     const compiler = new Compiler(options.cc, scratch, options.mode);
+    const target = targetOf((await compiler.macros(FEATURE_MACROS)).has("_WIN32"));
+    const others = await committedTables(options.constantsDir);
+    const knownErrno = new Set(others.flatMap((other) => Object.keys(other.errno)));
     const [version, baseMacros, errno, pythonNames] = await Promise.all([
       compiler.version(),
-      compiler.macros(FEATURE_MACROS + includeLines(BASE_HEADERS)),
-      errnoNames(compiler),
+      compiler.macros(FEATURE_MACROS + includeLines(target.baseHeaders)),
+      errnoNames(compiler, target, knownErrno),
       pythonSocketNames(),
     ]);
     if (baseMacros.has("__clang__")) compiler.errorFlags = ["-ferror-limit=0"];
     else compiler.errorFlags = ["-fmax-errors=0", "-ftrack-macro-expansion=0"];
 
-    const headers = await usableHeaders(compiler, baseMacros.has("__linux__"));
-    const head = prelude(headers);
+    const headers = await usableHeaders(compiler, target, baseMacros.has("__linux__"));
+    const head = prelude(target, headers);
     const macros = await compiler.macros(head);
     const platform = options.platform ?? detectPlatform(macros);
 
@@ -1301,7 +1504,7 @@ async function main(): Promise<void> {
     const { source, entries } = await settleProbe(
       compiler,
       head,
-      probeEntries(macros, socketNames, errno),
+      probeEntries(target, macros, socketNames, errno),
     );
     const table = parseOutput(platform, await compiler.values(source, entries, options.runner));
 
@@ -1309,10 +1512,9 @@ async function main(): Promise<void> {
     const tablePath = `${options.outDir}/${platform}.ts`;
     const defaulted = HEADER_DEFAULTS.filter(({ name }) => macros.has(defaultedMacro(name)));
     await Deno.writeTextFile(tablePath, renderTable(table, version, defaulted));
-    const others = (await committedTables(options.constantsDir))
-      .filter((other) => other.platform !== platform);
     const namesPath = `${options.outDir}/names.ts`;
-    await Deno.writeTextFile(namesPath, renderNames([...others, table]));
+    const rest = others.filter((other) => other.platform !== platform);
+    await Deno.writeTextFile(namesPath, renderNames([...rest, table]));
     await format([tablePath, namesPath]);
 
     const mod = await Deno.readTextFile(`${options.constantsDir}/mod.ts`).catch(() => "");
