@@ -5,7 +5,7 @@
 #   bash scripts/gen_all_platforms.sh --no-install
 #
 # Runs on Debian/Ubuntu x86_64 as root (apt-get for what is missing; idempotent).
-# Writes constants/darwin_aarch64.ts, darwin_x86_64.ts, linux_x86_64_gnu.ts,
+# Writes constants/darwin_aarch64.ts, darwin_x86_64.ts, windows_x86_64.ts, linux_x86_64_gnu.ts,
 # linux_x86_64_musl.ts, linux_aarch64_gnu.ts, linux_aarch64_musl.ts and
 # constants/names.ts (the host table goes last, so names.ts is regenerated from all).
 #
@@ -17,6 +17,8 @@
 #   darwin_aarch64      zig cc -target aarch64-macos (macOS 15 SDK headers), PROBE_MODE=asm:
 #   darwin_x86_64       zig cc -target x86_64-macos   the values are read from the probe's
 #                       assembly, nothing runs (see scripts/gen_constants.ts)
+#   windows_x86_64      zig cc -target x86_64-windows-gnu (mingw-w64 12's Winsock headers),
+#                       PROBE_MODE=asm
 #   linux_x86_64_gnu    cc
 #   linux_x86_64_musl   musl-gcc (Debian musl-tools) plus the Linux UAPI headers
 #                       (linux/, asm/, asm-generic/), as Alpine's linux-headers gives them
@@ -90,6 +92,7 @@ gen_asm() { # PLATFORM ZIG-TARGET
 
 gen_asm darwin_aarch64 aarch64-macos
 gen_asm darwin_x86_64 x86_64-macos
+gen_asm windows_x86_64 x86_64-windows-gnu
 
 gen linux_aarch64_gnu "aarch64-linux-gnu-gcc" "qemu-aarch64-static -L /usr/aarch64-linux-gnu"
 gen linux_aarch64_musl \

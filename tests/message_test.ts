@@ -293,7 +293,7 @@ test("IP_PKTINFO and IPV6_RECVPKTINFO on UDP loopback", () => {
 
   using r6 = new socket.socket(socket.AF_INET6, socket.SOCK_DGRAM);
   r6.bind(["::1", 0]);
-  r6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1);
+  r6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO!, 1);
   using s6 = new socket.socket(socket.AF_INET6, socket.SOCK_DGRAM);
   // the source chosen with IPV6_PKTINFO in sendmsg: struct in6_pktinfo { in6_addr; int ifindex; }
   const pkt = new Uint8Array(20);
