@@ -1518,7 +1518,8 @@ async function main(): Promise<void> {
     await format([tablePath, namesPath]);
 
     const mod = await Deno.readTextFile(`${options.constantsDir}/mod.ts`).catch(() => "");
-    if (!mod.includes(`./${platform}.ts`)) {
+    // Windows has no loader until a Windows backend exists: its table is for that work.
+    if (!mod.includes(`./${platform}.ts`) && !platform.startsWith("windows")) {
       console.warn(
         `gen_constants: warning: constants/mod.ts has no loader for ./${platform}.ts yet`,
       );
