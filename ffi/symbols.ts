@@ -48,6 +48,8 @@ export const symbols = {
   listen: { parameters: ["i32", "i32"], result: "i32" },
   // int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
   accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  // int accept(int fd, struct sockaddr *addr, socklen_t *len)  (macOS: no accept4)
+  accept: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   // int connect(int fd, const struct sockaddr *addr, socklen_t len)
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   // ssize_t send(int fd, const void *buf, size_t len, int flags)
@@ -202,6 +204,18 @@ export const symbols = {
   },
   // int eventfd(unsigned initval, int flags)
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
+
+  // int kqueue(void)  (macOS, the BSDs)
+  kqueue: { parameters: [], result: "i32" },
+  // int kevent(int kq, const struct kevent *changes, int nchanges, struct kevent *events,
+  //            int nevents, const struct timespec *timeout)
+  kevent: { parameters: ["i32", "buffer", "i32", "buffer", "i32", "buffer"], result: "i32" },
+  kevent_async: {
+    name: "kevent",
+    parameters: ["i32", "buffer", "i32", "buffer", "i32", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
 } as const satisfies Record<string, SymbolDef>;
 
 /**
@@ -214,11 +228,43 @@ export const symbols = {
  */
 export function isAvailable(key: string, os: string, libc: string): boolean {
   if (os === "darwin") {
-    return !/^(epoll_|eventfd$|accept4$|sendfile$|gethostby(name2|addr)_r|get(serv|proto)by)/
+    return !/^(epoll_|eventfd$|accept4$|sendfile$|gethostby(name2|addr)_r|get(serv|proto)by.*_r)/
       .test(key);
   }
+  if (/^kqueue$|^kevent/.test(key)) return false; // Linux
   if (libc === "musl") return key !== "getprotobyname_r";
   return true;
+}
+
+/**
+ * Apple's arm64 ABI passes every variadic argument on the stack, never in a register,
+ * while an FFI call with a fixed signature puts a third argument in x2, where
+ * `fcntl(fd, cmd, ...)` and `open(path, flags, ...)` do not look. There the two are
+ * bound with six dummy arguments filling x2-x7, so that the real one takes the first
+ * stack slot, where their va_arg reads it (each variadic argument has an 8-byte slot).
+ * x86_64 macOS passes variadic arguments like fixed ones. (Designed from the ABI,
+ * untested: no Mac.)
+ */
+export function variadicOnStack(os: string, arch: string): boolean {
+  return os === "darwin" && arch === "aarch64";
+}
+
+const REGISTER_PAD = ["i64", "i64", "i64", "i64", "i64", "i64"] as const;
+
+/** The binding of `fcntl`/`open` under {@link variadicOnStack}: two fixed, six pads, one i64. */
+export function stackVariadicDef(key: string, def: SymbolDef): SymbolDef {
+  if (key !== "fcntl" && key !== "open") return def;
+  const [first, second] = def.parameters;
+  return { ...def, parameters: [first, second, ...REGISTER_PAD, "i64"] };
+}
+
+/** `fcntl` and `open` with the table's signatures over their padded bindings. */
+export function stackVariadicCalls(raw: Libc): Pick<Libc, "fcntl" | "open"> {
+  const padded = raw as unknown as Record<"fcntl" | "open", (...args: unknown[]) => number>;
+  return {
+    fcntl: (fd, cmd, arg) => padded.fcntl(fd, cmd, 0n, 0n, 0n, 0n, 0n, 0n, BigInt(arg)),
+    open: (path, flags, mode) => padded.open(path, flags, 0n, 0n, 0n, 0n, 0n, 0n, BigInt(mode)),
+  };
 }
 
 /** The C symbol of table entry `key` on `os` with C library flavour `libc` (see isAvailable). */
