@@ -17,6 +17,7 @@ import {
   type Address,
   decodeAddress,
   encodeAddress,
+  familyOf,
   reprAddress,
   reusableKey,
   sameAddress,
@@ -46,9 +47,12 @@ const SOCK_STREAM = C.SOCK_STREAM!;
 const SOL_SOCKET = C.SOL_SOCKET!;
 const SOCK_NONBLOCK = S.SOCK_NONBLOCK ?? 0;
 const SOCK_CLOEXEC = S.SOCK_CLOEXEC ?? 0;
-const MSG_NOSIGNAL = S.MSG_NOSIGNAL ?? 0;
 /** macOS's per-socket SIGPIPE switch (Linux uses MSG_NOSIGNAL on each send instead). */
 const SO_NOSIGPIPE = S.SO_NOSIGPIPE;
+/** Not where SO_NOSIGPIPE is set on every socket (older macOS kernels lack the flag). */
+const MSG_NOSIGNAL = SO_NOSIGPIPE === undefined ? S.MSG_NOSIGNAL ?? 0 : 0;
+/** accept4 (Linux); elsewhere (macOS) accept, then FD_CLOEXEC as CPython does. */
+const HAS_ACCEPT4 = typeof (libc as { accept4?: unknown }).accept4 === "function";
 const EINTR = E.EINTR!;
 const EAGAIN = E.EAGAIN!;
 const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
@@ -223,13 +227,13 @@ export class socket {
         return lenScratch[1] | 0;
       };
       this.#family = family === undefined || family === null || family === -1
-        ? query(S.SO_DOMAIN)
+        ? (S.SO_DOMAIN === undefined ? boundFamily(fd) : query(S.SO_DOMAIN))
         : toCInt(family);
       this.#type = type === undefined || type === null || type === -1
         ? query(S.SO_TYPE ?? C.SO_TYPE)
         : toCInt(type);
       this.#proto = proto === undefined || proto === null || proto === -1
-        ? query(S.SO_PROTOCOL)
+        ? (S.SO_PROTOCOL === undefined ? 0 : query(S.SO_PROTOCOL)) // macOS: 0, as CPython
         : toCInt(proto);
       this.#fd = fd;
     } else {
@@ -320,7 +324,9 @@ export class socket {
           break;
         case Op.Accept:
           lenScratch[0] = SOCKADDR_MAX;
-          r = libc.accept4(fd, addrScratch, lenScratchBytes, flags);
+          r = HAS_ACCEPT4
+            ? libc.accept4(fd, addrScratch, lenScratchBytes, flags)
+            : libc.accept(fd, addrScratch, lenScratchBytes);
           this.#addrLength = lenScratch[0];
           break;
         case Op.RecvMsg:
@@ -440,6 +446,7 @@ export class socket {
   accept(options: SocketOptions = {}): [socket, SockAddr] {
     const flags = (options.cloexec ?? true) ? SOCK_CLOEXEC : 0;
     const fd = this.#io(Op.Accept, null, 0, flags, 0);
+    if (!HAS_ACCEPT4 && (options.cloexec ?? true)) closeOnExec(fd);
     let address: SockAddr;
     let sock: socket;
     try {
@@ -1371,6 +1378,20 @@ export class SendfileJob {
 /** Python's `socket.SocketType`: the socket class. */
 export const SocketType: typeof socket = socket;
 
+/** Sets FD_CLOEXEC on `fd` (where socket() and accept() cannot: macOS). */
+function closeOnExec(fd: number): void {
+  libc.fcntl(fd, S.F_SETFD!, S.FD_CLOEXEC!);
+}
+
+/** The family of socket `fd` from getsockname (macOS has no SO_DOMAIN), as CPython. */
+function boundFamily(fd: number): number {
+  lenScratch[0] = SOCKADDR_MAX;
+  if (libc.getsockname(fd, addrScratch, lenScratchBytes) < 0) {
+    throw fromErrno(ffi.errno(), "getsockname");
+  }
+  return familyOf(addrScratch);
+}
+
 /**
  * A connected pair of sockets: `socketpair(family = AF_UNIX, type = SOCK_STREAM, proto = 0)`.
  * Both are close-on-exec unless `{ cloexec: false }`. As in Python on Linux, families the
@@ -1397,6 +1418,10 @@ export function socketpair(
   const flags = (options.cloexec ?? true) ? SOCK_CLOEXEC : 0;
   if (libc.socketpair(fam, toCInt(type) | flags, toCInt(proto), fds) < 0) {
     throw fromErrno(ffi.errno(), "socketpair");
+  }
+  if (SOCK_CLOEXEC === 0 && (options.cloexec ?? true)) { // macOS: no SOCK_CLOEXEC
+    closeOnExec(fds[0]);
+    closeOnExec(fds[1]);
   }
   let a: socket | undefined;
   try {
