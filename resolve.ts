@@ -17,6 +17,7 @@
  */
 import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
+import type { StructLayout } from "./constants/types.ts";
 import { fromErrno, gaierror, herror, OSError } from "./errors.ts";
 import { pyTypeName, toCInt, toInt } from "./args.ts";
 import { decodeAddress, type SockAddr } from "./address.ts";
@@ -205,28 +206,81 @@ function pointerAt(dv: DataView, offset: number): bigint {
     : BigInt(dv.getUint32(offset, littleEndian));
 }
 
+/** One `struct addrinfo` as copied out: its numbers, and its pointers as addresses. */
+export interface AddrInfoRecord {
+  /** ai_flags. */
+  flags: number;
+  /** ai_family. */
+  family: number;
+  /** ai_socktype. */
+  socktype: number;
+  /** ai_protocol. */
+  protocol: number;
+  /** ai_addrlen. */
+  addrlen: number;
+  /** ai_addr (0n for NULL). */
+  addr: bigint;
+  /** ai_canonname (0n for NULL). */
+  canonname: bigint;
+  /** ai_next (0n at the end). */
+  next: bigint;
+}
+
+/**
+ * Reads one copied `struct addrinfo` by a platform's layout (`L.addrinfo`) and pointer
+ * size: a pure function of the table (macOS puts ai_canonname before ai_addr, Linux
+ * after; Windows' ai_addrlen is a size_t).
+ *
+ * @example
+ * ```ts
+ * import { addrInfoRecord } from "./resolve.ts";
+ * import { table } from "./constants/darwin_aarch64.ts";
+ * const bytes = new Uint8Array(table.layouts.addrinfo.size);
+ * bytes[table.layouts.addrinfo.ai_family] = 30;
+ * console.log(addrInfoRecord(bytes, table.layouts.addrinfo, 8).family); // 30
+ * ```
+ */
+export function addrInfoRecord(
+  bytes: Uint8Array,
+  layout: StructLayout,
+  pointerSize: number,
+): AddrInfoRecord {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, layout.size);
+  const pointer = (offset: number) =>
+    pointerSize === 8
+      ? dv.getBigUint64(offset, littleEndian)
+      : BigInt(dv.getUint32(offset, littleEndian));
+  const lenSize = layout["ai_addrlen$size"] ?? 4;
+  return {
+    flags: dv.getInt32(layout.ai_flags, littleEndian),
+    family: dv.getInt32(layout.ai_family, littleEndian),
+    socktype: dv.getInt32(layout.ai_socktype, littleEndian),
+    protocol: dv.getInt32(layout.ai_protocol, littleEndian),
+    addrlen: lenSize === 8
+      ? Number(dv.getBigUint64(layout.ai_addrlen, littleEndian))
+      : dv.getUint32(layout.ai_addrlen, littleEndian),
+    addr: pointer(layout.ai_addr),
+    canonname: pointer(layout.ai_canonname),
+    next: pointer(layout.ai_next),
+  };
+}
+
 /**
  * Copies out the addrinfo list at `head`: one copy of each node (its pointers read
  * from the copy rather than by one FFI call each) and one of its sockaddr.
  */
 function readAddrInfoList(head: bigint): RawAddrInfo[] {
   const out: RawAddrInfo[] = [];
-  const size = AI.size;
   for (let p = head; p !== 0n;) {
-    const bytes = ffi.peek(p, size);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, size);
-    const addr = pointerAt(dv, AI.ai_addr);
-    const canon = pointerAt(dv, AI.ai_canonname);
+    const node = addrInfoRecord(ffi.peek(p, AI.size), AI, POINTER_SIZE);
     out.push({
-      family: dv.getInt32(AI.ai_family, littleEndian),
-      type: dv.getInt32(AI.ai_socktype, littleEndian),
-      proto: dv.getInt32(AI.ai_protocol, littleEndian),
-      canonname: canon === 0n ? "" : ffi.cstring(canon),
-      addr: addr === 0n
-        ? new Uint8Array(0)
-        : ffi.peek(addr, dv.getUint32(AI.ai_addrlen, littleEndian)),
+      family: node.family,
+      type: node.socktype,
+      proto: node.protocol,
+      canonname: node.canonname === 0n ? "" : ffi.cstring(node.canonname),
+      addr: node.addr === 0n ? new Uint8Array(0) : ffi.peek(node.addr, node.addrlen),
     });
-    p = pointerAt(dv, AI.ai_next);
+    p = node.next;
   }
   return out;
 }
