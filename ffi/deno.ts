@@ -40,7 +40,7 @@ const VARIADIC_ON_STACK = variadicOnStack(os, arch);
 
 /** C names (and, for variadic calls, signatures) that differ per platform from the table's. */
 function renamed(key: string, def: SymbolDef): SymbolDef {
-  const name = cSymbol(key, def, os, libcFlavour);
+  const name = cSymbol(key, def, os, libcFlavour, arch);
   if (name !== (def.name ?? key)) return { ...def, name };
   return VARIADIC_ON_STACK ? stackVariadicDef(key, def) : def;
 }

@@ -49,7 +49,7 @@ export function libraryPath(): string {
 
 /** The C name of table entry `key` here. */
 export function cName(key: string, def: SymbolDef): string {
-  return cSymbol(key, def, os, libcFlavour);
+  return cSymbol(key, def, os, libcFlavour, arch);
 }
 
 const VARIADIC_ON_STACK = variadicOnStack(os, arch);

@@ -165,6 +165,18 @@ export const symbols = {
     parameters: ["buffer", "buffer", "buffer", "usize", "buffer"],
     result: "i32",
   },
+  // The non-reentrant forms, for macOS, which has no _r ones (libinfo keeps their results
+  // per thread) and for musl's getprotobyname (a static table).
+  // struct hostent *gethostbyname2(const char *name, int af)
+  gethostbyname2: { parameters: ["buffer", "i32"], result: "usize" },
+  // struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
+  gethostbyaddr: { parameters: ["buffer", "u32", "i32"], result: "usize" },
+  // struct servent *getservbyname(const char *name, const char *proto)
+  getservbyname: { parameters: ["buffer", "buffer"], result: "usize" },
+  // struct servent *getservbyport(int port, const char *proto)
+  getservbyport: { parameters: ["i32", "buffer"], result: "usize" },
+  // struct protoent *getprotobyname(const char *name)
+  getprotobyname: { parameters: ["buffer"], result: "usize" },
   // const char *hstrerror(int err)
   hstrerror: { parameters: ["i32"], result: "usize" },
   // int gethostname(char *name, size_t len)
@@ -232,6 +244,8 @@ export function isAvailable(key: string, os: string, libc: string): boolean {
       .test(key);
   }
   if (/^kqueue$|^kevent/.test(key)) return false; // Linux
+  if (/^(gethostbyname2|gethostbyaddr|getservbyname|getservbyport)$/.test(key)) return false;
+  if (key === "getprotobyname") return libc === "musl";
   if (libc === "musl") return key !== "getprotobyname_r";
   return true;
 }
@@ -267,9 +281,36 @@ export function stackVariadicCalls(raw: Libc): Pick<Libc, "fcntl" | "open"> {
   };
 }
 
-/** The C symbol of table entry `key` on `os` with C library flavour `libc` (see isAvailable). */
-export function cSymbol(key: string, def: SymbolDef, os: string, libc: string): string {
+/**
+ * macOS's symbols for the UNIX-conformant or 64-bit-inode forms of calls whose plain
+ * name is an old one: `select` (if ever bound) must be `select$DARWIN_EXTSN`, and on
+ * x86_64 the stat family the `$INODE64` ones, whose `struct stat` the darwin_x86_64
+ * table describes (arm64 has only those, under the plain names).
+ */
+const DARWIN_NAMES: Readonly<Record<string, string>> = { select: "select$DARWIN_EXTSN" };
+const DARWIN_X86_64_NAMES: Readonly<Record<string, string>> = {
+  stat: "stat$INODE64",
+  fstat: "fstat$INODE64",
+  lstat: "lstat$INODE64",
+};
+
+/**
+ * The C symbol of table entry `key` on `os` with C library flavour `libc` (see
+ * isAvailable) and architecture `arch` ("x86_64", "aarch64").
+ */
+export function cSymbol(
+  key: string,
+  def: SymbolDef,
+  os: string,
+  libc: string,
+  arch = "",
+): string {
   if (key === "errno_location" && os === "darwin") return "__error";
+  if (os === "darwin") {
+    const name = def.name ?? key;
+    const renamed = DARWIN_NAMES[name] ?? (arch === "x86_64" ? DARWIN_X86_64_NAMES[name] : "");
+    if (renamed) return renamed;
+  }
   if (key === "strerror_r" && libc === "gnu") return "__xpg_strerror_r";
   return def.name ?? key;
 }

@@ -19,6 +19,13 @@ import { addrInfoRecord } from "../resolve.ts";
 import { KqueueCodec } from "../reactor/kqueue.ts";
 import { OSError } from "../errors.ts";
 import { ffi } from "../ffi/mod.ts";
+import {
+  cSymbol,
+  isAvailable,
+  stackVariadicDef,
+  symbols,
+  variadicOnStack,
+} from "../ffi/symbols.ts";
 
 const darwins: readonly PlatformTable[] = [darwinArm, darwinX86];
 
@@ -294,4 +301,42 @@ test("kevent records by the darwin layout: 32 bytes packed to 4", () => {
     assert.equal(codec.read(dv, 0).data, 9);
   }
   assert.throws(() => KqueueCodec.of(linux.sys, darwinArm.layouts.kevent!), /EVFILT_READ/);
+});
+
+test("the symbol choices of macOS (pure functions of os, libc and arch)", () => {
+  const has = (key: string, os: string, libc = "") => isAvailable(key, os, libc);
+  for (const key of ["accept4", "epoll_create1", "eventfd", "gethostbyname2_r", "sendfile"]) {
+    assert.equal(has(key, "darwin"), false, key);
+  }
+  for (
+    const key of ["accept", "kqueue", "kevent", "kevent_async", "gethostbyname2", "getservbyport"]
+  ) {
+    assert.equal(has(key, "darwin"), true, key);
+    assert.equal(has(key, "linux", "gnu"), key === "accept", key);
+  }
+  assert.equal(has("getprotobyname", "linux", "musl"), true);
+  assert.equal(has("getprotobyname_r", "linux", "musl"), false);
+  const def = { parameters: [], result: "i32" } as const;
+  assert.equal(cSymbol("errno_location", symbols.errno_location, "darwin", ""), "__error");
+  assert.equal(cSymbol("select", def, "darwin", "", "aarch64"), "select$DARWIN_EXTSN");
+  assert.equal(cSymbol("stat", def, "darwin", "", "x86_64"), "stat$INODE64");
+  assert.equal(cSymbol("stat", def, "darwin", "", "aarch64"), "stat");
+  assert.equal(cSymbol("stat", def, "linux", "gnu", "x86_64"), "stat");
+  assert.equal(cSymbol("strerror_r", symbols.strerror_r, "linux", "gnu"), "__xpg_strerror_r");
+  assert.equal(variadicOnStack("darwin", "aarch64"), true);
+  assert.equal(variadicOnStack("darwin", "x86_64"), false);
+  assert.equal(variadicOnStack("linux", "aarch64"), false);
+  // fcntl(fd, cmd, ...): x2-x7 padded, the argument in the first stack slot.
+  assert.deepEqual(stackVariadicDef("fcntl", symbols.fcntl).parameters, [
+    "i32",
+    "i32",
+    "i64",
+    "i64",
+    "i64",
+    "i64",
+    "i64",
+    "i64",
+    "i64",
+  ]);
+  assert.equal(stackVariadicDef("close", symbols.close), symbols.close);
 });
