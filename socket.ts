@@ -51,6 +51,10 @@ const SOCK_CLOEXEC = S.SOCK_CLOEXEC ?? 0;
 const SO_NOSIGPIPE = S.SO_NOSIGPIPE;
 /** Not where SO_NOSIGPIPE is set on every socket (older macOS kernels lack the flag). */
 const MSG_NOSIGNAL = SO_NOSIGPIPE === undefined ? S.MSG_NOSIGNAL ?? 0 : 0;
+/** Linux's sendfile(2); macOS's has another signature, so a read-and-send loop there. */
+const HAS_SENDFILE = typeof (libc as { sendfile?: unknown }).sendfile === "function";
+/** The read-and-send loop's buffer (one per process: the loop never yields inside). */
+let sendScratch: Uint8Array | undefined;
 /** accept4 (Linux); elsewhere (macOS) accept, then FD_CLOEXEC as CPython does. */
 const HAS_ACCEPT4 = typeof (libc as { accept4?: unknown }).accept4 === "function";
 const EINTR = E.EINTR!;
@@ -1354,6 +1358,7 @@ export class SendfileJob {
    * EINTR is retried, other errors raise.
    */
   run(fd: number): boolean {
+    if (!HAS_SENDFILE) return this.runBySend(fd);
     for (;;) {
       const want = this.#count === null ? MAX_IO : Math.min(this.#count - this.total, MAX_IO);
       if (want <= 0) return true;
@@ -1366,6 +1371,38 @@ export class SendfileJob {
       const errno = ffi.errno();
       if (errno === EAGAIN || errno === EWOULDBLOCK) return false;
       if (errno !== EINTR) throw fromErrno(errno, "sendfile");
+    }
+  }
+
+  /**
+   * {@link SendfileJob.run} without sendfile(2) (macOS's has another signature): reads
+   * the file at the job's offset and sends, as Python's fallback does.
+   */
+  runBySend(fd: number): boolean {
+    const buf = sendScratch ??= new Uint8Array(65536);
+    for (;;) {
+      const want = this.#count === null
+        ? buf.length
+        : Math.min(this.#count - this.total, buf.length);
+      if (want <= 0) return true;
+      if (Number(libc.lseek(this.fileFd, this.#offset[0], S.SEEK_SET!)) < 0) {
+        throw fromErrno(ffi.errno(), "lseek");
+      }
+      const n = libc.read(this.fileFd, buf, want);
+      if (n === 0) return true;
+      if (n < 0) {
+        if (ffi.errno() === EINTR) continue;
+        throw fromErrno(ffi.errno(), "read");
+      }
+      const r = libc.send(fd, buf, n, MSG_NOSIGNAL);
+      if (r < 0) {
+        const errno = ffi.errno();
+        if (errno === EAGAIN || errno === EWOULDBLOCK) return false;
+        if (errno !== EINTR) throw fromErrno(errno, "send");
+        continue;
+      }
+      this.total += r;
+      this.#offset[0] += BigInt(r);
     }
   }
 

@@ -7,6 +7,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 import { table as darwinArm } from "../constants/darwin_aarch64.ts";
 import { table as darwinX86 } from "../constants/darwin_x86_64.ts";
@@ -18,6 +21,7 @@ import { MessageLayout } from "../message.ts";
 import { addrInfoRecord } from "../resolve.ts";
 import { KqueueCodec } from "../reactor/kqueue.ts";
 import { OSError } from "../errors.ts";
+import { SendfileJob, socketpair } from "../socket.ts";
 import { ffi } from "../ffi/mod.ts";
 import {
   cSymbol,
@@ -339,4 +343,25 @@ test("the symbol choices of macOS (pure functions of os, libc and arch)", () => 
     "i64",
   ]);
   assert.equal(stackVariadicDef("close", symbols.close), symbols.close);
+});
+
+test("sendfile's read-and-send loop (macOS's path: no Linux sendfile there)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "socket-sendfile-loop-"));
+  const path = join(dir, "data");
+  const data = new Uint8Array(100_000).map((_, i) => (i * 7) & 0xff);
+  writeFileSync(path, data);
+  const [a, b] = socketpair();
+  const job = new SendfileJob(path, 1000, 30_000);
+  try {
+    assert.equal(job.runBySend(a.fileno()), true);
+    assert.equal(job.total, 30_000);
+    const got: number[] = [];
+    while (got.length < 30_000) got.push(...b.recv(65536));
+    assert.deepEqual(new Uint8Array(got), data.subarray(1000, 31_000));
+  } finally {
+    job.close();
+    a.close();
+    b.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
