@@ -19,7 +19,7 @@
  */
 import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
-import type { PlatformTable } from "./constants/types.ts";
+import type { PlatformTable, StructLayout } from "./constants/types.ts";
 import { fromErrno, gaierror, OSError, pyRepr } from "./errors.ts";
 import { pyTypeName, toBytes, toInt } from "./args.ts";
 import { getaddrinfo } from "./resolve.ts";
@@ -621,6 +621,63 @@ export const decodeAddress: (buf: Uint8Array, length: number) => SockAddr = runn
  */
 export const reusableKey: (family: number, address: unknown) => readonly unknown[] | string | null =
   running.reusableKey;
+
+/** One `struct addrinfo` as copied out: its numbers, and its pointers as addresses. */
+export interface AddrInfoRecord {
+  /** ai_flags. */
+  flags: number;
+  /** ai_family. */
+  family: number;
+  /** ai_socktype. */
+  socktype: number;
+  /** ai_protocol. */
+  protocol: number;
+  /** ai_addrlen. */
+  addrlen: number;
+  /** ai_addr (0n for NULL). */
+  addr: bigint;
+  /** ai_canonname (0n for NULL). */
+  canonname: bigint;
+  /** ai_next (0n at the end). */
+  next: bigint;
+}
+
+/**
+ * Reads one copied `struct addrinfo` by a platform's layout (`L.addrinfo`) and pointer
+ * size: a pure function of the table (macOS puts ai_canonname before ai_addr, Linux
+ * after; Windows' ai_addrlen is a size_t).
+ *
+ * @example
+ * ```ts
+ * import { addrInfoRecord } from "./address.ts";
+ * import { table } from "./constants/darwin_aarch64.ts";
+ * const bytes = new Uint8Array(table.layouts.addrinfo.size);
+ * bytes[table.layouts.addrinfo.ai_family] = 30;
+ * console.log(addrInfoRecord(bytes, table.layouts.addrinfo, 8).family); // 30
+ * ```
+ */
+export function addrInfoRecord(
+  bytes: Uint8Array,
+  layout: StructLayout,
+  pointerSize: number,
+): AddrInfoRecord {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, layout.size);
+  const pointer = (offset: number) =>
+    pointerSize === 8 ? dv.getBigUint64(offset, true) : BigInt(dv.getUint32(offset, true));
+  const lenSize = layout["ai_addrlen$size"] ?? 4;
+  return {
+    flags: dv.getInt32(layout.ai_flags, true),
+    family: dv.getInt32(layout.ai_family, true),
+    socktype: dv.getInt32(layout.ai_socktype, true),
+    protocol: dv.getInt32(layout.ai_protocol, true),
+    addrlen: lenSize === 8
+      ? Number(dv.getBigUint64(layout.ai_addrlen, true))
+      : dv.getUint32(layout.ai_addrlen, true),
+    addr: pointer(layout.ai_addr),
+    canonname: pointer(layout.ai_canonname),
+    next: pointer(layout.ai_next),
+  };
+}
 
 /** Formats a decoded address as Python's repr, for socket repr. */
 export function reprAddress(address: SockAddr): string {

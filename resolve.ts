@@ -17,10 +17,9 @@
  */
 import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
-import type { StructLayout } from "./constants/types.ts";
 import { fromErrno, gaierror, herror, OSError } from "./errors.ts";
 import { pyTypeName, toCInt, toInt } from "./args.ts";
-import { decodeAddress, type SockAddr } from "./address.ts";
+import { addrInfoRecord, decodeAddress, type SockAddr } from "./address.ts";
 export type { Inet6Address, InetAddress, SockAddr } from "./address.ts";
 import { inet_ntop } from "./inet.ts";
 
@@ -204,65 +203,6 @@ function pointerAt(dv: DataView, offset: number): bigint {
   return POINTER_SIZE === 8
     ? dv.getBigUint64(offset, littleEndian)
     : BigInt(dv.getUint32(offset, littleEndian));
-}
-
-/** One `struct addrinfo` as copied out: its numbers, and its pointers as addresses. */
-export interface AddrInfoRecord {
-  /** ai_flags. */
-  flags: number;
-  /** ai_family. */
-  family: number;
-  /** ai_socktype. */
-  socktype: number;
-  /** ai_protocol. */
-  protocol: number;
-  /** ai_addrlen. */
-  addrlen: number;
-  /** ai_addr (0n for NULL). */
-  addr: bigint;
-  /** ai_canonname (0n for NULL). */
-  canonname: bigint;
-  /** ai_next (0n at the end). */
-  next: bigint;
-}
-
-/**
- * Reads one copied `struct addrinfo` by a platform's layout (`L.addrinfo`) and pointer
- * size: a pure function of the table (macOS puts ai_canonname before ai_addr, Linux
- * after; Windows' ai_addrlen is a size_t).
- *
- * @example
- * ```ts
- * import { addrInfoRecord } from "./resolve.ts";
- * import { table } from "./constants/darwin_aarch64.ts";
- * const bytes = new Uint8Array(table.layouts.addrinfo.size);
- * bytes[table.layouts.addrinfo.ai_family] = 30;
- * console.log(addrInfoRecord(bytes, table.layouts.addrinfo, 8).family); // 30
- * ```
- */
-export function addrInfoRecord(
-  bytes: Uint8Array,
-  layout: StructLayout,
-  pointerSize: number,
-): AddrInfoRecord {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, layout.size);
-  const pointer = (offset: number) =>
-    pointerSize === 8
-      ? dv.getBigUint64(offset, littleEndian)
-      : BigInt(dv.getUint32(offset, littleEndian));
-  const lenSize = layout["ai_addrlen$size"] ?? 4;
-  return {
-    flags: dv.getInt32(layout.ai_flags, littleEndian),
-    family: dv.getInt32(layout.ai_family, littleEndian),
-    socktype: dv.getInt32(layout.ai_socktype, littleEndian),
-    protocol: dv.getInt32(layout.ai_protocol, littleEndian),
-    addrlen: lenSize === 8
-      ? Number(dv.getBigUint64(layout.ai_addrlen, littleEndian))
-      : dv.getUint32(layout.ai_addrlen, littleEndian),
-    addr: pointer(layout.ai_addr),
-    canonname: pointer(layout.ai_canonname),
-    next: pointer(layout.ai_next),
-  };
 }
 
 /**
