@@ -14,7 +14,7 @@ import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, gaierror, OSError } from "./errors.ts";
 import { checkArgs, checkPositional, encodeUtf8, toCInt, toInt } from "./args.ts";
-import { decodeAddress, type SockAddr } from "./sockaddr.ts";
+import { addrInfoRecord, decodeAddress, type SockAddr } from "./sockaddr.ts";
 import { idnaEncode } from "./idna.ts";
 import {
   arena,
@@ -129,22 +129,16 @@ function pointerAt(dv: DataView, offset: number): bigint {
  */
 function readAddrInfoList(head: bigint): RawAddrInfo[] {
   const out: RawAddrInfo[] = [];
-  const size = AI.size;
   for (let p = head; p !== 0n;) {
-    const bytes = ffi.peek(p, size);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, size);
-    const addr = pointerAt(dv, AI.ai_addr);
-    const canon = pointerAt(dv, AI.ai_canonname);
+    const node = addrInfoRecord(ffi.peek(p, AI.size), AI, POINTER_SIZE);
     out.push({
-      family: dv.getInt32(AI.ai_family, littleEndian),
-      type: dv.getInt32(AI.ai_socktype, littleEndian),
-      proto: dv.getInt32(AI.ai_protocol, littleEndian),
-      canonname: canon === 0n ? "" : ffi.cstring(canon),
-      addr: addr === 0n
-        ? new Uint8Array(0)
-        : ffi.peek(addr, dv.getUint32(AI.ai_addrlen, littleEndian)),
+      family: node.family,
+      type: node.socktype,
+      proto: node.protocol,
+      canonname: node.canonname === 0n ? "" : ffi.cstring(node.canonname),
+      addr: node.addr === 0n ? new Uint8Array(0) : ffi.peek(node.addr, node.addrlen),
     });
-    p = pointerAt(dv, AI.ai_next);
+    p = node.next;
   }
   return out;
 }

@@ -8,36 +8,8 @@
  */
 import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
+import type { PlatformTable, StructLayout } from "./constants/types.ts";
 import { decodeFsName } from "./args.ts";
-
-const C = table.constants;
-const L = table.layouts;
-
-const AF_INET = C.AF_INET!;
-const AF_INET6 = C.AF_INET6!;
-const AF_UNIX = C.AF_UNIX!;
-const AF_NETLINK = C.AF_NETLINK;
-const AF_PACKET = C.AF_PACKET;
-const AF_VSOCK = C.AF_VSOCK;
-const AF_QIPCRTR = C.AF_QIPCRTR;
-const AF_CAN = C.AF_CAN;
-const AF_ALG = C.AF_ALG;
-const AF_TIPC = C.AF_TIPC;
-const AF_RDS = C.AF_RDS;
-
-const IN = L.sockaddr_in;
-const IN6 = L.sockaddr_in6;
-const UN = L.sockaddr_un!;
-const FAMILY_OFFSET = L.sockaddr.sa_family;
-/** macOS and the BSDs lead every sockaddr with a length byte. */
-const SA_LEN = L.sockaddr.sa_len;
-
-const utf8 = new TextDecoder();
-const latin1 = new TextDecoder("latin1");
-
-function view(out: Uint8Array): DataView {
-  return new DataView(out.buffer, out.byteOffset, out.byteLength);
-}
 
 /** An IPv4 address: `[host, port]`. */
 export type InetAddress = readonly [host: string, port: number];
@@ -62,23 +34,28 @@ export type SockAddr =
 export type Address = SockAddr | readonly unknown[];
 
 /** Bytes enough for any sockaddr (sizeof(struct sockaddr_storage)). */
-export const SOCKADDR_MAX: number = L.sockaddr_storage.size;
+export const SOCKADDR_MAX: number = table.layouts.sockaddr_storage.size;
 
-/** The address family stored in a sockaddr. */
-export function familyOf(buf: Uint8Array): number {
-  return SA_LEN !== undefined
-    ? buf[FAMILY_OFFSET]
-    : buf[FAMILY_OFFSET] | (buf[FAMILY_OFFSET + 1] << 8);
+/** The running platform's AF_INET6: IPv6 text goes through its libc. */
+const HOST_AF_INET6 = table.constants.AF_INET6!;
+
+const utf8 = new TextDecoder();
+const latin1 = new TextDecoder("latin1");
+
+function view(out: Uint8Array): DataView {
+  return new DataView(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** The last IPv4 address decoded, reused while the peer stays the same (no allocation). */
-let lastInet: InetAddress = ["0.0.0.0", 0];
-let lastInetKey = -1;
-let lastInetPort = -1;
+function cField(buf: Uint8Array, offset: number, size: number): string {
+  const field = buf.subarray(offset, offset + size);
+  const end = field.indexOf(0);
+  return utf8.decode(end < 0 ? field : field.subarray(0, end));
+}
+
 const ntopBuf = new Uint8Array(64);
 
 function ipv6Text(buf: Uint8Array, offset: number): string {
-  ffi.libc.inet_ntop(AF_INET6, buf.subarray(offset, offset + 16), ntopBuf, ntopBuf.length);
+  ffi.libc.inet_ntop(HOST_AF_INET6, buf.subarray(offset, offset + 16), ntopBuf, ntopBuf.length);
   return latin1.decode(ntopBuf.subarray(0, ntopBuf.indexOf(0)));
 }
 
@@ -89,111 +66,275 @@ function interfaceName(index: number): string {
   return latin1.decode(name.subarray(0, name.indexOf(0)));
 }
 
-function cField(buf: Uint8Array, offset: number, size: number): string {
-  const field = buf.subarray(offset, offset + size);
-  const end = field.indexOf(0);
-  return utf8.decode(end < 0 ? field : field.subarray(0, end));
+/**
+ * The sockaddr decoding of one platform, from its generated table: a pure function of
+ * the table's families and layouts (tests run it against the darwin tables on Linux).
+ * IPv6 text and interface names go through the running platform's libc. The module's
+ * functions are the running platform's.
+ */
+export interface SockaddrCodec {
+  /** `sizeof(struct sockaddr_storage)`. */
+  readonly sockaddrSize: number;
+  /** See {@link familyOf}. */
+  familyOf(buf: Uint8Array): number;
+  /**
+   * Writes the family of a sockaddr of `length` bytes into `dv` (and, where the
+   * platform has it, the leading sa_len byte: macOS and the BSDs).
+   */
+  setFamily(dv: DataView, family: number, length: number): void;
+  /** See {@link decodeAddress}. */
+  decodeAddress(buf: Uint8Array, length: number): SockAddr;
 }
+
+/**
+ * The {@link SockaddrCodec} of platform table `t`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { sockaddrCodec } from "./sockaddr.ts";
+ * import { table } from "./constants/darwin_aarch64.ts";
+ * const darwin = sockaddrCodec(table);
+ * const raw = new Uint8Array(darwin.sockaddrSize);
+ * raw.set([16, 2, 0, 80, 127, 0, 0, 1]); // sa_len 16, AF_INET, port 80, 127.0.0.1
+ * assert.deepStrictEqual(darwin.decodeAddress(raw, 16), ["127.0.0.1", 80]);
+ * ```
+ */
+export function sockaddrCodec(t: PlatformTable): SockaddrCodec {
+  const C = t.constants;
+  const L = t.layouts;
+  const SOCKADDR_SIZE = L.sockaddr_storage.size;
+
+  const AF_INET = C.AF_INET!;
+  const AF_INET6 = C.AF_INET6!;
+  const AF_UNIX = C.AF_UNIX!;
+  const AF_NETLINK = C.AF_NETLINK;
+  const AF_PACKET = C.AF_PACKET;
+  const AF_VSOCK = C.AF_VSOCK;
+  const AF_QIPCRTR = C.AF_QIPCRTR;
+  const AF_CAN = C.AF_CAN;
+  const AF_ALG = C.AF_ALG;
+  const AF_TIPC = C.AF_TIPC;
+  const AF_RDS = C.AF_RDS;
+
+  const IN = L.sockaddr_in;
+  const IN6 = L.sockaddr_in6;
+  const UN = L.sockaddr_un!;
+  const FAMILY_OFFSET = L.sockaddr.sa_family;
+  /** macOS and the BSDs lead every sockaddr with a length byte. */
+  const SA_LEN = L.sockaddr.sa_len;
+  /** Where sa_data starts: after sa_family (2 bytes), or after sa_len and sa_family. */
+  const DATA_OFFSET = FAMILY_OFFSET + (L.sockaddr["sa_family$size"] ?? 2);
+
+  function setFamily(dv: DataView, family: number, length: number): void {
+    if (SA_LEN !== undefined) {
+      dv.setUint8(SA_LEN, length);
+      dv.setUint8(FAMILY_OFFSET, family);
+    } else {
+      dv.setUint16(FAMILY_OFFSET, family, true);
+    }
+  }
+
+  function familyOf(buf: Uint8Array): number {
+    return SA_LEN !== undefined
+      ? buf[FAMILY_OFFSET]
+      : buf[FAMILY_OFFSET] | (buf[FAMILY_OFFSET + 1] << 8);
+  }
+
+  /** The last IPv4 address decoded, reused while the peer stays the same (no allocation). */
+  let lastInet: InetAddress = ["0.0.0.0", 0];
+  let lastInetKey = -1;
+  let lastInetPort = -1;
+
+  function decodeAddress(buf: Uint8Array, length: number): SockAddr {
+    if (length > buf.length) throw new RangeError("sockaddr length exceeds its buffer");
+    if (length < DATA_OFFSET) {
+      // Nothing returned (an unnamed peer of a datagram socket, for instance).
+      return length === 0 ? "" : buf.slice(0, length);
+    }
+    const family = familyOf(buf);
+    if ((family === AF_INET || family === AF_RDS) && length >= IN.size) {
+      // The hot path of recvfrom: plain byte reads, and the previous tuple again while
+      // the peer stays the same.
+      const p = IN.sin_port;
+      const a = IN.sin_addr;
+      const port = (buf[p] << 8) | buf[p + 1];
+      const key = ((buf[a] << 24) | (buf[a + 1] << 16) | (buf[a + 2] << 8) | buf[a + 3]) >>> 0;
+      if (key !== lastInetKey || port !== lastInetPort) {
+        lastInet = Object.freeze(
+          [`${buf[a]}.${buf[a + 1]}.${buf[a + 2]}.${buf[a + 3]}`, port] as const,
+        );
+        lastInetKey = key;
+        lastInetPort = port;
+      }
+      return lastInet;
+    }
+    let dv = view(buf);
+    if (family === AF_INET6 && length >= IN6.size) {
+      return Object.freeze(
+        [
+          ipv6Text(buf, IN6.sin6_addr),
+          dv.getUint16(IN6.sin6_port, false),
+          dv.getUint32(IN6.sin6_flowinfo, false),
+          dv.getUint32(IN6.sin6_scope_id, true),
+        ] as const,
+      );
+    }
+    if (family === AF_UNIX) {
+      const start = UN.sun_path;
+      if (length <= start) return "";
+      const path = buf.subarray(start, length);
+      if (path[0] === 0) return path.slice();
+      const end = path.indexOf(0);
+      return decodeFsName(end < 0 ? path : path.subarray(0, end));
+    }
+    if (length < buf.length || buf.length < SOCKADDR_SIZE) {
+      // The other families read fixed fields: past the kernel's length they read zeros,
+      // never what the buffer held before.
+      const padded = new Uint8Array(Math.max(length, SOCKADDR_SIZE));
+      padded.set(buf.subarray(0, length));
+      buf = padded;
+      dv = view(buf);
+    }
+    if (family === AF_NETLINK && L.sockaddr_nl) {
+      const NL = L.sockaddr_nl;
+      return Object.freeze([dv.getUint32(NL.nl_pid, true), dv.getUint32(NL.nl_groups, true)]);
+    }
+    if (family === AF_PACKET && L.sockaddr_ll) {
+      const LL = L.sockaddr_ll;
+      const halen = Math.min(buf[LL.sll_halen], LL["sll_addr$size"] ?? 8);
+      return Object.freeze([
+        interfaceName(dv.getInt32(LL.sll_ifindex, true)),
+        dv.getUint16(LL.sll_protocol, false),
+        buf[LL.sll_pkttype],
+        dv.getUint16(LL.sll_hatype, true),
+        buf.slice(LL.sll_addr, LL.sll_addr + halen),
+      ]);
+    }
+    if (family === AF_VSOCK && L.sockaddr_vm) {
+      const VM = L.sockaddr_vm;
+      return Object.freeze([dv.getUint32(VM.svm_cid, true), dv.getUint32(VM.svm_port, true)]);
+    }
+    if (family === AF_QIPCRTR && L.sockaddr_qrtr) {
+      const Q = L.sockaddr_qrtr;
+      return Object.freeze([dv.getUint32(Q.sq_node, true), dv.getUint32(Q.sq_port, true)]);
+    }
+    if (family === AF_CAN && L.sockaddr_can) {
+      return Object.freeze([interfaceName(dv.getInt32(L.sockaddr_can.can_ifindex, true))]);
+    }
+    if (family === AF_ALG && L.sockaddr_alg) {
+      const A = L.sockaddr_alg;
+      return Object.freeze([
+        cField(buf, A.salg_type, A["salg_type$size"] ?? 14),
+        cField(buf, A.salg_name, A["salg_name$size"] ?? 64),
+        dv.getUint32(A.salg_feat, true),
+        dv.getUint32(A.salg_mask, true),
+      ]);
+    }
+    if (family === AF_TIPC && L.sockaddr_tipc) {
+      const T = L.sockaddr_tipc;
+      return Object.freeze([
+        buf[T.addrtype],
+        dv.getUint32(T.addr, true),
+        dv.getUint32(T.addr + 4, true),
+        dv.getUint32(T.addr + 8, true),
+        dv.getInt8(T.scope),
+      ]);
+    }
+    // Unknown family: Python gives (family, raw bytes).
+    return Object.freeze([family, buf.slice(DATA_OFFSET, length)]);
+  }
+
+  return { sockaddrSize: SOCKADDR_SIZE, familyOf, setFamily, decodeAddress };
+}
+
+/** The running platform's decoding, behind the module's functions. */
+const running = sockaddrCodec(table);
+
+/**
+ * The address family stored in a sockaddr.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { familyOf, SOCKADDR_MAX } from "./sockaddr.ts";
+ * import { table } from "./constants/mod.ts";
+ * const raw = new Uint8Array(SOCKADDR_MAX);
+ * new DataView(raw.buffer).setUint16(table.layouts.sockaddr.sa_family, 2, true); // Linux
+ * assert.strictEqual(familyOf(raw), 2);
+ * ```
+ */
+export const familyOf: (buf: Uint8Array) => number = running.familyOf;
 
 /**
  * Turns the sockaddr in `buf[0..length)` into Python's form for its family. Only the
  * `length` bytes the kernel returned are read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { decodeAddress, encodeAddress, SOCKADDR_MAX } from "./address.ts";
+ * const out = new Uint8Array(SOCKADDR_MAX);
+ * const n = encodeAddress(2, ["127.0.0.1", 80], out, "bind");
+ * assert.deepStrictEqual(decodeAddress(out, n), ["127.0.0.1", 80]);
+ * ```
  */
-export function decodeAddress(buf: Uint8Array, length: number): SockAddr {
-  if (length > buf.length) throw new RangeError("sockaddr length exceeds its buffer");
-  if (length < FAMILY_OFFSET + 2) {
-    // Nothing returned (an unnamed peer of a datagram socket, for instance).
-    return length === 0 ? "" : buf.slice(0, length);
-  }
-  const family = familyOf(buf);
-  if ((family === AF_INET || family === AF_RDS) && length >= IN.size) {
-    // The hot path of recvfrom: plain byte reads, and the previous tuple again while
-    // the peer stays the same.
-    const p = IN.sin_port;
-    const a = IN.sin_addr;
-    const port = (buf[p] << 8) | buf[p + 1];
-    const key = ((buf[a] << 24) | (buf[a + 1] << 16) | (buf[a + 2] << 8) | buf[a + 3]) >>> 0;
-    if (key !== lastInetKey || port !== lastInetPort) {
-      lastInet = Object.freeze(
-        [`${buf[a]}.${buf[a + 1]}.${buf[a + 2]}.${buf[a + 3]}`, port] as const,
-      );
-      lastInetKey = key;
-      lastInetPort = port;
-    }
-    return lastInet;
-  }
-  let dv = view(buf);
-  if (family === AF_INET6 && length >= IN6.size) {
-    return Object.freeze(
-      [
-        ipv6Text(buf, IN6.sin6_addr),
-        dv.getUint16(IN6.sin6_port, false),
-        dv.getUint32(IN6.sin6_flowinfo, false),
-        dv.getUint32(IN6.sin6_scope_id, true),
-      ] as const,
-    );
-  }
-  if (family === AF_UNIX) {
-    const start = UN.sun_path;
-    if (length <= start) return "";
-    const path = buf.subarray(start, length);
-    if (path[0] === 0) return path.slice();
-    const end = path.indexOf(0);
-    return decodeFsName(end < 0 ? path : path.subarray(0, end));
-  }
-  if (length < buf.length || buf.length < SOCKADDR_MAX) {
-    // The other families read fixed fields: past the kernel's length they read zeros,
-    // never what the buffer held before.
-    const padded = new Uint8Array(Math.max(length, SOCKADDR_MAX));
-    padded.set(buf.subarray(0, length));
-    buf = padded;
-    dv = view(buf);
-  }
-  if (family === AF_NETLINK && L.sockaddr_nl) {
-    const NL = L.sockaddr_nl;
-    return Object.freeze([dv.getUint32(NL.nl_pid, true), dv.getUint32(NL.nl_groups, true)]);
-  }
-  if (family === AF_PACKET && L.sockaddr_ll) {
-    const LL = L.sockaddr_ll;
-    const halen = Math.min(buf[LL.sll_halen], LL["sll_addr$size"] ?? 8);
-    return Object.freeze([
-      interfaceName(dv.getInt32(LL.sll_ifindex, true)),
-      dv.getUint16(LL.sll_protocol, false),
-      buf[LL.sll_pkttype],
-      dv.getUint16(LL.sll_hatype, true),
-      buf.slice(LL.sll_addr, LL.sll_addr + halen),
-    ]);
-  }
-  if (family === AF_VSOCK && L.sockaddr_vm) {
-    const VM = L.sockaddr_vm;
-    return Object.freeze([dv.getUint32(VM.svm_cid, true), dv.getUint32(VM.svm_port, true)]);
-  }
-  if (family === AF_QIPCRTR && L.sockaddr_qrtr) {
-    const Q = L.sockaddr_qrtr;
-    return Object.freeze([dv.getUint32(Q.sq_node, true), dv.getUint32(Q.sq_port, true)]);
-  }
-  if (family === AF_CAN && L.sockaddr_can) {
-    return Object.freeze([interfaceName(dv.getInt32(L.sockaddr_can.can_ifindex, true))]);
-  }
-  if (family === AF_ALG && L.sockaddr_alg) {
-    const A = L.sockaddr_alg;
-    return Object.freeze([
-      cField(buf, A.salg_type, A["salg_type$size"] ?? 14),
-      cField(buf, A.salg_name, A["salg_name$size"] ?? 64),
-      dv.getUint32(A.salg_feat, true),
-      dv.getUint32(A.salg_mask, true),
-    ]);
-  }
-  if (family === AF_TIPC && L.sockaddr_tipc) {
-    const T = L.sockaddr_tipc;
-    return Object.freeze([
-      buf[T.addrtype],
-      dv.getUint32(T.addr, true),
-      dv.getUint32(T.addr + 4, true),
-      dv.getUint32(T.addr + 8, true),
-      dv.getInt8(T.scope),
-    ]);
-  }
-  // Unknown family: Python gives (family, raw bytes).
-  return Object.freeze([family, buf.slice(FAMILY_OFFSET + 2, length)]);
+export const decodeAddress: (buf: Uint8Array, length: number) => SockAddr = running.decodeAddress;
+
+/** One `struct addrinfo` as copied out: its numbers, and its pointers as addresses. */
+export interface AddrInfoRecord {
+  /** ai_flags. */
+  flags: number;
+  /** ai_family. */
+  family: number;
+  /** ai_socktype. */
+  socktype: number;
+  /** ai_protocol. */
+  protocol: number;
+  /** ai_addrlen. */
+  addrlen: number;
+  /** ai_addr (0n for NULL). */
+  addr: bigint;
+  /** ai_canonname (0n for NULL). */
+  canonname: bigint;
+  /** ai_next (0n at the end). */
+  next: bigint;
+}
+
+/**
+ * Reads one copied `struct addrinfo` by a platform's layout (`L.addrinfo`) and pointer
+ * size: a pure function of the table (macOS puts ai_canonname before ai_addr, Linux
+ * after; Windows' ai_addrlen is a size_t).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { addrInfoRecord } from "./sockaddr.ts";
+ * import { table } from "./constants/darwin_aarch64.ts";
+ * const bytes = new Uint8Array(table.layouts.addrinfo.size);
+ * bytes[table.layouts.addrinfo.ai_family] = 30;
+ * assert.strictEqual(addrInfoRecord(bytes, table.layouts.addrinfo, 8).family, 30);
+ * ```
+ */
+export function addrInfoRecord(
+  bytes: Uint8Array,
+  layout: StructLayout,
+  pointerSize: number,
+): AddrInfoRecord {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, layout.size);
+  const pointer = (offset: number) =>
+    pointerSize === 8 ? dv.getBigUint64(offset, true) : BigInt(dv.getUint32(offset, true));
+  const lenSize = layout["ai_addrlen$size"] ?? 4;
+  return {
+    flags: dv.getInt32(layout.ai_flags, true),
+    family: dv.getInt32(layout.ai_family, true),
+    socktype: dv.getInt32(layout.ai_socktype, true),
+    protocol: dv.getInt32(layout.ai_protocol, true),
+    addrlen: lenSize === 8
+      ? Number(dv.getBigUint64(layout.ai_addrlen, true))
+      : dv.getUint32(layout.ai_addrlen, true),
+    addr: pointer(layout.ai_addr),
+    canonname: pointer(layout.ai_canonname),
+    next: pointer(layout.ai_next),
+  };
 }

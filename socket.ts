@@ -18,6 +18,7 @@ import {
   type Address,
   decodeAddress,
   encodeAddress,
+  familyOf,
   reprAddress,
   reusableKey,
   sameAddress,
@@ -58,10 +59,17 @@ const SOCK_STREAM = C.SOCK_STREAM!;
 const SOL_SOCKET = C.SOL_SOCKET!;
 const SOCK_NONBLOCK = S.SOCK_NONBLOCK ?? 0;
 const SOCK_CLOEXEC = S.SOCK_CLOEXEC ?? 0;
-const MSG_NOSIGNAL = S.MSG_NOSIGNAL ?? 0;
 const MSG_DONTWAIT = C.MSG_DONTWAIT ?? S.MSG_DONTWAIT ?? 0;
 /** macOS's per-socket SIGPIPE switch (Linux uses MSG_NOSIGNAL on each send instead). */
 const SO_NOSIGPIPE = S.SO_NOSIGPIPE;
+/** Not where SO_NOSIGPIPE is set on every socket (older macOS kernels lack the flag). */
+const MSG_NOSIGNAL = SO_NOSIGPIPE === undefined ? S.MSG_NOSIGNAL ?? 0 : 0;
+/** Linux's sendfile(2); macOS's has another signature, so a read-and-send loop there. */
+const HAS_SENDFILE = typeof (libc as { sendfile?: unknown }).sendfile === "function";
+/** The read-and-send loop's buffer (one per process: the loop never yields inside). */
+let sendScratch: Uint8Array | undefined;
+/** accept4 (Linux); elsewhere (macOS) accept, then FD_CLOEXEC as CPython does. */
+const HAS_ACCEPT4 = typeof (libc as { accept4?: unknown }).accept4 === "function";
 const EINTR = E.EINTR!;
 const EAGAIN = E.EAGAIN!;
 const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
@@ -274,13 +282,13 @@ export class socket {
         return lenScratch[1] | 0;
       };
       this.#family = family === undefined || family === null || family === -1
-        ? query(S.SO_DOMAIN)
+        ? (S.SO_DOMAIN === undefined ? boundFamily(fd) : query(S.SO_DOMAIN))
         : toCInt(family);
       this.#type = type === undefined || type === null || type === -1
         ? query(S.SO_TYPE ?? C.SO_TYPE)
         : toCInt(type);
       this.#proto = proto === undefined || proto === null || proto === -1
-        ? query(S.SO_PROTOCOL)
+        ? (S.SO_PROTOCOL === undefined ? 0 : query(S.SO_PROTOCOL)) // macOS: 0, as CPython
         : toCInt(proto);
       this.#fd = fd;
     } else {
@@ -372,7 +380,9 @@ export class socket {
           break;
         case Op.Accept:
           lenScratch[0] = SOCKADDR_MAX;
-          r = libc.accept4(fd, addrScratch, lenScratchBytes, flags);
+          r = HAS_ACCEPT4
+            ? libc.accept4(fd, addrScratch, lenScratchBytes, flags)
+            : libc.accept(fd, addrScratch, lenScratchBytes);
           this.#addrLength = lenScratch[0];
           break;
         case Op.RecvMsg:
@@ -493,13 +503,14 @@ export class socket {
    * ```
    */
   accept(options: SocketOptions = {}): [socket, SockAddr] {
-    return this.#accept((options.cloexec ?? true) ? SOCK_CLOEXEC : 0, 0)!;
+    return this.#accept(options.cloexec ?? true, 0)!;
   }
 
   /** accept(2) through {@link socket#io} (`deadline` -1: null when it would block). */
-  #accept(flags: number, deadline: number): [socket, SockAddr] | null {
-    const fd = this.#io(Op.Accept, null, 0, flags, deadline);
+  #accept(cloexec: boolean, deadline: number): [socket, SockAddr] | null {
+    const fd = this.#io(Op.Accept, null, 0, cloexec ? SOCK_CLOEXEC : 0, deadline);
     if (fd < 0) return null;
+    if (!HAS_ACCEPT4 && cloexec) closeOnExec(fd);
     let address: SockAddr;
     let sock: socket;
     try {
@@ -903,7 +914,7 @@ export class socket {
    * @ignore
    */
   _accept_nowait(): [socket, SockAddr] | null {
-    return this.#accept(SOCK_CLOEXEC, -1);
+    return this.#accept(true, -1);
   }
 
   /**
@@ -1585,6 +1596,7 @@ export class SendfileJob {
    * EINTR is retried, other errors raise.
    */
   run(fd: number): boolean {
+    if (!HAS_SENDFILE) return this.runBySend(fd);
     for (;;) {
       const want = this.#count === null ? MAX_IO : Math.min(this.#count - this.total, MAX_IO);
       if (want <= 0) return true;
@@ -1597,6 +1609,38 @@ export class SendfileJob {
       const errno = ffi.errno();
       if (errno === EAGAIN || errno === EWOULDBLOCK) return false;
       if (errno !== EINTR) throw fromErrno(errno, "sendfile");
+    }
+  }
+
+  /**
+   * {@link SendfileJob.run} without sendfile(2) (macOS's has another signature): reads
+   * the file at the job's offset and sends, as Python's fallback does.
+   */
+  runBySend(fd: number): boolean {
+    const buf = sendScratch ??= new Uint8Array(65536);
+    for (;;) {
+      const want = this.#count === null
+        ? buf.length
+        : Math.min(this.#count - this.total, buf.length);
+      if (want <= 0) return true;
+      if (Number(libc.lseek(this.fileFd, this.#offset[0], S.SEEK_SET!)) < 0) {
+        throw fromErrno(ffi.errno(), "lseek");
+      }
+      const n = libc.read(this.fileFd, buf, want);
+      if (n === 0) return true;
+      if (n < 0) {
+        if (ffi.errno() === EINTR) continue;
+        throw fromErrno(ffi.errno(), "read");
+      }
+      const r = libc.send(fd, buf, n, MSG_NOSIGNAL);
+      if (r < 0) {
+        const errno = ffi.errno();
+        if (errno === EAGAIN || errno === EWOULDBLOCK) return false;
+        if (errno !== EINTR) throw fromErrno(errno, "send");
+        continue;
+      }
+      this.total += r;
+      this.#offset[0] += BigInt(r);
     }
   }
 
@@ -1665,6 +1709,20 @@ function reprValue(value: unknown): string {
 /** Python's `socket.SocketType`: the socket class. */
 export const SocketType: typeof socket = socket;
 
+/** Sets FD_CLOEXEC on `fd` (where socket() and accept() cannot: macOS). */
+function closeOnExec(fd: number): void {
+  libc.fcntl(fd, S.F_SETFD!, S.FD_CLOEXEC!);
+}
+
+/** The family of socket `fd` from getsockname (macOS has no SO_DOMAIN), as CPython. */
+function boundFamily(fd: number): number {
+  lenScratch[0] = SOCKADDR_MAX;
+  if (libc.getsockname(fd, addrScratch, lenScratchBytes) < 0) {
+    throw fromErrno(ffi.errno(), "getsockname");
+  }
+  return familyOf(addrScratch);
+}
+
 /**
  * A connected pair of sockets: `socketpair(family = AF_UNIX, type = SOCK_STREAM, proto = 0)`.
  * Both are close-on-exec unless `{ cloexec: false }`. As in Python on Linux, families the
@@ -1692,6 +1750,10 @@ export function socketpair(
   const flags = (options.cloexec ?? true) ? SOCK_CLOEXEC : 0;
   if (libc.socketpair(fam, toCInt(type) | flags, toCInt(proto), fds) < 0) {
     throw fromErrno(ffi.errno(), "socketpair");
+  }
+  if (SOCK_CLOEXEC === 0 && (options.cloexec ?? true)) { // macOS: no SOCK_CLOEXEC
+    closeOnExec(fds[0]);
+    closeOnExec(fds[1]);
   }
   let a: socket | undefined;
   try {

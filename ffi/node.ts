@@ -15,7 +15,14 @@
  */
 import koffi from "koffi";
 import { type Backend, type Libc, type NativeType, type SymbolDef, symbols } from "./symbols.ts";
-import { available, cName, libraryPath, platformId } from "./node_platform.ts";
+import {
+  available,
+  binding,
+  cName,
+  libraryPath,
+  platformId,
+  withVariadics,
+} from "./node_platform.ts";
 
 /** The koffi spelling of each table type. */
 const koffiType: Record<NativeType, string> = {
@@ -58,7 +65,7 @@ function load(lib: koffi.LibraryHandle): Libc {
     const fn = lib.func(
       cName(key, def),
       koffiType[def.result],
-      def.parameters.map((t) => koffiType[t]),
+      binding(key, def).parameters.map((t) => koffiType[t]),
     ) as unknown as KoffiFn;
     out[key] = def.nonblocking ? promised(fn) : fn;
   }
@@ -66,7 +73,7 @@ function load(lib: koffi.LibraryHandle): Libc {
 }
 
 const lib = open();
-const libc = load(lib);
+const libc = withVariadics(load(lib));
 /** `void *memset(void *s, int c, size_t n)` with n = 0 returns `s`: the address of a JS view. */
 const identity = lib.func("memset", "uintptr_t", ["void *", "int32_t", "size_t"]) as unknown as (
   view: ArrayBufferView,

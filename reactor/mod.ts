@@ -50,10 +50,12 @@ import { libc } from "../ffi/mod.ts";
 import { setCloseHook, setOpenHook } from "./hooks.ts";
 import { type Poller, PollPoller } from "./poller.ts";
 import { EpollPoller } from "./epoll.ts";
+import { KqueuePoller } from "./kqueue.ts";
 
 export type { Poller, ReadyCallback } from "./poller.ts";
 export { PollPoller } from "./poller.ts";
 export { EpollPoller } from "./epoll.ts";
+export { KqueuePoller } from "./kqueue.ts";
 
 const EBADF = table.errno.EBADF!;
 
@@ -811,7 +813,7 @@ export class Reactor {
 let instance: Reactor | undefined;
 
 /**
- * The process's reactor, created on first use (epoll where available, else poll(2)).
+ * The process's reactor, created on first use (epoll on Linux, kqueue on macOS, else poll(2)).
  *
  * @example
  * ```ts
@@ -821,8 +823,13 @@ let instance: Reactor | undefined;
  */
 export function getReactor(): Reactor {
   if (instance === undefined) {
-    const hasEpoll = typeof (libc as { epoll_create1?: unknown }).epoll_create1 === "function";
-    const r = new Reactor(hasEpoll ? new EpollPoller() : new PollPoller());
+    const has = (name: string) => typeof (libc as Record<string, unknown>)[name] === "function";
+    const poller = has("epoll_create1")
+      ? new EpollPoller()
+      : has("kqueue") && table.layouts.kevent
+      ? new KqueuePoller()
+      : new PollPoller();
+    const r = new Reactor(poller);
     setCloseHook((fd) => r.forget(fd));
     setOpenHook((fd, sock) => r.opened(fd, sock));
     instance = r;

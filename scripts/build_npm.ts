@@ -218,6 +218,7 @@ const packageJson = {
   },
   files: ["esm/", "README.md", "LICENSE"],
   engines: { node: ">=20" },
+  // What the README calls supported (linux) or experimental (darwin); Windows has a table only.
   os: ["linux", "darwin"],
   dependencies: { koffi: koffiVersion },
   keywords: ["socket", "python", "ffi", "libc", "networking"],

@@ -437,9 +437,10 @@ out.append(outcome(v.setsockopt, socket.AF_VSOCK, socket.SO_VM_SOCKETS_BUFFER_SI
 print(json.dumps(out))
 `,
   );
-  const L = socket.AF_VSOCK;
-  const { SO_VM_SOCKETS_BUFFER_SIZE: SIZE, SO_VM_SOCKETS_BUFFER_MIN_SIZE: MIN } = socket;
-  const MAX = socket.SO_VM_SOCKETS_BUFFER_MAX_SIZE;
+  const L = socket.AF_VSOCK!;
+  const SIZE = socket.SO_VM_SOCKETS_BUFFER_SIZE!;
+  const MIN = socket.SO_VM_SOCKETS_BUFFER_MIN_SIZE!;
+  const MAX = socket.SO_VM_SOCKETS_BUFFER_MAX_SIZE!;
   try {
     const set = (opt: number, value: unknown) => () => {
       v.setsockopt(L, opt, value as number);
