@@ -157,6 +157,35 @@ test("darwin: AF_INET6, AF_INET and AF_UNIX sockaddrs carry sa_len", () => {
   assert.deepEqual([...out.subarray(0, 4)], [10, 0, 0x1f, 0x90]);
 });
 
+test("darwin codec keeps the input checks: file-system names, sun_path's room, NULs", () => {
+  for (const t of darwins) {
+    const codec = addressCodec(t);
+    const C = t.constants;
+    const out = new Uint8Array(codec.sockaddrSize);
+    // A lone U+DC80 is file-system byte 0x80 (surrogateescape), both ways.
+    const n = codec.encodeAddress(C.AF_UNIX!, "/tmp/\udc80", out, "bind");
+    assert.deepEqual([...out.subarray(0, n)], [
+      n,
+      1,
+      ...new TextEncoder().encode("/tmp/"),
+      0x80,
+      0,
+    ]);
+    assert.equal(codec.decodeAddress(out, n), "/tmp/\udc80");
+    // An abstract name may fill sun_path (104 bytes here); a path needs room for its NUL.
+    const abstract = new Uint8Array(104);
+    assert.equal(codec.encodeAddress(C.AF_UNIX!, abstract, out, "bind"), 2 + 104);
+    assert.equal(out[0], 106);
+    assert.throws(() => codec.encodeAddress(C.AF_UNIX!, new Uint8Array(105), out, "bind"), OSError);
+    assert.equal(codec.encodeAddress(C.AF_UNIX!, "x".repeat(103), out, "bind"), 2 + 104);
+    // A host the idna codec refuses: TypeError before any lookup.
+    assert.throws(() => codec.encodeAddress(C.AF_INET!, ["\ud800", 80], out, "bind"), {
+      name: "TypeError",
+      message: "encoding of hostname failed",
+    });
+  }
+});
+
 test("darwin: CMSG_LEN/CMSG_SPACE align to 4; control buffers by the darwin cmsghdr", () => {
   for (const t of darwins) {
     const m = new MessageLayout(t);
