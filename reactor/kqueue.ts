@@ -89,12 +89,13 @@ export type Readiness = "read" | "write" | "both" | "wake";
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { KqueueCodec } from "./kqueue.ts";
  * import { table } from "../constants/darwin_aarch64.ts";
  * const codec = KqueueCodec.of(table.sys, table.layouts.kevent!);
  * const buf = new Uint8Array(codec.size);
  * codec.write(new DataView(buf.buffer), 0, 7, codec.k.EVFILT_READ, codec.k.EV_ADD, 0);
- * console.log(codec.read(new DataView(buf.buffer), 0).ident); // 7
+ * assert.strictEqual(codec.read(new DataView(buf.buffer), 0).ident, 7);
  * ```
  */
 export class KqueueCodec {
