@@ -153,6 +153,30 @@ def main():
                 r = -1000000
             total += r + buf[0]
         report(time.perf_counter() - t0, n, total)
+    elif w == "w9":
+        # W9 as C's baseline: batches of 64 datagrams, one call per datagram (Python has
+        # no recvmmsg/sendmmsg).
+        n = int(sys.argv[2])
+        a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        a.bind(("127.0.0.1", 0))
+        b.bind(("127.0.0.1", 0))
+        aaddr, bport = a.getsockname(), b.getsockname()[1]
+        msg = bytearray(b"\x07" * MSG)
+        buf = bytearray(MSG)
+        total = 0
+        t0 = time.perf_counter()
+        for i in range(0, n, 64):
+            k = min(64, n - i)
+            for j in range(k):
+                msg[0] = (i + j) & 255
+                b.sendto(msg, aaddr)
+            for _ in range(k):
+                r, frm = a.recvfrom_into(buf)
+                if frm[1] != bport:
+                    r = -1000000
+                total += r + buf[0]
+        report(time.perf_counter() - t0, n, total)
     elif w == "w6":
         n = int(sys.argv[2])
         ok = 0

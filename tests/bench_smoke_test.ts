@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-const WORKLOADS = ["w1", "w2", "w3", "w4", "w5", "w6"];
+const WORKLOADS = ["w1", "w2", "w3", "w4", "w5", "w6", "w9"];
 const IMPLS = ["ours", "c", "python"];
 
 test("bench --quick: every workload completes with the right checksum", async (t) => {
