@@ -30,6 +30,16 @@ function recvExact(s: socket.socket, buf: Uint8Array): number {
   return got;
 }
 
+/** Two UDP sockets bound to loopback ports (W5, W9). */
+function udpPair(): [socket.socket, socket.socket] {
+  const pair: [socket.socket, socket.socket] = [
+    new socket.socket(socket.AF_INET, socket.SOCK_DGRAM),
+    new socket.socket(socket.AF_INET, socket.SOCK_DGRAM),
+  ];
+  for (const s of pair) s.bind(["127.0.0.1", 0]);
+  return pair;
+}
+
 function nodelay(s: socket.socket): void {
   s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1);
 }
@@ -148,10 +158,7 @@ function main(): void {
     report(t, nbytes, ack[1] === 0 ? ack[0] : -1);
   } else if (w === "w5") {
     const n = Number(args[1]);
-    const a = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
-    const b = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
-    a.bind(["127.0.0.1", 0]);
-    b.bind(["127.0.0.1", 0]);
+    const [a, b] = udpPair();
     const aaddr = a.getsockname();
     const bport = (b.getsockname() as [string, number])[1];
     const msg = new Uint8Array(MSG).fill(7);
@@ -170,10 +177,7 @@ function main(): void {
   } else if (w === "w9") {
     // W9: batches of 64 datagrams, one sendmmsg and as few recvmmsg as it takes (mmsg.ts).
     const n = Number(args[1]);
-    const a = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
-    const b = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
-    a.bind(["127.0.0.1", 0]);
-    b.bind(["127.0.0.1", 0]);
+    const [a, b] = udpPair();
     const aaddr = a.getsockname();
     const bport = (b.getsockname() as [string, number])[1];
     const out = new socket.MessageBatch(64, MSG);
@@ -205,10 +209,7 @@ function main(): void {
     // sendto carries the batch, cut by the kernel into 64 B datagrams (UDP_SEGMENT, 103);
     // UDP_GRO (104) hands them back coalesced, each MSG bytes (the segment size).
     const n = Number(args[1]);
-    const a = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
-    const b = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
-    a.bind(["127.0.0.1", 0]);
-    b.bind(["127.0.0.1", 0]);
+    const [a, b] = udpPair();
     b.setsockopt(socket.SOL_UDP, 103, MSG);
     a.setsockopt(socket.SOL_UDP, 104, 1);
     const aaddr = a.getsockname();

@@ -77,6 +77,21 @@ static int connect_to(int port) {
   return s;
 }
 
+/* Two UDP sockets bound to loopback ports (W5, W9): descriptors and addresses. */
+static void udp_pair(int *a, struct sockaddr_in *aa, int *b, struct sockaddr_in *ba) {
+  int *fds[2] = {a, b};
+  struct sockaddr_in *addrs[2] = {aa, ba};
+  for (int i = 0; i < 2; i++) {
+    *fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (*fds[i] < 0) die("socket");
+    *addrs[i] = (struct sockaddr_in){.sin_family = AF_INET,
+                                     .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (bind(*fds[i], (struct sockaddr *)addrs[i], sizeof *addrs[i]) < 0) die("bind");
+    socklen_t len = sizeof *addrs[i];
+    getsockname(*fds[i], (struct sockaddr *)addrs[i], &len);
+  }
+}
+
 /* Ping-pong client loop shared by w2 (server in the same thread) and w3. */
 static double pingpong(int cli, int srv, long n) {
   unsigned char msg[MSG], buf[MSG], sbuf[MSG];
@@ -191,16 +206,9 @@ int main(int argc, char **argv) {
     report(t, bytes, res[1] == 0 ? res[0] : -1);
   } else if (!strcmp(w, "w5")) {
     long n = atol(argv[2]);
-    int a = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int b = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in aa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    struct sockaddr_in ba = aa;
-    if (bind(a, (struct sockaddr *)&aa, sizeof aa) < 0) die("bind");
-    if (bind(b, (struct sockaddr *)&ba, sizeof ba) < 0) die("bind");
-    socklen_t len = sizeof aa;
-    getsockname(a, (struct sockaddr *)&aa, &len);
-    len = sizeof ba;
-    getsockname(b, (struct sockaddr *)&ba, &len);
+    int a, b;
+    struct sockaddr_in aa, ba;
+    udp_pair(&a, &aa, &b, &ba);
     unsigned char msg[MSG], buf[MSG];
     memset(msg, 7, MSG);
     double sum = 0;
@@ -222,16 +230,9 @@ int main(int argc, char **argv) {
      * sendmmsg and as many recvmmsg (MSG_WAITFORONE) as it takes per batch. */
     int batched = !strcmp(w, "w9-mmsg");
     long n = atol(argv[2]);
-    int a = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int b = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in aa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    struct sockaddr_in ba = aa;
-    if (bind(a, (struct sockaddr *)&aa, sizeof aa) < 0) die("bind");
-    if (bind(b, (struct sockaddr *)&ba, sizeof ba) < 0) die("bind");
-    socklen_t len = sizeof aa;
-    getsockname(a, (struct sockaddr *)&aa, &len);
-    len = sizeof ba;
-    getsockname(b, (struct sockaddr *)&ba, &len);
+    int a, b;
+    struct sockaddr_in aa, ba;
+    udp_pair(&a, &aa, &b, &ba);
     enum { B = 64 };
     static unsigned char out[B][MSG], in[B][MSG];
     static struct iovec oiov[B], iiov[B];
@@ -283,16 +284,9 @@ int main(int argc, char **argv) {
      * it into 64 B datagrams); the receiver's UDP_GRO hands them back coalesced, each
      * MSG bytes (the segment size, also given in a UDP_GRO control message). */
     long n = atol(argv[2]);
-    int a = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int b = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in aa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    struct sockaddr_in ba = aa;
-    if (bind(a, (struct sockaddr *)&aa, sizeof aa) < 0) die("bind");
-    if (bind(b, (struct sockaddr *)&ba, sizeof ba) < 0) die("bind");
-    socklen_t len = sizeof aa;
-    getsockname(a, (struct sockaddr *)&aa, &len);
-    len = sizeof ba;
-    getsockname(b, (struct sockaddr *)&ba, &len);
+    int a, b;
+    struct sockaddr_in aa, ba;
+    udp_pair(&a, &aa, &b, &ba);
     int seg = MSG, one = 1;
     if (setsockopt(b, IPPROTO_UDP, 103 /* UDP_SEGMENT */, &seg, sizeof seg) < 0) die("UDP_SEGMENT");
     if (setsockopt(a, IPPROTO_UDP, 104 /* UDP_GRO */, &one, sizeof one) < 0) die("UDP_GRO");
