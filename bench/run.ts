@@ -21,11 +21,16 @@
  * ours-node-async, ours-bun-async), `--workloads w1,w2`, `--out FILE`, `--json FILE` (the
  * raw results as JSON).
  *
+ * With the report goes its picture: the ratios as an SVG bar chart (bench/chart.ts), at the
+ * report's path with `.svg` for `.md` (bench/RESULTS.svg).
+ *
  * W7 (1,000 concurrent echo connections in one process, 100 round trips each at scale 1)
  * also reports each child's peak RSS (VmHWM / ru_maxrss), printed as `rss` in its JSON line.
  *
  * @module
  */
+import { chartFromReport } from "./chart.ts";
+
 const join = (...parts: string[]): string => parts.join("/").replace(/\/+/g, "/");
 const bench = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
 const root = bench.replace(/\/[^/]*$/, "");
@@ -771,6 +776,10 @@ console.log(report);
 if (outPath) {
   Deno.writeTextFileSync(outPath, report);
   console.error(`bench: wrote ${outPath}`);
+  // The picture of the ratios, beside the report (bench/RESULTS.svg).
+  const svgPath = outPath.replace(/\.md$/, "") + ".svg";
+  Deno.writeTextFileSync(svgPath, chartFromReport(report));
+  console.error(`bench: wrote ${svgPath}`);
 }
 if (jsonPath) {
   Deno.writeTextFileSync(
