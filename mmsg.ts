@@ -63,7 +63,17 @@ const POLLOUT = table.sys.POLLOUT!;
  * table has no entry; the value is the kernel's, the same on every architecture.
  */
 const MSG_WAITFORONE = 0x10000;
-/** The kernel caps vlen at UIO_MAXIOV (it clamps silently; we refuse more). */
+/**
+ * The most slots a batch may have: the kernel caps a call's count at UIO_MAXIOV (it
+ * clamps silently; MessageBatch refuses more).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { MMSG_MAX } from "./mmsg.ts";
+ * assert.strictEqual(MMSG_MAX, 1024); // Linux
+ * ```
+ */
 export const MMSG_MAX: number = table.sys.UIO_MAXIOV ?? 1024;
 
 /**
@@ -71,6 +81,13 @@ export const MMSG_MAX: number = table.sys.UIO_MAXIOV ?? 1024;
  * tables have no entry for it (the generator is shared work), so it is laid out here
  * from msghdr's: msg_len right after msg_hdr, the whole padded to msghdr's alignment
  * (64 bytes, msg_len at 56, on 64-bit Linux glibc and musl alike).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { MMSGHDR } from "./mmsg.ts";
+ * assert.deepStrictEqual(MMSGHDR, { size: 64, msg_len: 56 }); // 64-bit Linux
+ * ```
  */
 export const MMSGHDR: { readonly size: number; readonly msg_len: number } = {
   size: Math.ceil((LM.size + 4) / LM.align) * LM.align,
@@ -133,7 +150,11 @@ export class MessageBatch {
   #names: Uint8Array[];
   /** iov_len differs from `size` in some slot (set by setLength). */
   #lengthsSet = false;
-  /** The flags of the pending async operation (read by its step). */
+  /**
+   * The flags of the pending async operation (read by its step).
+   *
+   * @ignore
+   */
   _flags = 0;
 
   /**
@@ -312,7 +333,11 @@ export class MessageBatch {
     this.#dv.setUint32(at, length, true);
   }
 
-  /** The count a call may move: `count` checked against the batch; RangeError past it. */
+  /**
+   * The count a call may move: `count` checked against the batch; RangeError past it.
+   *
+   * @ignore
+   */
   _checked(count: number | undefined): number {
     // A detached buffer reads as length 0: the C addresses in the iovecs would dangle.
     if (this.buffer.byteLength !== this.count * this.size) {
