@@ -334,41 +334,64 @@ export class MessageBatch {
   }
 
   /**
-   * The count a call may move: `count` checked against the batch; RangeError past it.
+   * TypeError once the buffer is detached (it then reads as length 0): the C addresses
+   * in the iovecs would dangle.
    *
    * @ignore
    */
-  _checked(count: number | undefined): number {
-    // A detached buffer reads as length 0: the C addresses in the iovecs would dangle.
+  _alive(): void {
     if (this.buffer.byteLength !== this.count * this.size) {
       throw new TypeError("the batch's buffer was detached");
     }
-    if (count === undefined) return this.count;
-    const n = toInt(count);
-    if (n < 0 || n > this.count) throw new RangeError(`count must be 0 to ${this.count}`);
+  }
+
+  /**
+   * The count a call may move from slot `start` on (default: to the last slot), both
+   * checked against the batch (RangeError past it); `start` is kept for {@link _attempt}.
+   *
+   * @ignore
+   */
+  _checked(count: number | undefined, start: number): number {
+    this._alive();
+    const s = toInt(start);
+    if (s < 0 || s > this.count) throw new RangeError(`start must be 0 to ${this.count}`);
+    const n = count === undefined ? this.count - s : toInt(count);
+    if (n < 0 || n > this.count - s) throw new RangeError(`count must be 0 to ${this.count - s}`);
+    this._start = s;
     return n;
   }
 
   /**
-   * One recvmmsg/sendmmsg attempt on `fd` over the first `count` slots: the count of
-   * datagrams, or -1 with errno set.
+   * The first slot of the pending call (set by {@link _checked}).
+   *
+   * @ignore
+   */
+  _start = 0;
+
+  /**
+   * One recvmmsg/sendmmsg attempt on `fd` over `count` slots from `_start`: the count
+   * of datagrams, or -1 with errno set.
    *
    * @ignore
    */
   _attempt(fd: number, count: number, flags: number, writing: boolean): number {
     const dv = this.#dv;
-    if (writing) return libc.sendmmsg(fd, this.#c, count, flags | MSG_NOSIGNAL);
+    const first = this._start;
+    // A view from the first slot's mmsghdr (made only when the call does not start at 0).
+    const vec = first === 0 ? this.#c : this.#c.subarray(first * MMSGHDR.size);
+    if (writing) return libc.sendmmsg(fd, vec, count, flags | MSG_NOSIGNAL);
     if (this.#lengthsSet) {
       const iovLen = this.count * MMSGHDR.size + LI.iov_len;
       for (let i = 0; i < this.count; i++) dv.setUint32(iovLen + i * LI.size, this.size, true);
       this.#lengthsSet = false;
     }
-    for (let i = 0; i < count; i++) {
+    const end = first + count;
+    for (let i = first; i < end; i++) {
       dv.setUint32(i * MMSGHDR.size + LM.msg_namelen, SOCKADDR_MAX, true);
     }
-    const r = libc.recvmmsg(fd, this.#c, count, flags | MSG_WAITFORONE, null);
+    const r = libc.recvmmsg(fd, vec, count, flags | MSG_WAITFORONE, null);
     // Slots the kernel did not fill keep no stale sender for a later send.
-    for (let i = r < 0 ? 0 : r; i < count; i++) {
+    for (let i = r < 0 ? first : first + r; i < end; i++) {
       dv.setUint32(i * MMSGHDR.size + LM.msg_namelen, 0, true);
       dv.setUint32(i * MMSGHDR.size + MMSGHDR.msg_len, 0, true);
     }
@@ -409,11 +432,12 @@ function run(
   batch: MessageBatch,
   count: number | undefined,
   flags: number,
+  start: number,
   writing: boolean,
 ): number {
   const syscall = writing ? "sendmmsg" : "recvmmsg";
   const fd = liveFd(sock, syscall);
-  const n = batch._checked(count);
+  const n = batch._checked(count, start);
   const f = toCInt(flags);
   if (n === 0) return 0;
   let deadline = 0;
@@ -433,12 +457,12 @@ function run(
 }
 
 /**
- * Receives up to `count` datagrams (default: the batch's) into `batch` with one
- * `recvmmsg(2)`: waits (in the socket's mode) for the first, then takes those already
- * queued, and returns how many it got. **An extension: not in Python's socket module.**
- * The kernel's MSG_WAITFORONE is always on, so a blocking call never waits to fill
- * the batch. Each datagram is then `batch.slots[i]`'s first `batch.nbytes(i)` bytes,
- * from `batch.address(i)`.
+ * Receives up to `count` datagrams into `batch`'s slots from `start` on (default: slot
+ * 0 to the last) with one `recvmmsg(2)`: waits (in the socket's mode) for the first,
+ * then takes those already queued, and returns how many it got. **An extension: not in
+ * Python's socket module.** The kernel's MSG_WAITFORONE is always on, so a blocking
+ * call never waits to fill the batch. Datagram `i` is then `batch.slots[i]`'s first
+ * `batch.nbytes(i)` bytes, from `batch.address(i)`, for `i` from `start`.
  *
  * @example
  * ```ts
@@ -461,17 +485,19 @@ export function recvmmsg(
   batch: MessageBatch,
   count?: number,
   flags = 0,
+  start = 0,
 ): number {
-  return run(sock, batch, count, flags, false);
+  return run(sock, batch, count, flags, start, false);
 }
 
 /**
- * Sends the first `count` slots of `batch` (default: all) as datagrams with one
- * `sendmmsg(2)`, each `batch.setLength(i)` bytes long, to `batch.setAddress(i)`'s
- * address (or the connected peer); returns how many were sent (fewer than `count`
- * when a non-blocking socket's buffer fills). **An extension: not in Python's socket
- * module.** An error on the first datagram raises; one on a later one ends the batch
- * there (the kernel reports it on the next call).
+ * Sends `count` slots of `batch` from slot `start` on (default: slot 0 to the last) as
+ * datagrams with one `sendmmsg(2)`, each `batch.setLength(i)` bytes long, to
+ * `batch.setAddress(i)`'s address (or the connected peer); returns how many were sent
+ * (fewer than `count` when a non-blocking socket's buffer fills: send the rest with
+ * `start` moved on). **An extension: not in Python's socket module.** An error on the
+ * first datagram raises; one on a later one ends the batch there (the kernel reports it
+ * on the next call).
  *
  * @example
  * ```ts
@@ -492,8 +518,9 @@ export function sendmmsg(
   batch: MessageBatch,
   count?: number,
   flags = 0,
+  start = 0,
 ): number {
-  return run(sock, batch, count, flags, true);
+  return run(sock, batch, count, flags, start, true);
 }
 
 // The async steps: module-level, reading their arguments from the operation record.
@@ -501,7 +528,8 @@ function mmsgStep(op: Op<number>, writing: boolean): number | typeof AGAIN {
   const sock = op.sock as socket;
   const batch = op.aux as MessageBatch;
   const fd = liveFd(sock, writing ? "sendmmsg" : "recvmmsg");
-  const n = batch._checked(op.n);
+  batch._alive();
+  const n = op.n;
   for (;;) {
     const r = batch._attempt(fd, n, batch._flags, writing);
     if (r >= 0) return r;
@@ -519,6 +547,7 @@ function submitMmsg(
   batch: MessageBatch,
   count: number | undefined,
   flags: number,
+  start: number,
   writing: boolean,
   signal: AbortSignal | undefined,
 ): Promise<number> {
@@ -526,7 +555,7 @@ function submitMmsg(
   try {
     fd = liveFd(sock, writing ? "sendmmsg" : "recvmmsg");
     if (sock.gettimeout() !== 0) throw new RangeError("the socket must be non-blocking");
-    n = batch._checked(count);
+    n = batch._checked(count, start);
     batch._flags = toCInt(flags);
   } catch (e) {
     return Promise.reject(e);
@@ -572,9 +601,10 @@ export function sock_recvmmsg(
   batch: MessageBatch,
   count?: number,
   flags = 0,
+  start = 0,
   options?: AsyncOptions,
 ): Promise<number> {
-  return submitMmsg(sock, batch, count, flags, false, options?.signal);
+  return submitMmsg(sock, batch, count, flags, start, false, options?.signal);
 }
 
 /**
@@ -603,7 +633,8 @@ export function sock_sendmmsg(
   batch: MessageBatch,
   count?: number,
   flags = 0,
+  start = 0,
   options?: AsyncOptions,
 ): Promise<number> {
-  return submitMmsg(sock, batch, count, flags, true, options?.signal);
+  return submitMmsg(sock, batch, count, flags, start, true, options?.signal);
 }

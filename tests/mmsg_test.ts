@@ -131,6 +131,36 @@ test("a send on a connected socket, lengths from setLength, a partial count", ()
   }
 });
 
+test("start: a partial send goes on from where it stopped; a receive fills later slots", () => {
+  const [a, b] = socket.socketpair(AF_UNIX, SOCK_DGRAM);
+  try {
+    const out = new MessageBatch(8, 4);
+    for (let i = 0; i < 8; i++) {
+      out.slots[i][0] = i;
+      out.setLength(i, 1);
+    }
+    assert.equal(sendmmsg(a, out, 3), 3);
+    assert.equal(sendmmsg(a, out, undefined, 0, 3), 5); // slots 3..7
+    const into = new MessageBatch(8, 4);
+    assert.equal(recvmmsg(b, into, 2, 0, 6), 2); // into slots 6 and 7
+    assert.deepEqual([into.data(6)[0], into.data(7)[0]], [0, 1]);
+    assert.equal(into.nbytes(0), 0); // slots before start untouched
+    assert.equal(recvmmsg(b, into, 4, 0, 2), 4); // slots 2..5
+    assert.deepEqual([2, 3, 4, 5].map((i) => into.data(i)[0]), [2, 3, 4, 5]);
+    assert.equal(recvmmsg(b, into, undefined, 0, 4), 2); // slots 4..7: the last two came
+    assert.deepEqual([into.data(4)[0], into.data(5)[0]], [6, 7]);
+    assert.equal(into.nbytes(6), 0); // not filled by this call: cleared
+    assert.equal(into.address(7), null);
+    assert.throws(() => sendmmsg(a, out, 2, 0, 7), RangeError); // past the last slot
+    assert.throws(() => sendmmsg(a, out, undefined, 0, 9), RangeError);
+    assert.throws(() => recvmmsg(b, into, 1, 0, -1), RangeError);
+    assert.equal(sendmmsg(a, out, undefined, 0, 8), 0); // nothing from the end: no call
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
 test("modes: non-blocking raises BlockingIOError, timeout raises TimeoutError", () => {
   const [a, b] = socket.socketpair(AF_UNIX, SOCK_DGRAM);
   try {
@@ -245,7 +275,7 @@ test("async: abort, a blocking socket, a closed one", async () => {
   await assert.rejects(sock_recvmmsg(b, batch), RangeError); // b is blocking
   b.setblocking(false);
   const controller = new AbortController();
-  const pending = sock_recvmmsg(b, batch, undefined, 0, { signal: controller.signal });
+  const pending = sock_recvmmsg(b, batch, undefined, 0, 0, { signal: controller.signal });
   controller.abort(new Error("stop"));
   await assert.rejects(pending, /stop/);
   // The socket stays usable after the abort.
