@@ -362,6 +362,21 @@ export class MessageBatch {
   }
 
   /**
+   * Checks every destination of the `count` slots from `_start` against the net
+   * permissions (when they are on): also those a receive left, or set before the checks
+   * were turned on.
+   *
+   * @ignore
+   */
+  _checkDestinations(family: number, count: number): void {
+    if (netPermissionHook === null) return;
+    for (let i = this._start; i < this._start + count; i++) {
+      const length = this.#dv.getUint32(i * MMSGHDR.size + LM.msg_namelen, true);
+      if (length > 0) netPermissionHook(family, this.#names[i], length, null, "sendmmsg");
+    }
+  }
+
+  /**
    * The first slot of the pending call (set by {@link _checked}).
    *
    * @ignore
@@ -439,6 +454,7 @@ function run(
   const fd = liveFd(sock, syscall);
   const n = batch._checked(count, start);
   const f = toCInt(flags);
+  if (writing) batch._checkDestinations(sock.family, n);
   if (n === 0) return 0;
   let deadline = 0;
   for (;;) {
@@ -557,6 +573,7 @@ function submitMmsg(
     if (sock.gettimeout() !== 0) throw new RangeError("the socket must be non-blocking");
     n = batch._checked(count, start);
     batch._flags = toCInt(flags);
+    if (writing) batch._checkDestinations(sock.family, n);
   } catch (e) {
     return Promise.reject(e);
   }

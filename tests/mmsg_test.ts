@@ -227,6 +227,29 @@ test("argument checks come before any system call", () => {
   });
 });
 
+test("net permission checks: every destination, set before the checks or left by a receive", async () => {
+  const perms = await import("../permissions.ts");
+  using rx = udp();
+  using tx = udp();
+  const rxPort = (rx.getsockname() as [string, number])[1];
+  const out = new MessageBatch(2, 8);
+  out.setAddress(0, ["127.0.0.1", rxPort], AF_INET);
+  out.setAddress(1, ["127.0.0.1", 9], AF_INET); // set while the checks are off
+  perms.enableNetPermissionChecks((_host, port) => port !== 9);
+  try {
+    assert.throws(() => sendmmsg(tx, out), socket.PermissionError);
+    assert.equal(sendmmsg(tx, out, 1), 1); // slot 0 alone is allowed
+    assert.throws(() => out.setAddress(0, ["127.0.0.1", 9], AF_INET), socket.PermissionError);
+    tx.setblocking(false);
+    await assert.rejects(sock_sendmmsg(tx, out, 1, 0, 1), socket.PermissionError);
+  } finally {
+    perms.disableNetPermissionChecks();
+  }
+  const batch = new MessageBatch(1, 8);
+  assert.equal(recvmmsg(rx, batch), 1);
+  assert.equal(batch.data(0).length, 8);
+});
+
 test("a detached buffer is refused (its C address would dangle)", () => {
   const [a, b] = socket.socketpair(AF_UNIX, SOCK_DGRAM);
   try {
