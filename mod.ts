@@ -129,6 +129,8 @@ export {
   sethostname,
 } from "./netdb.ts";
 export { if_indextoname, if_nameindex, if_nametoindex } from "./interfaces.ts";
+// Extensions, not in Python: batched datagrams (Linux recvmmsg/sendmmsg).
+export { MessageBatch, recvmmsg, sendmmsg, sock_recvmmsg, sock_sendmmsg } from "./mmsg.ts";
 
 /**
  * Python's `socket.has_ipv6`: whether IPv6 is supported on this platform.

@@ -30,6 +30,16 @@ function recvExact(s: socket.socket, buf: Uint8Array): number {
   return got;
 }
 
+/** Two UDP sockets bound to loopback ports (W5, W9). */
+function udpPair(): [socket.socket, socket.socket] {
+  const pair: [socket.socket, socket.socket] = [
+    new socket.socket(socket.AF_INET, socket.SOCK_DGRAM),
+    new socket.socket(socket.AF_INET, socket.SOCK_DGRAM),
+  ];
+  for (const s of pair) s.bind(["127.0.0.1", 0]);
+  return pair;
+}
+
 function nodelay(s: socket.socket): void {
   s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1);
 }
@@ -148,10 +158,7 @@ function main(): void {
     report(t, nbytes, ack[1] === 0 ? ack[0] : -1);
   } else if (w === "w5") {
     const n = Number(args[1]);
-    const a = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
-    const b = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
-    a.bind(["127.0.0.1", 0]);
-    b.bind(["127.0.0.1", 0]);
+    const [a, b] = udpPair();
     const aaddr = a.getsockname();
     const bport = (b.getsockname() as [string, number])[1];
     const msg = new Uint8Array(MSG).fill(7);
@@ -163,6 +170,65 @@ function main(): void {
       b.sendto(msg, aaddr);
       const [r, from] = a.recvfrom_into(buf);
       total += ((from as [string, number])[1] === bport ? r : -1000000) + buf[0];
+    }
+    report((performance.now() - t0) / 1000, n, total);
+    a.close();
+    b.close();
+  } else if (w === "w9") {
+    // W9: batches of 64 datagrams, one sendmmsg and as few recvmmsg as it takes (mmsg.ts).
+    const n = Number(args[1]);
+    const [a, b] = udpPair();
+    const aaddr = a.getsockname();
+    const bport = (b.getsockname() as [string, number])[1];
+    const out = new socket.MessageBatch(64, MSG);
+    const into = new socket.MessageBatch(64, MSG);
+    for (let j = 0; j < 64; j++) {
+      out.slots[j].fill(7);
+      out.setAddress(j, aaddr, socket.AF_INET);
+    }
+    let total = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i += 64) {
+      const k = Math.min(64, n - i);
+      for (let j = 0; j < k; j++) out.slots[j][0] = (i + j) & 255;
+      if (socket.sendmmsg(b, out, k) !== k) throw new Error("short sendmmsg");
+      for (let got = 0; got < k;) {
+        const r = socket.recvmmsg(a, into, k - got);
+        for (let j = 0; j < r; j++) {
+          const from = into.address(j) as [string, number];
+          total += (from[1] === bport ? into.nbytes(j) : -1000000) + into.slots[j][0];
+        }
+        got += r;
+      }
+    }
+    report((performance.now() - t0) / 1000, n, total);
+    a.close();
+    b.close();
+  } else if (w === "w9-gso") {
+    // W9 with UDP GSO/GRO through the Python API (setsockopt, sendto, recvfrom_into): one
+    // sendto carries the batch, cut by the kernel into 64 B datagrams (UDP_SEGMENT, 103);
+    // UDP_GRO (104) hands them back coalesced, each MSG bytes (the segment size).
+    const n = Number(args[1]);
+    const [a, b] = udpPair();
+    b.setsockopt(socket.SOL_UDP, 103, MSG);
+    a.setsockopt(socket.SOL_UDP, 104, 1);
+    const aaddr = a.getsockname();
+    const bport = (b.getsockname() as [string, number])[1];
+    const out = new Uint8Array(64 * MSG).fill(7);
+    const buf = new Uint8Array(65536);
+    let total = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i += 64) {
+      const k = Math.min(64, n - i);
+      for (let j = 0; j < k; j++) out[j * MSG] = (i + j) & 255;
+      b.sendto(k === 64 ? out : out.subarray(0, k * MSG), aaddr);
+      for (let got = 0; got < k;) {
+        const [r, from] = a.recvfrom_into(buf);
+        const ok = (from as [string, number])[1] === bport;
+        for (let off = 0; off < r; off += MSG, got++) {
+          total += (ok ? Math.min(MSG, r - off) : -1000000) + buf[off];
+        }
+      }
     }
     report((performance.now() - t0) / 1000, n, total);
     a.close();

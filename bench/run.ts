@@ -21,11 +21,16 @@
  * ours-node-async, ours-bun-async), `--workloads w1,w2`, `--out FILE`, `--json FILE` (the
  * raw results as JSON).
  *
+ * With the report goes its picture: the ratios as an SVG bar chart (bench/chart.ts), at the
+ * report's path with `.svg` for `.md` (bench/RESULTS.svg).
+ *
  * W7 (1,000 concurrent echo connections in one process, 100 round trips each at scale 1)
  * also reports each child's peak RSS (VmHWM / ru_maxrss), printed as `rss` in its JSON line.
  *
  * @module
  */
+import { chartFromReport } from "./chart.ts";
+
 const join = (...parts: string[]): string => parts.join("/").replace(/\/+/g, "/");
 const bench = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
 const root = bench.replace(/\/[^/]*$/, "");
@@ -121,6 +126,13 @@ const workloads: Workload[] = ([
     expected: (n: number) => n,
   },
   {
+    id: "w9",
+    title: "W9 UDP 64 B datagrams, 64 per call, one process",
+    kind: "one",
+    count: 300_000,
+    expected: pingSum,
+  },
+  {
     id: "w7",
     title: "W7 1,000 concurrent echo connections, 64 B ping-pong, one process",
     kind: "one",
@@ -146,6 +158,8 @@ interface Impl {
   label: string;
   cmd: string[];
   workloads: string[];
+  /** The workload argument the program takes for a workload, when not its id (W9 variants). */
+  alias?: Record<string, string>;
 }
 
 function exists(path: string): boolean {
@@ -203,11 +217,23 @@ async function transpileOursForNode(
   return { sync: paths.ours_sync, async: paths.ours_async };
 }
 
+/**
+ * W9's variants beside C's one-call-per-datagram loop (`c`) and ours with recvmmsg /
+ * sendmmsg (`ours`): id, label, program, workload argument.
+ */
+const W9_VARIANTS: [string, string, string, string][] = [
+  ["c-mmsg", "C sendmmsg/recvmmsg", "c", "w9-mmsg"],
+  ["c-gso", "C UDP GSO/GRO", "c", "w9-gso"],
+  ["ours-gso", "ours UDP GSO/GRO (Deno)", "ours_sync.ts", "w9-gso"],
+];
+const w9Only = W9_VARIANTS.map(([id]) => id);
+
 /** Implementations left out of this run, with the reason. */
 const skipped: string[] = [];
 
 async function implementations(): Promise<Impl[]> {
-  const all = ["w1", "w2", "w3", "w4", "w5", "w6"]; // W7 is for the async APIs
+  // W7 is for the async APIs; W9 has C's and Python's one-call-per-datagram loop
+  const all = ["w1", "w2", "w3", "w4", "w5", "w6", "w9"];
   const list: Impl[] = [
     { id: "c", label: "C", cmd: [join(build, "c_bench")], workloads: all },
     { id: "python", label: "Python", cmd: ["python3", join(bench, "py_bench.py")], workloads: all },
@@ -229,6 +255,14 @@ async function implementations(): Promise<Impl[]> {
       cmd: ["node", join(bench, "node_net.mjs")],
       workloads: ["w2", "w3", "w4", "w5", "w6", "w7"],
     },
+    // W9's other ways to move 64 datagrams per call (see the W9 section of the report)
+    ...W9_VARIANTS.map(([id, label, program, alias]) => ({
+      id,
+      label,
+      cmd: program === "c" ? [join(build, "c_bench")] : [deno, "run", "-A", join(bench, program)],
+      workloads: ["w9"],
+      alias: { w9: alias },
+    })),
   ];
   if (exists(join(root, "asyncio.ts")) && exists(join(bench, "ours_async.ts"))) {
     list.push({
@@ -323,7 +357,7 @@ function guard(child: Deno.ChildProcess): () => void {
 
 async function measure(impl: Impl, w: Workload, n: number): Promise<Measurement> {
   if (w.kind === "one") {
-    const child = spawn(impl.cmd, [w.id, String(n)]);
+    const child = spawn(impl.cmd, [impl.alias?.[w.id] ?? w.id, String(n)]);
     const done = guard(child);
     const o = await child.output();
     done();
@@ -543,6 +577,8 @@ const targets: Target[] = [
   { group: "sync", workload: "w4", against: "c", min: 0.95 },
   { group: "sync", workload: "w5", against: "c", min: 0.85 },
   { group: "sync", workload: "w6", against: "c", min: 0.9 },
+  { group: "sync", workload: "w9", against: "c", min: 2 },
+  { group: "sync", workload: "w9", mine: "ours-gso", against: "c", min: 2 },
   { group: "async", workload: "w2", mine: "ours-async", against: "deno", min: 1.2 },
   { group: "async", workload: "w7", mine: "ours-async", against: "deno", min: 1.0 },
   { group: "async", workload: "w7", mine: "ours-async", against: "deno", maxRss: 1.2 },
@@ -590,7 +626,7 @@ const medianTable = (cols: Impl[], rows: Workload[]) => {
 };
 p("## Medians");
 p();
-medianTable(impls.filter((i) => !onNodeIds.includes(i.id)), workloads);
+medianTable(impls.filter((i) => !onNodeIds.includes(i.id) && !w9Only.includes(i.id)), workloads);
 p();
 const nodeCols = impls.filter((i) => ["c", "node", ...onNodeIds].includes(i.id));
 if (nodeCols.some((i) => onNodeIds.includes(i.id))) {
@@ -623,6 +659,25 @@ if (w7) {
     p(`| ${i.label} | ${t === undefined ? "failed" : `${(t * 1000).toFixed(0)} ms`} | ${
       t === undefined ? "-" : Math.round(scaled(w7) / t).toLocaleString("en-US")
     } | ${r === undefined ? "-" : `${(r / 2 ** 20).toFixed(1)} MiB`} |`);
+  }
+  p();
+}
+const w9 = workloads.find((w) => w.id === "w9");
+if (w9) {
+  const cols = impls.filter((i) => i.workloads.includes("w9"));
+  p(`## W9: ${scaled(w9).toLocaleString("en-US")} UDP datagrams of 64 B in batches of 64 (median)`);
+  p();
+  p("C and Python make one call per datagram (`sendto` x 64, then `recvfrom` x 64); ours (Deno)");
+  p("one `sendmmsg` and as few `recvmmsg` as it takes (mmsg.ts); GSO/GRO sends each batch with");
+  p("one `sendto` (UDP_SEGMENT) and receives it coalesced (UDP_GRO).");
+  p();
+  p("| Implementation | Total time | Datagrams/s | Speed vs C's loop |");
+  p("|---|---|---|---|");
+  for (const i of cols) {
+    const t = med("w9", i.id);
+    p(`| ${i.label} | ${t === undefined ? "failed" : `${(t * 1000).toFixed(0)} ms`} | ${
+      t === undefined ? "-" : Math.round(scaled(w9) / t).toLocaleString("en-US")
+    } | ${fmtRatio(ratio("w9", "c", i.id))} |`);
   }
   p();
 }
@@ -721,6 +776,10 @@ console.log(report);
 if (outPath) {
   Deno.writeTextFileSync(outPath, report);
   console.error(`bench: wrote ${outPath}`);
+  // The picture of the ratios, beside the report (bench/RESULTS.svg).
+  const svgPath = outPath.replace(/\.md$/, "") + ".svg";
+  Deno.writeTextFileSync(svgPath, chartFromReport(report));
+  console.error(`bench: wrote ${svgPath}`);
 }
 if (jsonPath) {
   Deno.writeTextFileSync(

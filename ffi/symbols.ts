@@ -69,6 +69,10 @@ export const symbols = {
   },
   // ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
   recvmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  // int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struct timespec *t)
+  recvmmsg: { parameters: ["i32", "buffer", "u32", "i32", "buffer"], result: "i32" },
+  // int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
+  sendmmsg: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
   // int shutdown(int fd, int how)
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
   // int close(int fd)
@@ -240,7 +244,7 @@ export const symbols = {
  */
 export function isAvailable(key: string, os: string, libc: string): boolean {
   if (os === "darwin") {
-    return !/^(epoll_|eventfd$|accept4$|sendfile$|gethostby(name2|addr)_r|get(serv|proto)by.*_r)/
+    return !/^(epoll_|eventfd$|accept4$|sendfile$|(recv|send)mmsg$|gethostby(name2|addr)_r|get(serv|proto)by.*_r)/
       .test(key);
   }
   if (/^kqueue$|^kevent/.test(key)) return false; // Linux

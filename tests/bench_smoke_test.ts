@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-const WORKLOADS = ["w1", "w2", "w3", "w4", "w5", "w6"];
+const WORKLOADS = ["w1", "w2", "w3", "w4", "w5", "w6", "w9"];
 const IMPLS = ["ours", "c", "python"];
 
 test("bench --quick: every workload completes with the right checksum", async (t) => {
@@ -36,4 +36,21 @@ test("bench --quick: every workload completes with the right checksum", async (t
     }
   }
   assert.equal(checks.get("w8/ours"), "ok", "W8 start-up script");
+});
+
+test("bench/chart.ts draws one bar per ratio of the committed RESULTS.md", async (t) => {
+  if (typeof Deno === "undefined") {
+    t.skip("bench/ is Deno's");
+    return;
+  }
+  // A computed specifier: the npm build's compiler must not follow it into bench/.
+  const chartModule = new URL("../bench/chart.ts", import.meta.url).href;
+  const { chartFromReport, parseRatios } = await import(chartModule);
+  const md = Deno.readTextFileSync(new URL("../bench/RESULTS.md", import.meta.url));
+  const table = parseRatios(md) as { series: string[]; rows: { values: (number | null)[] }[] };
+  const ratios = table.rows.flatMap((r) => r.values).filter((v) => v !== null);
+  assert.ok(table.series.includes("ours vs C") && ratios.length > 10);
+  const svg = chartFromReport(md) as string;
+  assert.equal(svg.match(/<title>/g)?.length, ratios.length);
+  for (const v of ratios) assert.ok(svg.includes(`${v!.toFixed(2)}x</title>`));
 });

@@ -151,6 +151,12 @@ const EXTENSIONS: Record<string, string> = {
       "sock_sendto",
     ].map((n) => [n, "asyncio's loop.sock_* as a function of the socket"]),
   ),
+  // Batched datagrams (Linux recvmmsg/sendmmsg), which Python lacks: mmsg.ts.
+  ...Object.fromEntries(
+    ["MessageBatch", "recvmmsg", "sendmmsg", "sock_recvmmsg", "sock_sendmmsg"].map((
+      n,
+    ) => [n, "batched datagrams (recvmmsg/sendmmsg), an extension"]),
+  ),
 };
 
 test("every name mod.ts exports is Python's or a documented extension", (t) => {

@@ -1,6 +1,6 @@
 /* C baselines for bench/run.ts: plain blocking syscalls, one workload per invocation.
  *
- *   bench w1 N | w2 N | w5 N | w6 N
+ *   bench w1 N | w2 N | w5 N | w6 N | w9 N | w9-mmsg N | w9-gso N
  *   bench w3-server | w4-server        (prints {"port":P}, serves one connection, exits)
  *   bench w3-client PORT N | w4-client PORT BYTES
  *
@@ -75,6 +75,21 @@ static int connect_to(int port) {
   if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) die("connect");
   nodelay(s);
   return s;
+}
+
+/* Two UDP sockets bound to loopback ports (W5, W9): descriptors and addresses. */
+static void udp_pair(int *a, struct sockaddr_in *aa, int *b, struct sockaddr_in *ba) {
+  int *fds[2] = {a, b};
+  struct sockaddr_in *addrs[2] = {aa, ba};
+  for (int i = 0; i < 2; i++) {
+    *fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (*fds[i] < 0) die("socket");
+    *addrs[i] = (struct sockaddr_in){.sin_family = AF_INET,
+                                     .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (bind(*fds[i], (struct sockaddr *)addrs[i], sizeof *addrs[i]) < 0) die("bind");
+    socklen_t len = sizeof *addrs[i];
+    getsockname(*fds[i], (struct sockaddr *)addrs[i], &len);
+  }
 }
 
 /* Ping-pong client loop shared by w2 (server in the same thread) and w3. */
@@ -191,16 +206,9 @@ int main(int argc, char **argv) {
     report(t, bytes, res[1] == 0 ? res[0] : -1);
   } else if (!strcmp(w, "w5")) {
     long n = atol(argv[2]);
-    int a = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int b = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in aa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    struct sockaddr_in ba = aa;
-    if (bind(a, (struct sockaddr *)&aa, sizeof aa) < 0) die("bind");
-    if (bind(b, (struct sockaddr *)&ba, sizeof ba) < 0) die("bind");
-    socklen_t len = sizeof aa;
-    getsockname(a, (struct sockaddr *)&aa, &len);
-    len = sizeof ba;
-    getsockname(b, (struct sockaddr *)&ba, &len);
+    int a, b;
+    struct sockaddr_in aa, ba;
+    udp_pair(&a, &aa, &b, &ba);
     unsigned char msg[MSG], buf[MSG];
     memset(msg, 7, MSG);
     double sum = 0;
@@ -214,6 +222,95 @@ int main(int argc, char **argv) {
       if (r < 0) die("recvfrom");
       if (from.sin_port != ba.sin_port) r = -1000000;
       sum += r + buf[0];
+    }
+    report(now() - t0, n, sum);
+  } else if (!strcmp(w, "w9") || !strcmp(w, "w9-mmsg")) {
+    /* W9: UDP 64 B datagrams in batches of 64: the batch's sends, then its receives.
+     * "w9" makes one call per datagram (sendto, recvfrom: the baseline); "w9-mmsg" one
+     * sendmmsg and as many recvmmsg (MSG_WAITFORONE) as it takes per batch. */
+    int batched = !strcmp(w, "w9-mmsg");
+    long n = atol(argv[2]);
+    int a, b;
+    struct sockaddr_in aa, ba;
+    udp_pair(&a, &aa, &b, &ba);
+    enum { B = 64 };
+    static unsigned char out[B][MSG], in[B][MSG];
+    static struct iovec oiov[B], iiov[B];
+    static struct mmsghdr omsg[B], imsg[B];
+    static struct sockaddr_in from[B];
+    memset(out, 7, sizeof out);
+    for (int j = 0; j < B; j++) {
+      oiov[j] = (struct iovec){out[j], MSG};
+      iiov[j] = (struct iovec){in[j], MSG};
+      omsg[j].msg_hdr = (struct msghdr){.msg_name = &aa, .msg_namelen = sizeof aa,
+                                        .msg_iov = &oiov[j], .msg_iovlen = 1};
+      imsg[j].msg_hdr = (struct msghdr){.msg_name = &from[j], .msg_iov = &iiov[j], .msg_iovlen = 1};
+    }
+    double sum = 0;
+    double t0 = now();
+    for (long i = 0; i < n; i += B) {
+      int k = n - i < B ? (int)(n - i) : B;
+      for (int j = 0; j < k; j++) out[j][0] = (unsigned char)((i + j) & 255);
+      if (batched) {
+        if (sendmmsg(b, omsg, k, MSG_NOSIGNAL) != k) die("sendmmsg");
+        for (int got = 0; got < k;) {
+          for (int j = 0; j < k - got; j++) imsg[j].msg_hdr.msg_namelen = sizeof from[j];
+          int r = recvmmsg(a, imsg, k - got, MSG_WAITFORONE, NULL);
+          if (r < 0) die("recvmmsg");
+          for (int j = 0; j < r; j++) {
+            double m = imsg[j].msg_len;
+            if (from[j].sin_port != ba.sin_port) m = -1000000;
+            sum += m + in[j][0];
+          }
+          got += r;
+        }
+      } else {
+        for (int j = 0; j < k; j++) {
+          if (sendto(b, out[j], MSG, MSG_NOSIGNAL, (struct sockaddr *)&aa, sizeof aa) != MSG)
+            die("sendto");
+        }
+        for (int j = 0; j < k; j++) {
+          socklen_t flen = sizeof from[0];
+          ssize_t r = recvfrom(a, in[0], MSG, 0, (struct sockaddr *)&from[0], &flen);
+          if (r < 0) die("recvfrom");
+          if (from[0].sin_port != ba.sin_port) r = -1000000;
+          sum += r + in[0][0];
+        }
+      }
+    }
+    report(now() - t0, n, sum);
+  } else if (!strcmp(w, "w9-gso")) {
+    /* W9 with UDP GSO/GRO: one sendto carries the batch's 64 datagrams (UDP_SEGMENT cuts
+     * it into 64 B datagrams); the receiver's UDP_GRO hands them back coalesced, each
+     * MSG bytes (the segment size, also given in a UDP_GRO control message). */
+    long n = atol(argv[2]);
+    int a, b;
+    struct sockaddr_in aa, ba;
+    udp_pair(&a, &aa, &b, &ba);
+    int seg = MSG, one = 1;
+    if (setsockopt(b, IPPROTO_UDP, 103 /* UDP_SEGMENT */, &seg, sizeof seg) < 0) die("UDP_SEGMENT");
+    if (setsockopt(a, IPPROTO_UDP, 104 /* UDP_GRO */, &one, sizeof one) < 0) die("UDP_GRO");
+    static unsigned char out[64 * MSG], in[65536];
+    memset(out, 7, sizeof out);
+    double sum = 0;
+    double t0 = now();
+    for (long i = 0; i < n; i += 64) {
+      int k = n - i < 64 ? (int)(n - i) : 64;
+      for (int j = 0; j < k; j++) out[j * MSG] = (unsigned char)((i + j) & 255);
+      if (sendto(b, out, (size_t)k * MSG, MSG_NOSIGNAL, (struct sockaddr *)&aa, sizeof aa) !=
+          k * MSG)
+        die("sendto");
+      for (int got = 0; got < k;) {
+        struct sockaddr_in from;
+        socklen_t flen = sizeof from;
+        ssize_t r = recvfrom(a, in, sizeof in, 0, (struct sockaddr *)&from, &flen);
+        if (r < 0) die("recvfrom");
+        for (ssize_t off = 0; off < r; off += MSG, got++) {
+          double m = r - off < MSG ? r - off : MSG;
+          if (from.sin_port != ba.sin_port) m = -1000000;
+          sum += m + in[off];
+        }
+      }
     }
     report(now() - t0, n, sum);
   } else if (!strcmp(w, "w6")) {
