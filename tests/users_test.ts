@@ -1,0 +1,53 @@
+/**
+ * What the people who import the package meet: the toolchain works offline from what
+ * `npm ci` installed, the package loads through `require()`, and the package.json is
+ * complete. (The user READMEs' examples run in tests/readme_test.ts.)
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+/** The repository root: the nearest folder above this file with a deno.json. */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "deno.json"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("no deno.json above " + import.meta.url);
+    dir = up;
+  }
+  return dir;
+}
+
+const root = repoRoot();
+const denoBin = join(root, "node_modules", ".bin", "deno");
+
+test("deno task uses the node_modules that npm ci installed (no second download)", {
+  skip: !existsSync(denoBin) && "node_modules/.bin/deno missing (npm ci)",
+}, () => {
+  const denoJson = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
+  assert.equal(denoJson.nodeModulesDir, "manual");
+  // A fresh DENO_DIR and an unreachable registry: any npm download fails the task.
+  const denoDir = mkdtempSync(join(tmpdir(), "socket-denodir-"));
+  try {
+    const r = spawnSync(denoBin, ["task", "fmt", "--check", "deno.json"], {
+      cwd: root,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        DENO_DIR: denoDir,
+        NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/",
+        PATH: `${dirname(denoBin)}:${process.env.PATH}`,
+      },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /Download/);
+    assert.ok(!existsSync(join(denoDir, "npm", "registry.npmjs.org")), "npm packages cached");
+  } finally {
+    rmSync(denoDir, { recursive: true, force: true });
+  }
+});
