@@ -195,10 +195,12 @@ for (const rel of walk(esm).filter((f) => f.endsWith(".d.ts"))) {
 
 // ---------------------------------------------------------------- package files
 
-const exportsMap: Record<string, { types: string; import: string }> = {};
+// `require` is the same ES module: Node (20.19+, 22.12+) and Bun require() an ES module
+// without top-level await, which is why constants/mod.ts has none.
+const exportsMap: Record<string, { types: string; import: string; require: string }> = {};
 for (const [key, file] of Object.entries(entries)) {
   const base = "./esm/" + file.replace(/\.ts$/, "");
-  exportsMap[key] = { types: `${base}.d.ts`, import: `${base}.js` };
+  exportsMap[key] = { types: `${base}.d.ts`, import: `${base}.js`, require: `${base}.js` };
 }
 const packageJson = {
   name: denoJson.name,

@@ -1107,7 +1107,7 @@ async function main(): Promise<void> {
     const mod = await Deno.readTextFile(`${options.constantsDir}/mod.ts`).catch(() => "");
     if (!mod.includes(`./${platform}.ts`)) {
       console.warn(
-        `gen_constants: warning: constants/mod.ts has no loader for ./${platform}.ts yet`,
+        `gen_constants: warning: constants/mod.ts does not import ./${platform}.ts yet`,
       );
     }
     console.log(

@@ -51,3 +51,34 @@ test("deno task uses the node_modules that npm ci installed (no second download)
     rmSync(denoDir, { recursive: true, force: true });
   }
 });
+
+/** The built package's folder (npm/) when this test runs from the npm build, else null. */
+function packageDir(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (dirname(dir) !== dir) {
+    const path = join(dir, "package.json");
+    if (existsSync(path) && JSON.parse(readFileSync(path, "utf8")).exports) return dir;
+    dir = dirname(dir);
+  }
+  return null;
+}
+
+const pkgDir = packageDir();
+const pkg = pkgDir && JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
+const onPackage = pkgDir === null
+  ? "the npm build's package.json is tested on Node and Bun"
+  : false;
+
+test("require() loads the package and its subpaths", { skip: onPackage }, () => {
+  const code = `
+    const socket = require(${JSON.stringify(pkg.name)});
+    const asyncio = require(${JSON.stringify(pkg.name + "/asyncio")});
+    const [a, b] = socket.socketpair();
+    a.sendall(new Uint8Array([1, 2, 3]));
+    const got = Array.from(b.recv(3));
+    a.close(); b.close();
+    console.log(JSON.stringify([socket.AF_INET, typeof asyncio.sock_recv, got]));`;
+  const r = spawnSync(process.execPath, ["-e", code], { cwd: pkgDir!, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [2, "function", [1, 2, 3]]);
+});
