@@ -6,7 +6,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -81,4 +89,78 @@ test("require() loads the package and its subpaths", { skip: onPackage }, () => 
   const r = spawnSync(process.execPath, ["-e", code], { cwd: pkgDir!, encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), [2, "function", [1, 2, 3]]);
+});
+
+const tsc = join(root, "node_modules", ".bin", "tsc");
+const TS_PROGRAM = `
+import * as socket from "@socket/socket";
+import { sock_recv } from "@socket/socket/asyncio";
+import { enableNetPermissionChecks } from "@socket/socket/permissions";
+const [a, b] = socket.socketpair();
+const pending: Promise<Uint8Array> = sock_recv(b, 1);
+const family: number = socket.AF_INET;
+// @ts-expect-error: the types are real, not any
+const wrong: string = socket.AF_INET;
+export { a, enableNetPermissionChecks, family, pending, wrong };
+`;
+
+test("the package's types resolve in a tsc project (nodenext ESM and CJS, node16, bundler)", {
+  skip: onPackage || (!existsSync(tsc) && "node_modules/.bin/tsc missing (npm ci)"),
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), "socket-tsc-"));
+  try {
+    mkdirSync(join(dir, "node_modules", "@socket"), { recursive: true });
+    symlinkSync(pkgDir!, join(dir, "node_modules", pkg.name));
+    writeFileSync(join(dir, "esm.mts"), TS_PROGRAM);
+    writeFileSync(join(dir, "cjs.cts"), TS_PROGRAM);
+    writeFileSync(join(dir, "bundled.ts"), TS_PROGRAM);
+    const configs: [string, string, string[]][] = [
+      ["nodenext", "nodenext", ["esm.mts", "cjs.cts"]],
+      ["node16", "node16", ["esm.mts"]],
+      ["esnext", "bundler", ["bundled.ts"]],
+    ];
+    for (const [module, moduleResolution, files] of configs) {
+      const config = {
+        compilerOptions: {
+          module,
+          moduleResolution,
+          strict: true,
+          noEmit: true,
+          target: "es2022",
+          types: ["node"],
+          typeRoots: [join(root, "node_modules", "@types")],
+        },
+        files,
+      };
+      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(config));
+      const r = spawnSync(tsc, ["-p", dir], { encoding: "utf8" });
+      assert.equal(r.status, 0, `${moduleResolution}: ${r.stdout}${r.stderr}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("package.json: where it lives, who needs koffi, the engines and platforms it runs on", {
+  skip: onPackage,
+}, () => {
+  const dev = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  for (const field of ["author", "repository", "homepage", "bugs"]) {
+    assert.deepEqual(pkg[field], dev[field], field);
+  }
+  assert.ok(pkg.author, "author");
+  assert.deepEqual(pkg.publishConfig, { access: "public" });
+  assert.equal(pkg.dependencies?.koffi, undefined, "koffi only where Node needs it");
+  assert.ok(pkg.optionalDependencies.koffi);
+  assert.equal(pkg.engines.node, ">=18");
+  assert.deepEqual(pkg.os, ["linux"]);
+  // every file the manifest names is in the package
+  const targets = [pkg.main, pkg.types, ...Object.values(pkg.typesVersions["*"]).flat()];
+  for (const entry of Object.values(pkg.exports) as Record<string, string>[]) {
+    assert.deepEqual(Object.keys(entry), ["types", "import", "require"]);
+    targets.push(...Object.values(entry));
+  }
+  for (const target of targets as string[]) {
+    assert.ok(existsSync(join(pkgDir!, target)), target);
+  }
 });
