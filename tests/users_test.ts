@@ -19,6 +19,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import * as socket from "../mod.ts";
+
+const isDeno = "Deno" in globalThis;
 
 /** The repository root: the nearest folder above this file with a deno.json. */
 function repoRoot(): string {
@@ -163,4 +166,104 @@ test("package.json: where it lives, who needs koffi, the engines and platforms i
   for (const target of targets as string[]) {
     assert.ok(existsSync(join(pkgDir!, target)), target);
   }
+});
+
+// ---------------------------------------------------------------- errors for JavaScript users
+
+/** The error `fn` throws (fails when it throws nothing). */
+function thrown(fn: () => unknown): socket.OSError {
+  try {
+    fn();
+  } catch (e) {
+    return e as socket.OSError;
+  }
+  throw new assert.AssertionError({ message: "nothing thrown" });
+}
+
+/** The file of the first frame of a stack. */
+function firstFrame(stack: string | undefined): string {
+  return stack?.split("\n").find((line) => /^\s+at /.test(line)) ?? "";
+}
+const thisFile = fileURLToPath(import.meta.url).split("/").pop()!;
+
+test("errors: code is the errno's name, a gaierror's EAI_ name, ETIMEDOUT for timeouts", () => {
+  const [a, b] = socket.socketpair();
+  try {
+    b.settimeout(0.01);
+    const timedOut = thrown(() => b.recv(1));
+    assert.ok(timedOut instanceof socket.TimeoutError);
+    assert.equal(timedOut.errno, null); // as Python's socket.timeout
+    assert.equal(timedOut.code, "ETIMEDOUT");
+    a.close();
+    const closed = thrown(() => a.recv(1));
+    assert.equal(closed.code, "EBADF");
+  } finally {
+    a.close();
+    b.close();
+  }
+  const gai = thrown(() =>
+    socket.getaddrinfo("not a number", null, 0, 0, 0, socket.AI_NUMERICHOST)
+  );
+  assert.ok(gai instanceof socket.gaierror);
+  assert.equal(gai.errno, socket.EAI_NONAME);
+  assert.equal(gai.code, "EAI_NONAME");
+  assert.equal(gai.syscall, "getaddrinfo");
+  // h_errno 1 is HOST_NOT_FOUND (netdb.h)
+  assert.equal(new socket.herror(1, "Unknown host").code, "HOST_NOT_FOUND");
+});
+
+test("errors: the inet_* functions' bad addresses have code and syscall", () => {
+  const cases: [() => unknown, string, string][] = [
+    [() => socket.inet_aton("nope"), "inet_aton", "illegal IP address string passed to inet_aton"],
+    [
+      () => socket.inet_pton(socket.AF_INET6, "1::2::3"),
+      "inet_pton",
+      "illegal IP address string passed to inet_pton",
+    ],
+    [
+      () => socket.inet_ntoa(new Uint8Array(3)),
+      "inet_ntoa",
+      "packed IP wrong length for inet_ntoa",
+    ],
+  ];
+  for (const [fn, syscall, message] of cases) {
+    const e = thrown(fn);
+    assert.ok(e instanceof socket.OSError);
+    assert.equal(e.message, message); // Python's
+    assert.equal(e.code, "ERR_INVALID_IP_ADDRESS");
+    assert.equal(e.syscall, syscall);
+  }
+});
+
+test("errors: the stack starts at the caller's frame, not the module's", () => {
+  const bad = thrown(() => socket.inet_aton("nope"));
+  assert.match(firstFrame(bad.stack), new RegExp(thisFile.replace(".", "\\.")), bad.stack);
+  const [a] = socket.socketpair();
+  a.close();
+  const e = thrown(() => a.send(new Uint8Array(1)));
+  assert.equal(e.code, "EBADF");
+  assert.match(firstFrame(e.stack), new RegExp(thisFile.replace(".", "\\.")), e.stack);
+});
+
+test("a dropped socket's ResourceWarning goes through process.emitWarning", {
+  skip: isDeno && "Deno has no process warnings: it prints the ResourceWarning",
+}, () => {
+  const modUrl = new URL("../mod.ts", import.meta.url).href;
+  const code = `
+    const socket = await import(${JSON.stringify(modUrl)});
+    const seen = new Promise((resolve) => process.on("warning", resolve));
+    (() => { new socket.socket(); })();
+    const collect = globalThis.gc ?? (() => Bun.gc(true));
+    const timer = setInterval(collect, 20);
+    const w = await seen;
+    clearInterval(timer);
+    console.log(JSON.stringify([w.name, w.message]));`;
+  const r = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", code], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const [name, message] = JSON.parse(r.stdout);
+  assert.equal(name, "ResourceWarning");
+  assert.match(message, /^unclosed <socket\.socket fd=\d+, family=AF_INET, type=SOCK_STREAM>$/);
 });
