@@ -116,7 +116,28 @@ function runSync<T>(lookup: Lookup<T>): T {
   return step.value;
 }
 
-async function runAsync<T>(lookup: Lookup<T>): Promise<T> {
+/** The last argument of the `_async` resolvers. */
+export interface ResolverOptions {
+  /**
+   * Stops waiting: the promise rejects with `signal.reason` at once. The C call on the
+   * other thread cannot be interrupted; it runs to its end and its result is freed.
+   */
+  signal?: AbortSignal;
+}
+
+/** Runs a lookup off-thread; an abort of `signal` rejects at once, the lookup finishes unseen. */
+function runAsync<T>(lookup: Lookup<T>, signal?: AbortSignal): Promise<T> {
+  if (signal === undefined) return drive(lookup);
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const done = drive(lookup);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    done.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+async function drive<T>(lookup: Lookup<T>): Promise<T> {
   let step = lookup.next();
   while (!step.done) {
     let result: number;
@@ -431,7 +452,8 @@ function terminated(bytes: Uint8Array): Uint8Array {
  * {@link getaddrinfo} run on another thread: the event loop keeps running while the
  * lookup is pending (asyncio's `loop.getaddrinfo`). Same arguments, results and errors,
  * except that an `EAI_SYSTEM` failure is reported as a `gaierror`, the errno of the
- * other thread being out of reach.
+ * other thread being out of reach. A last `{ signal }` stops the wait (see
+ * {@link ResolverOptions}).
  *
  * @example
  * ```ts
@@ -447,8 +469,12 @@ export async function getaddrinfo_async(
   type: number = 0,
   proto: number = 0,
   flags: number = 0,
+  options?: ResolverOptions,
 ): Promise<AddrInfo[]> {
-  return await runAsync(getaddrinfoLookup(gaiRequest(host, port, family, type, proto, flags)));
+  return await runAsync(
+    getaddrinfoLookup(gaiRequest(host, port, family, type, proto, flags)),
+    options?.signal,
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -581,8 +607,9 @@ export function getnameinfo(
 export async function getnameinfo_async(
   sockaddr: readonly [string, number, number?, number?],
   flags: number,
+  options?: ResolverOptions,
 ): Promise<[host: string, port: string]> {
-  return await runAsync(getnameinfoLookup(nameInfoArguments(sockaddr, flags)));
+  return await runAsync(getnameinfoLookup(nameInfoArguments(sockaddr, flags)), options?.signal);
 }
 
 // ---------------------------------------------------------------------------
@@ -814,8 +841,14 @@ export function gethostbyname(hostname: string | Uint8Array): string {
  * console.log(await gethostbyname_async("localhost")); // "127.0.0.1"
  * ```
  */
-export async function gethostbyname_async(hostname: string | Uint8Array): Promise<string> {
-  return await runAsync(gethostbynameLookup(hostNameArgument(hostname, "gethostbyname")));
+export async function gethostbyname_async(
+  hostname: string | Uint8Array,
+  options?: ResolverOptions,
+): Promise<string> {
+  return await runAsync(
+    gethostbynameLookup(hostNameArgument(hostname, "gethostbyname")),
+    options?.signal,
+  );
 }
 
 /**
@@ -842,8 +875,14 @@ export function gethostbyname_ex(hostname: string | Uint8Array): HostEntry {
  * console.log(await gethostbyname_ex_async("localhost")); // ["localhost", [], ["127.0.0.1"]]
  * ```
  */
-export async function gethostbyname_ex_async(hostname: string | Uint8Array): Promise<HostEntry> {
-  return await runAsync(gethostbynameExLookup(hostNameArgument(hostname, "gethostbyname_ex")));
+export async function gethostbyname_ex_async(
+  hostname: string | Uint8Array,
+  options?: ResolverOptions,
+): Promise<HostEntry> {
+  return await runAsync(
+    gethostbynameExLookup(hostNameArgument(hostname, "gethostbyname_ex")),
+    options?.signal,
+  );
 }
 
 /**
@@ -870,8 +909,14 @@ export function gethostbyaddr(ip_address: string | Uint8Array): HostEntry {
  * console.log((await gethostbyaddr_async("127.0.0.1"))[0]); // "localhost"
  * ```
  */
-export async function gethostbyaddr_async(ip_address: string | Uint8Array): Promise<HostEntry> {
-  return await runAsync(gethostbyaddrLookup(hostNameArgument(ip_address, "gethostbyaddr")));
+export async function gethostbyaddr_async(
+  ip_address: string | Uint8Array,
+  options?: ResolverOptions,
+): Promise<HostEntry> {
+  return await runAsync(
+    gethostbyaddrLookup(hostNameArgument(ip_address, "gethostbyaddr")),
+    options?.signal,
+  );
 }
 
 /** The characters Python's str.strip() removes. */

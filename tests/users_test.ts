@@ -267,3 +267,32 @@ test("a dropped socket's ResourceWarning goes through process.emitWarning", {
   assert.equal(name, "ResourceWarning");
   assert.match(message, /^unclosed <socket\.socket fd=\d+, family=AF_INET, type=SOCK_STREAM>$/);
 });
+
+// ---------------------------------------------------------------- AbortSignal on the resolvers
+
+test("the _async resolvers take a { signal }: an abort rejects at once with its reason", async () => {
+  const lookups: ((signal: AbortSignal) => Promise<unknown>)[] = [
+    (signal) => socket.getaddrinfo_async("127.0.0.1", 80, 0, 0, 0, 0, { signal }),
+    (signal) => socket.getnameinfo_async(["127.0.0.1", 80], socket.NI_NUMERICHOST, { signal }),
+    (signal) => socket.gethostbyname_async("127.0.0.1", { signal }),
+    (signal) => socket.gethostbyname_ex_async("127.0.0.1", { signal }),
+    (signal) => socket.gethostbyaddr_async("127.0.0.1", { signal }),
+  ];
+  for (const lookup of lookups) {
+    // aborted before the call: no lookup starts
+    const reason = new Error("stop");
+    await assert.rejects(lookup(AbortSignal.abort(reason)), (e) => e === reason);
+    // aborted while the other thread works: the promise does not wait for it
+    const controller = new AbortController();
+    const pending = lookup(controller.signal);
+    controller.abort();
+    await assert.rejects(pending, { name: "AbortError" });
+    // not aborted: the answer, and no listener left on the signal
+    const quiet = new AbortController();
+    assert.ok(await lookup(quiet.signal));
+  }
+  assert.deepEqual(
+    (await socket.getaddrinfo_async("127.0.0.1", 80, socket.AF_INET, socket.SOCK_STREAM))[0][4],
+    ["127.0.0.1", 80],
+  );
+});
