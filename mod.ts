@@ -102,6 +102,7 @@ export {
   sock_sendmsg,
   sock_sendto,
 } from "./asyncio.ts";
+export { recv_chunks, type SocketStreams, socketStreams, type StreamOptions } from "./streams.ts";
 export * from "./resolve.ts";
 export * from "./interfaces.ts";
 
