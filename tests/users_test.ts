@@ -80,7 +80,17 @@ const onPackage = pkgDir === null
   ? "the npm build's package.json is tested on Node and Bun"
   : false;
 
-test("require() loads the package and its subpaths", { skip: onPackage }, () => {
+/** Whether this runtime can require() an ES module: Bun, Node 20.19+, 22.12+, 23+. */
+function requiresEsm(): boolean {
+  if ("Bun" in globalThis) return true;
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major >= 23 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19);
+}
+
+test("require() loads the package and its subpaths", {
+  skip: onPackage ||
+    (!requiresEsm() && `Node ${process.versions.node} cannot require() an ES module (20.19+)`),
+}, () => {
   const code = `
     const socket = require(${JSON.stringify(pkg.name)});
     const asyncio = require(${JSON.stringify(pkg.name + "/asyncio")});
