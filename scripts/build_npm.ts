@@ -255,15 +255,9 @@ if (!exists(join(root, "LICENSE"))) {
   console.log("LICENSE: none at the repository root; wrote an MIT LICENSE there");
 }
 Deno.copyFileSync(join(root, "LICENSE"), join(out, "LICENSE"));
-if (exists(join(root, "README.md"))) {
-  Deno.copyFileSync(join(root, "README.md"), join(out, "README.md"));
-} else {
-  console.warn("README.md: none at the repository root; the package has a stub README");
-  Deno.writeTextFileSync(
-    join(out, "README.md"),
-    `# ${denoJson.name}\n\n${packageJson.description}\n`,
-  );
-}
+// The user README (install, import by name, runtimes): not the repository's README.md,
+// which is for contributors. tests/readme_test.ts runs its examples.
+Deno.copyFileSync(join(root, "docs", "README.npm.md"), join(out, "README.md"));
 console.log(`built ${denoJson.name}@${denoJson.version} into npm/`);
 
 function mitLicense(year: number): string {
