@@ -524,7 +524,7 @@ function nameInfoArguments(sockaddr: unknown, flags: unknown) {
   }
   const f = toCInt(flags);
   if (!Array.isArray(sockaddr)) {
-    throw new TypeError("getnameinfo() argument 1 must be a tuple");
+    throw new TypeError("getnameinfo() argument 1 must be an array");
   }
   if (sockaddr.length < 2 || sockaddr.length > 4) throw new TypeError(ILLEGAL_SOCKADDR);
   const [host, port, flowinfo = 0, scopeId = 0] = sockaddr;
@@ -562,7 +562,9 @@ function* getnameinfoLookup(
   );
   if (list.length > 1) throw new OSError("sockaddr resolved to multiple addresses");
   const { family, addr } = list[0];
-  if (family === AF_INET && args.size !== 2) throw new OSError("IPv4 sockaddr must be 2 tuple");
+  if (family === AF_INET && args.size !== 2) {
+    throw new OSError("IPv4 sockaddr must be an array of 2");
+  }
   if (family === AF_INET6) {
     const dv = view(addr);
     dv.setUint32(IN6.sin6_flowinfo, args.flowinfo, false);
