@@ -37,7 +37,7 @@ interface Block {
 }
 
 /** The fenced code blocks of a markdown text. */
-export function codeBlocks(markdown: string): Block[] {
+function codeBlocks(markdown: string): Block[] {
   const blocks: Block[] = [];
   for (const m of markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)) {
     blocks.push({
