@@ -310,8 +310,9 @@ export function pyRepr(text: string): string {
 
 /**
  * Reports a ResourceWarning (a socket dropped without close()): through
- * `process.emitWarning` on Node and Bun, where `--no-warnings`, `--trace-warnings` and
- * `process.on("warning")` apply to it; on the console under Deno.
+ * `process.emitWarning` on Node, where `--no-warnings`, `--trace-warnings` and
+ * `process.on("warning")` apply to it; on the console under Deno and Bun (Bun's
+ * emitWarning opens a descriptor of its own on first use, from a finalizer).
  *
  * @example
  * ```ts
@@ -323,7 +324,9 @@ export function resourceWarning(message: string): void {
   const process = (globalThis as {
     process?: { emitWarning?: (message: string, type: string) => void };
   }).process;
-  if (!("Deno" in globalThis) && typeof process?.emitWarning === "function") {
+  if (
+    !("Deno" in globalThis) && !("Bun" in globalThis) && typeof process?.emitWarning === "function"
+  ) {
     process.emitWarning(message, "ResourceWarning");
   } else {
     console.warn(`ResourceWarning: ${message}`);
