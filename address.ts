@@ -186,7 +186,7 @@ export function addressCodec(t: PlatformTable): AddressCodec {
   function requireTuple(address: unknown, family: number, fn: string): readonly unknown[] {
     if (!Array.isArray(address)) {
       throw new TypeError(
-        `${fn}(): ${familyName(family)} address must be tuple, not ${pyTypeName(address)}`,
+        `${fn}(): ${familyName(family)} address must be array, not ${pyTypeName(address)}`,
       );
     }
     return address;
@@ -281,7 +281,7 @@ export function addressCodec(t: PlatformTable): AddressCodec {
       const t = requireTuple(address, AF_INET6, fn);
       if (t.length < 2 || t.length > 4) {
         throw new TypeError(
-          "AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])",
+          "AF_INET6 address must be an array (host, port[, flowinfo[, scopeid]])",
         );
       }
       const port = port16(t[1], fn);
@@ -324,13 +324,13 @@ export function addressCodec(t: PlatformTable): AddressCodec {
     if (family === AF_PACKET && L.sockaddr_ll) {
       const t = requireTuple(address, family, fn);
       if (t.length < 2 || t.length > 5) {
-        throw new TypeError("AF_PACKET address must be a tuple of two to five elements");
+        throw new TypeError("AF_PACKET address must be an array of two to five elements");
       }
       const LL = L.sockaddr_ll;
       // Python's "si|iiy*" parse: a wrong item type gives the tuple message.
       const items = [t[1], t[2] ?? 0, t[3] ?? 0];
       if (typeof t[0] !== "string" || items.some((v) => !Number.isInteger(v))) {
-        throw new TypeError("AF_PACKET address must be a tuple of two to five elements");
+        throw new TypeError("AF_PACKET address must be an array of two to five elements");
       }
       const proto = port16(t[1], fn, "proto");
       const pkttype = t.length > 2 ? toInt(t[2]) : 0;
@@ -354,7 +354,7 @@ export function addressCodec(t: PlatformTable): AddressCodec {
     if ((family === AF_VSOCK && L.sockaddr_vm) || (family === AF_QIPCRTR && L.sockaddr_qrtr)) {
       if (!Array.isArray(address)) {
         throw new TypeError(
-          `getsockaddrarg: ${familyName(family)} address must be tuple, not ${pyTypeName(address)}`,
+          `getsockaddrarg: ${familyName(family)} address must be array, not ${pyTypeName(address)}`,
         );
       }
       if (address.length !== 2) {
@@ -375,7 +375,7 @@ export function addressCodec(t: PlatformTable): AddressCodec {
     }
     if (family === AF_CAN && L.sockaddr_can) {
       const t = requireTuple(address, family, fn);
-      if (t.length < 1) throw new TypeError("AF_CAN address must be a tuple (interface, )");
+      if (t.length < 1) throw new TypeError("AF_CAN address must be an array (interface, )");
       const CAN = L.sockaddr_can;
       const index = t[0] === "" ? 0 : interfaceIndex(t[0], true);
       setFamily(dv, family, CAN.size);
@@ -399,7 +399,7 @@ export function addressCodec(t: PlatformTable): AddressCodec {
     if (family === AF_ALG && L.sockaddr_alg) {
       const t = requireTuple(address, family, fn);
       if (t.length < 2 || t.length > 4) {
-        throw new TypeError("AF_ALG address must be a tuple (type, name[, feat[, mask]])");
+        throw new TypeError("AF_ALG address must be an array (type, name[, feat[, mask]])");
       }
       const A = L.sockaddr_alg;
       const type = bytesOfPath(t[0], false);
@@ -416,7 +416,7 @@ export function addressCodec(t: PlatformTable): AddressCodec {
     if (family === AF_TIPC && L.sockaddr_tipc) {
       const t = requireTuple(address, family, fn);
       if (t.length < 4 || t.length > 5) {
-        throw new TypeError("AF_TIPC address must be a tuple (addr_type, v1, v2, v3[, scope])");
+        throw new TypeError("AF_TIPC address must be an array (addr_type, v1, v2, v3[, scope])");
       }
       const T = L.sockaddr_tipc;
       setFamily(dv, family, T.size);

@@ -20,7 +20,7 @@ export function pyTypeName(value: unknown): string {
     case "function":
       return "function";
   }
-  if (Array.isArray(value)) return "tuple";
+  if (Array.isArray(value)) return "array"; // Python's tuple
   if (value instanceof Uint8Array) return "bytes";
   if (ArrayBuffer.isView(value)) return "memoryview";
   if (value instanceof ArrayBuffer) return "bytearray";

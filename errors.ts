@@ -18,6 +18,19 @@ for (const [name, value] of Object.entries(table.errno).sort()) {
   if (!errnoNames.has(value) || preferred.has(name)) errnoNames.set(value, name);
 }
 
+/** The names of the resolver's codes: EAI_* (gaierror's errno) and h_errno's (herror's). */
+const eaiNames: Map<number, string> = new Map();
+const hostErrorNames: Map<number, string> = new Map();
+for (const [name, value] of Object.entries(table.constants).sort()) {
+  if (name.startsWith("EAI_") && value !== undefined && !eaiNames.has(value)) {
+    eaiNames.set(value, name);
+  }
+}
+for (const name of ["HOST_NOT_FOUND", "TRY_AGAIN", "NO_RECOVERY", "NO_DATA"]) {
+  const value = table.sys[name];
+  if (value !== undefined) hostErrorNames.set(value, name);
+}
+
 const messages: Map<number, string> = new Map();
 const messageBuf = new Uint8Array(256);
 const decoder = new TextDecoder();
@@ -62,9 +75,16 @@ export function errorcode(errno: number): string | undefined {
 
 /**
  * Python's `OSError`: a failed system call. `errno` and `strerror` are Python's
- * attributes; `code` ("ECONNREFUSED") and `syscall` are Node's.
+ * attributes; `code` ("ECONNREFUSED") and `syscall` are Node's. `code` is the errno's
+ * name, a gaierror's `EAI_*` name, an herror's h_errno name ("HOST_NOT_FOUND"),
+ * "ETIMEDOUT" for a socket timeout (whose errno is null, as in Python), and
+ * "ERR_INVALID_IP_ADDRESS" for the inet_* functions' bad addresses.
  *
  * Constructed with an errno, it becomes the PEP 3151 subclass for that errno.
+ *
+ * The stack starts at the caller's frame: the module's own frames above it are left
+ * out, as Node leaves out its internals (a BlockingIOError keeps its whole stack: it is
+ * control flow in non-blocking loops, and trimming costs microseconds).
  *
  * @example
  * ```ts
@@ -82,8 +102,8 @@ export class OSError extends Error {
   readonly strerror!: string | null;
   /** The file name the error is about, if any. */
   readonly filename!: string | null;
-  /** Node's error code, the errno name ("ECONNREFUSED"), when known. */
-  readonly code!: string | undefined;
+  /** Node's error code: the errno name ("ECONNREFUSED"), or as the class says above. */
+  code: string | undefined;
   /** The system call that failed, when known. */
   syscall: string | undefined;
 
@@ -110,8 +130,9 @@ export class OSError extends Error {
     this.errno = errno;
     this.strerror = text;
     this.filename = filename ?? null;
-    this.code = errno === null ? undefined : errnoNames.get(errno);
+    this.code = codeOf(this, errno);
     this.syscall = undefined;
+    if (!(this instanceof BlockingIOError)) userFrameFirst(this);
   }
 
   /** The class name ("ConnectionRefusedError"), as Python shows it. */
@@ -161,6 +182,66 @@ export class herror extends OSError {}
  * EAI_* code and the message gai_strerror's.
  */
 export class gaierror extends OSError {}
+
+/** Node's `code` for an error of this class and errno. */
+function codeOf(e: OSError, errno: number | null): string | undefined {
+  if (errno === null) return e instanceof TimeoutError ? "ETIMEDOUT" : undefined;
+  if (e instanceof gaierror) return eaiNames.get(errno);
+  if (e instanceof herror) return hostErrorNames.get(errno);
+  return errnoNames.get(errno);
+}
+
+/** The folder of the module's files (this file's folder), as stack frames name it. */
+const moduleRoot = new URL(".", import.meta.url);
+const moduleRoots = [moduleRoot.href];
+if (moduleRoot.protocol === "file:") moduleRoots.push(decodeURIComponent(moduleRoot.pathname));
+/** A module file below the root: a top-level .ts/.js file, or one of ffi/, reactor/, constants/. */
+const moduleFile = /^(?:(?:ffi|reactor|constants)\/)?[\w-]+\.[jt]s:/;
+
+function isModuleFrame(line: string): boolean {
+  for (const root of moduleRoots) {
+    const at = line.indexOf(root);
+    if (at >= 0 && moduleFile.test(line.slice(at + root.length))) return true;
+  }
+  return false;
+}
+
+/** Drops the module's own frames from the top of the stack, when a caller's frame follows. */
+function dropModuleFrames(stack: string): string {
+  const lines = stack.split("\n");
+  const first = lines.findIndex((line) => /^\s+at /.test(line));
+  if (first < 0) return stack;
+  let user = first;
+  while (user < lines.length && isModuleFrame(lines[user])) user++;
+  if (user === first || user === lines.length) return stack;
+  return [...lines.slice(0, first), ...lines.slice(user)].join("\n");
+}
+
+/**
+ * Makes the error's stack start at the user's frame. Where the engine formats the stack
+ * lazily through an accessor (V8 12+: Deno, Node 22+), so does this; elsewhere it is
+ * rewritten now.
+ */
+function userFrameFirst(e: Error): void {
+  const own = Object.getOwnPropertyDescriptor(e, "stack");
+  if (own === undefined || !own.configurable) return;
+  if (own.get !== undefined) {
+    const get = own.get;
+    let trimmed: string | undefined;
+    Object.defineProperty(e, "stack", {
+      configurable: true,
+      enumerable: own.enumerable,
+      get() {
+        return trimmed ??= dropModuleFrames(String(get.call(e)));
+      },
+      set(value: unknown) {
+        Object.defineProperty(e, "stack", { value, writable: true, configurable: true });
+      },
+    });
+  } else if (typeof own.value === "string") {
+    e.stack = dropModuleFrames(own.value);
+  }
+}
 
 /** Python's `socket.error`, an alias of OSError. */
 export const error: typeof OSError = OSError;
@@ -214,6 +295,52 @@ export function subclassFor(errno: number): typeof OSError {
  */
 export function fromErrno(errno: number, syscall?: string, filename?: string): OSError {
   const e = new OSError(errno, strerror(errno), filename);
+  e.syscall = syscall;
+  return e;
+}
+
+/**
+ * Reports a ResourceWarning (a socket dropped without close()): through
+ * `process.emitWarning` on Node, where `--no-warnings`, `--trace-warnings` and
+ * `process.on("warning")` apply to it; on the console under Deno and Bun (Bun's
+ * emitWarning opens a descriptor of its own on first use, from a finalizer).
+ *
+ * @example
+ * ```ts
+ * import { resourceWarning } from "./errors.ts";
+ * resourceWarning("unclosed <socket.socket fd=3, family=AF_INET, type=SOCK_STREAM>");
+ * ```
+ */
+export function resourceWarning(message: string): void {
+  const process = (globalThis as {
+    process?: { emitWarning?: (message: string, type: string) => void };
+  }).process;
+  if (
+    !("Deno" in globalThis) && !("Bun" in globalThis) && typeof process?.emitWarning === "function"
+  ) {
+    process.emitWarning(message, "ResourceWarning");
+  } else {
+    console.warn(`ResourceWarning: ${message}`);
+  }
+}
+
+/**
+ * The inet_* functions' error for an address string they cannot parse, or packed bytes
+ * of the wrong length: Python's OSError and message, with Node's code and the function.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { invalidAddress, OSError } from "./errors.ts";
+ * const e = invalidAddress("illegal IP address string passed to inet_aton", "inet_aton");
+ * assert.ok(e instanceof OSError);
+ * assert.strictEqual(e.code, "ERR_INVALID_IP_ADDRESS");
+ * assert.strictEqual(e.syscall, "inet_aton");
+ * ```
+ */
+export function invalidAddress(message: string, syscall: string): OSError {
+  const e = new OSError(message);
+  e.code = "ERR_INVALID_IP_ADDRESS";
   e.syscall = syscall;
   return e;
 }

@@ -6,7 +6,7 @@
  */
 import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
-import { fromErrno, OSError } from "./errors.ts";
+import { fromErrno, invalidAddress } from "./errors.ts";
 import {
   checkArgs,
   checkOneArgument,
@@ -132,7 +132,7 @@ export function inet_aton(ip_string: string): Uint8Array {
   const c = cString(text);
   const out = new Uint8Array(4);
   if (ffi.libc.inet_aton(c, out) === 0) {
-    throw new OSError("illegal IP address string passed to inet_aton");
+    throw invalidAddress("illegal IP address string passed to inet_aton", "inet_aton");
   }
   return out;
 }
@@ -150,7 +150,7 @@ export function inet_aton(ip_string: string): Uint8Array {
 export function inet_ntoa(packed_ip: ArrayBufferView): string {
   checkArgs("inet_ntoa", arguments.length, 1, 1);
   const b = toBytes(packed_ip);
-  if (b.length !== 4) throw new OSError("packed IP wrong length for inet_ntoa");
+  if (b.length !== 4) throw invalidAddress("packed IP wrong length for inet_ntoa", "inet_ntoa");
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
 }
 
@@ -173,7 +173,7 @@ export function inet_pton(address_family: number, ip_string: string): Uint8Array
   const out = new Uint8Array(16);
   const r = ffi.libc.inet_pton(toCInt(af), c, out);
   if (r < 0) throw fromErrno(ffi.errno(), "inet_pton");
-  if (r === 0) throw new OSError("illegal IP address string passed to inet_pton");
+  if (r === 0) throw invalidAddress("illegal IP address string passed to inet_pton", "inet_pton");
   return af === AF_INET ? out.slice(0, 4) : out;
 }
 

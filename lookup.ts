@@ -72,7 +72,28 @@ export function runSync<T>(lookup: Lookup<T>): T {
   return step.value;
 }
 
-export async function runAsync<T>(lookup: Lookup<T>): Promise<T> {
+/** The last argument of the `_async` resolvers. */
+export interface ResolverOptions {
+  /**
+   * Stops waiting: the promise rejects with `signal.reason` at once. The C call on the
+   * other thread cannot be interrupted; it runs to its end and its result is freed.
+   */
+  signal?: AbortSignal;
+}
+
+/** Runs a lookup off-thread; an abort of `signal` rejects at once, the lookup finishes unseen. */
+export function runAsync<T>(lookup: Lookup<T>, signal?: AbortSignal): Promise<T> {
+  if (signal === undefined) return drive(lookup);
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const done = drive(lookup);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    done.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+async function drive<T>(lookup: Lookup<T>): Promise<T> {
   let step = lookup.next();
   while (!step.done) {
     let result: number;

@@ -27,6 +27,7 @@ import {
   type Lookup,
   nulTerminated,
   POINTER_SIZE,
+  type ResolverOptions,
   runAsync,
   runSync,
   view,
@@ -296,8 +297,14 @@ export function gethostbyname(hostname: string | Uint8Array): string {
  * assert.strictEqual(await gethostbyname_async("localhost"), "127.0.0.1");
  * ```
  */
-export async function gethostbyname_async(hostname: string | Uint8Array): Promise<string> {
-  return await runAsync(gethostbynameLookup(hostNameArgument(hostname, "gethostbyname")));
+export async function gethostbyname_async(
+  hostname: string | Uint8Array,
+  options?: ResolverOptions,
+): Promise<string> {
+  return await runAsync(
+    gethostbynameLookup(hostNameArgument(hostname, "gethostbyname")),
+    options?.signal,
+  );
 }
 
 /**
@@ -331,8 +338,14 @@ export function gethostbyname_ex(hostname: string | Uint8Array): HostEntry {
  * assert.ok(addresses.includes("127.0.0.1"));
  * ```
  */
-export async function gethostbyname_ex_async(hostname: string | Uint8Array): Promise<HostEntry> {
-  return await runAsync(gethostbynameExLookup(hostNameArgument(hostname, "gethostbyname_ex")));
+export async function gethostbyname_ex_async(
+  hostname: string | Uint8Array,
+  options?: ResolverOptions,
+): Promise<HostEntry> {
+  return await runAsync(
+    gethostbynameExLookup(hostNameArgument(hostname, "gethostbyname_ex")),
+    options?.signal,
+  );
 }
 
 /**
@@ -364,8 +377,14 @@ export function gethostbyaddr(ip_address: string | Uint8Array): HostEntry {
  * assert.strictEqual((await gethostbyaddr_async("127.0.0.1"))[2][0], "127.0.0.1");
  * ```
  */
-export async function gethostbyaddr_async(ip_address: string | Uint8Array): Promise<HostEntry> {
-  return await runAsync(gethostbyaddrLookup(hostNameArgument(ip_address, "gethostbyaddr")));
+export async function gethostbyaddr_async(
+  ip_address: string | Uint8Array,
+  options?: ResolverOptions,
+): Promise<HostEntry> {
+  return await runAsync(
+    gethostbyaddrLookup(hostNameArgument(ip_address, "gethostbyaddr")),
+    options?.signal,
+  );
 }
 
 /** The characters Python's str.strip() removes. */

@@ -23,6 +23,7 @@ import {
   littleEndian,
   type Lookup,
   POINTER_SIZE,
+  type ResolverOptions,
   runAsync,
   runSync,
   view,
@@ -350,7 +351,8 @@ function terminated(bytes: Uint8Array): Uint8Array {
  * {@link getaddrinfo} run on another thread: the event loop keeps running while the
  * lookup is pending (asyncio's `loop.getaddrinfo`). Same arguments, results and errors,
  * except that an `EAI_SYSTEM` failure is reported as a `gaierror`, the errno of the
- * other thread being out of reach.
+ * other thread being out of reach. A last `{ signal }` stops the wait (see
+ * {@link ResolverOptions}).
  *
  * @example
  * ```ts
@@ -368,8 +370,12 @@ export async function getaddrinfo_async(
   type: number = 0,
   proto: number = 0,
   flags: number = 0,
+  options?: ResolverOptions,
 ): Promise<AddrInfo[]> {
-  return await runAsync(getaddrinfoLookup(gaiRequest(host, port, family, type, proto, flags)));
+  return await runAsync(
+    getaddrinfoLookup(gaiRequest(host, port, family, type, proto, flags)),
+    options?.signal,
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -418,7 +424,7 @@ function nameInfoArguments(sockaddr: unknown, flags: unknown) {
   }
   const f = toCInt(flags);
   if (!Array.isArray(sockaddr)) {
-    throw new TypeError("getnameinfo() argument 1 must be a tuple");
+    throw new TypeError("getnameinfo() argument 1 must be an array");
   }
   if (sockaddr.length < 2 || sockaddr.length > 4) throw new TypeError(ILLEGAL_SOCKADDR);
   const [host, port, flowinfo = 0, scopeId = 0] = sockaddr;
@@ -456,7 +462,9 @@ function* getnameinfoLookup(
   );
   if (list.length > 1) throw new OSError("sockaddr resolved to multiple addresses");
   const { family, addr } = list[0];
-  if (family === AF_INET && args.size !== 2) throw new OSError("IPv4 sockaddr must be 2 tuple");
+  if (family === AF_INET && args.size !== 2) {
+    throw new OSError("IPv4 sockaddr must be an array of 2");
+  }
   if (family === AF_INET6) {
     const dv = view(addr);
     dv.setUint32(IN6.sin6_flowinfo, args.flowinfo, false);
@@ -504,6 +512,7 @@ export function getnameinfo(
 export async function getnameinfo_async(
   sockaddr: readonly [string, number, number?, number?],
   flags: number,
+  options?: ResolverOptions,
 ): Promise<[host: string, port: string]> {
-  return await runAsync(getnameinfoLookup(nameInfoArguments(sockaddr, flags)));
+  return await runAsync(getnameinfoLookup(nameInfoArguments(sockaddr, flags)), options?.signal);
 }

@@ -12,7 +12,7 @@
  */
 import { ffi, libc, MAX_IO } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
-import { fromErrno, OSError, TimeoutError } from "./errors.ts";
+import { fromErrno, OSError, resourceWarning, TimeoutError } from "./errors.ts";
 import { pyRepr } from "./repr.ts";
 import {
   type Address,
@@ -172,10 +172,10 @@ export interface SocketOptions {
 /** Closes sockets that were dropped without close(), as CPython's ResourceWarning path. */
 const finalizer = new FinalizationRegistry<{ fd: number; family: number; type: number }>(
   (held) => {
-    console.warn(
-      `ResourceWarning: unclosed <socket.socket fd=${held.fd}, family=${
-        constName("AF_", held.family)
-      }, type=${constName("SOCK_", held.type)}>`,
+    resourceWarning(
+      `unclosed <socket.socket fd=${held.fd}, family=${constName("AF_", held.family)}, type=${
+        constName("SOCK_", held.type)
+      }>`,
     );
     notifyClose(held.fd);
     libc.close(held.fd);

@@ -1,42 +1,45 @@
 /**
  * The constants table of the running platform, chosen among the generated
- * per-platform tables (see `scripts/gen_constants.ts`). Only that table is loaded: the
- * others would cost every process ~0.5 MB of heap each for nothing.
+ * per-platform tables (see `scripts/gen_constants.ts`).
+ *
+ * Every table is imported statically: a top-level await over dynamic imports would load
+ * only one, but makes the package impossible to `require()` (Node refuses ES modules with
+ * top-level await). Each unused table costs ~70 KB of heap on Deno, 60-120 KB on Node.
  *
  * @module
  */
 import { platformId } from "../ffi/platform.ts";
 import type { PlatformTable } from "./types.ts";
+import { table as darwin_aarch64 } from "./darwin_aarch64.ts";
+import { table as darwin_x86_64 } from "./darwin_x86_64.ts";
+import { table as linux_aarch64_gnu } from "./linux_aarch64_gnu.ts";
+import { table as linux_aarch64_musl } from "./linux_aarch64_musl.ts";
+import { table as linux_x86_64_gnu } from "./linux_x86_64_gnu.ts";
+import { table as linux_x86_64_musl } from "./linux_x86_64_musl.ts";
 
 export type { Layouts, PlatformTable, StructLayout } from "./types.ts";
 
-/**
- * Loaders of every generated platform table, by platform id (literal specifiers, so that
- * `deno publish`, `deno compile` and bundlers see each file).
- */
-export const platformLoaders: Readonly<
-  Record<string, () => Promise<{ table: PlatformTable }>>
-> = {
-  darwin_aarch64: () => import("./darwin_aarch64.ts"),
-  darwin_x86_64: () => import("./darwin_x86_64.ts"),
-  linux_aarch64_gnu: () => import("./linux_aarch64_gnu.ts"),
-  linux_aarch64_musl: () => import("./linux_aarch64_musl.ts"),
-  linux_x86_64_gnu: () => import("./linux_x86_64_gnu.ts"),
-  linux_x86_64_musl: () => import("./linux_x86_64_musl.ts"),
+/** Every generated platform table, by platform id. */
+export const platformTables: Readonly<Record<string, PlatformTable>> = {
+  darwin_aarch64,
+  darwin_x86_64,
+  linux_aarch64_gnu,
+  linux_aarch64_musl,
+  linux_x86_64_gnu,
+  linux_x86_64_musl,
 };
 
-/** Loads the table of platform `id`; Error naming the known platforms if there is none. */
-export async function loadPlatformTable(id: string): Promise<PlatformTable> {
-  const load = Object.hasOwn(platformLoaders, id) ? platformLoaders[id] : undefined;
-  if (load === undefined) {
+/** The table of platform `id`; Error naming the known platforms if there is none. */
+export function platformTable(id: string): PlatformTable {
+  if (!Object.hasOwn(platformTables, id)) {
     throw new Error(
       `socket: no constants table for platform ${id} (have: ${
-        Object.keys(platformLoaders).join(", ")
+        Object.keys(platformTables).join(", ")
       }); generate one with \`deno run -A scripts/gen_constants.ts\` on that platform`,
     );
   }
-  return (await load()).table;
+  return platformTables[id];
 }
 
 /** The table of the running platform. Importing this module throws on a platform without one. */
-export const table: PlatformTable = await loadPlatformTable(platformId);
+export const table: PlatformTable = platformTable(platformId);

@@ -15,7 +15,9 @@
  *    relative imports of the module pointed at `npm/esm/`, so they test the built package.
  * 3. `esm/ffi/mod.js` imports its backend through the package's `#backend` import map, which
  *    picks `ffi/bun.js` under Bun, `ffi/deno.js` under Deno and `ffi/node.js` (koffi) elsewhere.
- * 4. `npm/package.json` (exports, types, engines, imports, the koffi dependency), README, LICENSE.
+ * 4. `npm/package.json` (exports with import/require/types, typesVersions for node10, engines,
+ *    os, imports, koffi as an optional dependency, the root package.json's author/repository/
+ *    homepage/bugs), the user README (docs/README.npm.md), LICENSE.
  * 5. Unless `--no-test`: `node --test` and `bun test` over the compiled tests, one
  *    `<runtime>: N passed, N failed` line each; exits non-zero when anything failed.
  *
@@ -195,17 +197,35 @@ for (const rel of walk(esm).filter((f) => f.endsWith(".d.ts"))) {
 
 // ---------------------------------------------------------------- package files
 
-const exportsMap: Record<string, { types: string; import: string }> = {};
+// `require` is the same ES module: Node (20.19+, 22.12+) and Bun require() an ES module
+// without top-level await, which is why constants/mod.ts has none.
+const exportsMap: Record<string, { types: string; import: string; require: string }> = {};
 for (const [key, file] of Object.entries(entries)) {
   const base = "./esm/" + file.replace(/\.ts$/, "");
-  exportsMap[key] = { types: `${base}.d.ts`, import: `${base}.js` };
+  exportsMap[key] = { types: `${base}.d.ts`, import: `${base}.js`, require: `${base}.js` };
+}
+// The subpaths for TypeScript's node10 resolution, which ignores `exports`.
+const typesVersions: Record<string, string[]> = {};
+for (const [key, file] of Object.entries(entries)) {
+  if (key !== ".") typesVersions[key.slice(2)] = [`./esm/${file.replace(/\.ts$/, ".d.ts")}`];
+}
+/** Where the project lives: the root package.json's fields (it has no registry of its own). */
+const metadata: Record<string, unknown> = {};
+for (const field of ["author", "repository", "homepage", "bugs"]) {
+  if (devPackage[field] !== undefined) metadata[field] = devPackage[field];
+  else console.warn(`package.json: no "${field}" in the root package.json; the package has none`);
 }
 const packageJson = {
   name: denoJson.name,
   version: denoJson.version,
   description: "A faithful port of Python's socket module over libc, for Node, Bun and Deno.",
+  keywords: ["socket", "python", "ffi", "libc", "networking"],
   license: denoJson.license ?? "MIT",
+  ...metadata,
   type: "module",
+  main: exportsMap["."].import,
+  types: exportsMap["."].types,
+  typesVersions: { "*": typesVersions },
   exports: exportsMap,
   imports: {
     "#backend": {
@@ -217,11 +237,15 @@ const packageJson = {
     },
   },
   files: ["esm/", "README.md", "LICENSE"],
-  engines: { node: ">=20" },
+  // Node 18 runs it (ES modules; require() needs Node 20.19+ or 22.12+).
+  engines: { node: ">=18" },
   // What the README calls supported (linux) or experimental (darwin); Windows has a table only.
   os: ["linux", "darwin"],
-  dependencies: { koffi: koffiVersion },
-  keywords: ["socket", "python", "ffi", "libc", "networking"],
+  cpu: ["x64", "arm64"],
+  // Only Node needs koffi (Bun has bun:ffi, Deno Deno.dlopen): optional, so that a
+  // platform without a koffi build, or a Bun or Deno install, does not fail on it.
+  optionalDependencies: { koffi: koffiVersion },
+  publishConfig: { access: "public" },
 };
 Deno.writeTextFileSync(join(out, "package.json"), JSON.stringify(packageJson, null, 2) + "\n");
 
@@ -231,15 +255,9 @@ if (!exists(join(root, "LICENSE"))) {
   console.log("LICENSE: none at the repository root; wrote an MIT LICENSE there");
 }
 Deno.copyFileSync(join(root, "LICENSE"), join(out, "LICENSE"));
-if (exists(join(root, "README.md"))) {
-  Deno.copyFileSync(join(root, "README.md"), join(out, "README.md"));
-} else {
-  console.warn("README.md: none at the repository root; the package has a stub README");
-  Deno.writeTextFileSync(
-    join(out, "README.md"),
-    `# ${denoJson.name}\n\n${packageJson.description}\n`,
-  );
-}
+// The user README (install, import by name, runtimes): not the repository's README.md,
+// which is for contributors. tests/readme_test.ts runs its examples.
+Deno.copyFileSync(join(root, "docs", "README.npm.md"), join(out, "README.md"));
 console.log(`built ${denoJson.name}@${denoJson.version} into npm/`);
 
 function mitLicense(year: number): string {

@@ -1521,10 +1521,10 @@ async function main(): Promise<void> {
     await format([tablePath, namesPath]);
 
     const mod = await Deno.readTextFile(`${options.constantsDir}/mod.ts`).catch(() => "");
-    // Windows has no loader until a Windows backend exists: its table is for that work.
+    // mod.ts does not import Windows until a Windows backend exists: its table is for that work.
     if (!mod.includes(`./${platform}.ts`) && !platform.startsWith("windows")) {
       console.warn(
-        `gen_constants: warning: constants/mod.ts has no loader for ./${platform}.ts yet`,
+        `gen_constants: warning: constants/mod.ts does not import ./${platform}.ts yet`,
       );
     }
     console.log(

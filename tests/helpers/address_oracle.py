@@ -5,12 +5,15 @@ Lists become tuples, {"$b": [...]} becomes bytes. `method` is bind, connect,
 connect_ex, sendto or "bind+getsockname" (bind, then report getsockname()), and
 "connect+getpeername". `setup` names options to set first ("broadcast"), or "unlink" to remove the bound
 path afterwards.
-Prints one JSON list: {"ok": value} or {"error": class, "errno": n, "message": str}.
+Prints one JSON list: {"ok": value} or {"error": class, "errno": n, "message": str},
+the message in JavaScript's words (js_words.py).
 """
 import json
 import os
 import socket
 import sys
+
+from js_words import js_words
 
 
 def decode(v):
@@ -55,7 +58,7 @@ def run(case):
                 return {"ok": plain(s.getpeername())}
             raise RuntimeError(method)
     except Exception as e:  # the class and message are the answer
-        return {"error": type(e).__name__, "errno": getattr(e, "errno", None), "message": str(e)}
+        return {"error": type(e).__name__, "errno": getattr(e, "errno", None), "message": js_words(str(e))}
 
 
 print(json.dumps([run(c) for c in json.load(sys.stdin)]))

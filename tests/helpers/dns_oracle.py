@@ -4,12 +4,14 @@ Input (stdin): a JSON list of [function name, [arguments...]]. Arrays become tup
 {"$bytes": latin-1 text} becomes bytes. Output: one entry per call, either
 {"ok": result} (tuples as lists) or {"error": [class, errno, message]}, Python's
 ValueError, OverflowError and UnicodeError named RangeError as the TypeScript port
-raises them. Used by tests/resolve_test.ts, tests/interfaces_test.ts and
+raises them, messages in JavaScript's words (js_words.py). Used by tests/resolve_test.ts, tests/interfaces_test.ts and
 tests/dns_test.ts.
 """
 import json
 import socket
 import sys
+
+from js_words import js_words
 
 RANGE_ERRORS = (ValueError, OverflowError)
 
@@ -40,7 +42,7 @@ def outcome(name, args):
     except Exception as e:  # noqa: BLE001 - the exception is the answer
         cls = "RangeError" if isinstance(e, RANGE_ERRORS) else type(e).__name__
         errno = e.errno if isinstance(e, OSError) else None
-        return {"error": [cls, errno, str(e)]}
+        return {"error": [cls, errno, js_words(str(e))]}
 
 
 cases = json.load(sys.stdin)
