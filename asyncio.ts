@@ -67,7 +67,6 @@ export type { Address, Inet6Address, InetAddress, SockAddr } from "./address.ts"
 export type { AncData, RecvmsgIntoResult, RecvmsgResult } from "./message.ts";
 export type { MakefileOptions, SocketFile } from "./makefile.ts";
 export type { socket, SocketOptions } from "./socket.ts";
-export { recv_chunks, type SocketStreams, socketStreams, type StreamOptions } from "./streams.ts";
 
 const C = table.constants;
 const S = table.sys;

@@ -157,6 +157,9 @@ const EXTENSIONS: Record<string, string> = {
       n,
     ) => [n, "batched datagrams (recvmmsg/sendmmsg), an extension"]),
   ),
+  // WHATWG streams over a connected socket, for JavaScript's stream APIs: streams.ts.
+  socketStreams: "a ReadableStream/WritableStream pair over a connected socket, an extension",
+  recv_chunks: "a connected socket's chunks to for await, an extension",
 };
 
 test("every name mod.ts exports is Python's or a documented extension", (t) => {
