@@ -5,6 +5,10 @@
  * @module
  */
 import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** This folder, where js_words.py is. */
+const HELPERS = fileURLToPath(new URL(".", import.meta.url));
 
 /** Runs `code` in python3 and parses its standard output as JSON. */
 export function python<T = unknown>(code: string, input?: string): T {
@@ -18,10 +22,13 @@ export function python<T = unknown>(code: string, input?: string): T {
 
 /**
  * Python source defining `outcome(fn, *args)`: returns {"ok": value} or
- * {"error": class name, "errno": errno, "message": str(e)}; bytes become lists.
+ * {"error": class name, "errno": errno, "message": str(e)}; bytes become lists, the
+ * message is in JavaScript's words (js_words.py: "tuple" is "array").
  */
 export const PY_OUTCOME = `
-import json, socket, errno as _errno
+import json, socket, sys, errno as _errno
+sys.path.insert(0, ${JSON.stringify(HELPERS)})
+from js_words import js_words
 def _plain(v):
     if isinstance(v, (bytes, bytearray)): return list(v)
     if isinstance(v, (list, tuple)): return [_plain(x) for x in v]
@@ -30,7 +37,7 @@ def outcome(fn, *args):
     try:
         return {"ok": _plain(fn(*args))}
     except Exception as e:
-        return {"error": type(e).__name__, "errno": getattr(e, "errno", None), "message": str(e)}
+        return {"error": type(e).__name__, "errno": getattr(e, "errno", None), "message": js_words(str(e))}
 `;
 
 /**
