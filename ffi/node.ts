@@ -4,8 +4,14 @@
  * Every function is declared once, from the shared table, with a koffi prototype;
  * a call is then one koffi call, with no per-call work in this file on the hot
  * paths (the bound koffi functions are the table's functions). Entries marked
- * `nonblocking` are wrapped around koffi's `.async` calls, which run on koffi's
- * worker threads and are turned into Promises here.
+ * `nonblocking` are wrapped around koffi's `.async` calls, which run on libuv's
+ * thread pool and are turned into Promises here; at most {@link MAX_IN_FLIGHT} run at
+ * once, the others wait their turn here (koffi fails the calls beyond its
+ * `max_async_calls`). {@link dedicated} runs an entry on a `worker_threads` Worker of its
+ * own instead: the reactor's indefinite wait must not take one of
+ * libuv's few threads (fs, dns.lookup, zlib and the resolver calls need them) nor wait
+ * behind them, and Node joins libuv's threads at exit, so a wait there never returning
+ * would hold the exit up forever.
  *
  * koffi saves the C errno of the calling thread after each synchronous call;
  * `koffi.errno()` reads it back, so the errno read right after a failed call is
@@ -14,7 +20,17 @@
  * @module
  */
 import koffi from "koffi";
-import { type Backend, type Libc, type NativeType, type SymbolDef, symbols } from "./symbols.ts";
+import { createRequire } from "node:module";
+import process from "node:process";
+import { Worker } from "node:worker_threads";
+import {
+  type Backend,
+  type Libc,
+  type NativeType,
+  type NonblockingKey,
+  type SymbolDef,
+  symbols,
+} from "./symbols.ts";
 import { available, cName, libraryPath, platformId } from "./node_platform.ts";
 
 /** The koffi spelling of each table type. */
@@ -32,14 +48,51 @@ type KoffiFn = ((...args: unknown[]) => unknown) & {
   async: (...args: unknown[]) => void;
 };
 
-/** Turns koffi's callback-style `.async` into a Promise-returning function. */
+/**
+ * The most koffi `.async` calls in flight at once: half koffi's limit (256 by default), at
+ * most 128 (libuv runs 4 at a time by default, UV_THREADPOOL_SIZE at most 1024; the rest
+ * queue there anyway), leaving room for other users of koffi in the process.
+ */
+const MAX_IN_FLIGHT = Math.max(1, Math.min(128, (koffi.config().max_async_calls ?? 256) >> 1));
+let inFlight = 0;
+/** Calls waiting for a slot, in order. */
+const waiting: Array<() => void> = [];
+
+function nextCall(): void {
+  inFlight--;
+  const start = waiting.shift();
+  if (start !== undefined) start();
+}
+
+/**
+ * Turns koffi's callback-style `.async` into a Promise-returning function; beyond
+ * {@link MAX_IN_FLIGHT} calls, a call waits for a slot instead of failing.
+ */
 function promised(fn: KoffiFn): (...args: unknown[]) => Promise<unknown> {
   return (...args) =>
     new Promise((resolve, reject) => {
-      fn.async(...args, (err: unknown, result: unknown) => {
-        if (err) reject(err);
-        else resolve(result);
-      });
+      const start = () => {
+        inFlight++;
+        try {
+          fn.async(...args, (err: unknown, result: unknown) => {
+            nextCall();
+            if (err) reject(err);
+            else resolve(result);
+          });
+        } catch (e) {
+          inFlight--;
+          // koffi's slots are full (other users of koffi hold them): try again when one of
+          // ours ends. Any other failure is this call's alone.
+          if (!(e instanceof TypeError) && inFlight > 0) waiting.unshift(start);
+          else {
+            reject(e);
+            inFlight++;
+            nextCall();
+          }
+        }
+      };
+      if (inFlight < MAX_IN_FLIGHT) start();
+      else waiting.push(start);
     });
 }
 
@@ -79,6 +132,102 @@ function address(value: number | bigint): number | bigint {
   return value;
 }
 
+/**
+ * The dedicated thread's script: binds one entry (`buffer` parameters as addresses: the
+ * thread shares the process's memory and the main thread keeps each view alive, and so in
+ * place, until the reply) and answers each call with its result and the thread's errno.
+ * CommonJS, evaluated: loading it reads files synchronously, where an ES module worker
+ * would read them on libuv's pool, and so wait behind whatever blocks there.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData: init } = require("node:worker_threads");
+const koffi = require(init.koffi);
+const fn = koffi.load(init.path).func(init.name, init.result, init.parameters);
+parentPort.on("message", (args) => {
+  const result = fn(...args);
+  parentPort.postMessage({ result, errno: koffi.errno() });
+});
+`;
+
+/** A call of a dedicated thread: its arguments, views kept alive, and how it settles. */
+interface ThreadCall {
+  wire: unknown[];
+  keep: unknown[];
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+/**
+ * Entry `key` on a Worker of its own ({@link WORKER_SOURCE}), made at the first call; ref'd only
+ * while a call is in flight (an idle program exits). At process exit with a call in
+ * flight, `wake` ends it: Node terminates and joins its Workers before it exits.
+ */
+function dedicated(
+  key: NonblockingKey,
+  wake: () => void,
+): (...args: unknown[]) => Promise<unknown> {
+  const def = symbols[key] as SymbolDef;
+  const queue: ThreadCall[] = [];
+  let worker: Worker | undefined;
+  let current: ThreadCall | undefined;
+  let exitHooked = false;
+
+  const send = () => {
+    current = queue.shift();
+    if (current === undefined) {
+      worker?.unref();
+      return;
+    }
+    worker ??= spawn();
+    worker.ref();
+    worker.postMessage(current.wire);
+  };
+  const spawn = (): Worker => {
+    const w = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        koffi: createRequire(import.meta.url).resolve("koffi"),
+        path: libraryPath(),
+        name: cName(key, def),
+        result: koffiType[def.result],
+        parameters: def.parameters.map((t) => t === "buffer" ? "uintptr_t" : koffiType[t]),
+      },
+    });
+    w.on("message", (reply: { result: unknown; errno: number }) => {
+      const call = current!;
+      koffi.errno(reply.errno);
+      send();
+      call.resolve(reply.result);
+    });
+    w.on("error", (error) => {
+      // The thread is gone: its call fails; the next call makes a new one.
+      worker = undefined;
+      const call = current;
+      current = undefined;
+      call?.reject(new Error(`socket: helper thread failed: ${error}`, { cause: error }));
+      if (queue.length !== 0) send();
+    });
+    if (!exitHooked) {
+      exitHooked = true;
+      process.on("exit", () => {
+        if (current !== undefined) wake();
+      });
+    }
+    return w;
+  };
+
+  return (...args) =>
+    new Promise((resolve, reject) => {
+      const wire = args.map((arg, i) =>
+        def.parameters[i] === "buffer"
+          ? (arg === null || arg === undefined ? 0 : identity(arg as ArrayBufferView, 0, 0))
+          : arg
+      );
+      queue.push({ wire, keep: args, resolve, reject });
+      if (current === undefined) send();
+    });
+}
+
 /** The koffi implementation of the backend interface. */
 export const backend: Backend = {
   platformId,
@@ -94,4 +243,5 @@ export const backend: Backend = {
   cstring: (addr) => koffi.decode(address(addr), "char", -1) as string,
   readPointer: (addr, offset) => BigInt(koffi.decode(address(addr), offset, "uintptr_t")),
   addressOf: (view) => BigInt(identity(view, 0, 0)),
+  dedicated: dedicated as Backend["dedicated"],
 };
