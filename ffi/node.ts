@@ -199,12 +199,17 @@ function dedicated(
       send();
       call.resolve(reply.result);
     });
-    w.on("error", (error) => {
+    let failure: unknown;
+    w.on("error", (error) => failure = error);
+    w.on("exit", (code) => {
       // The thread is gone: its call fails; the next call makes a new one.
+      if (worker !== w) return;
       worker = undefined;
       const call = current;
       current = undefined;
-      call?.reject(new Error(`socket: helper thread failed: ${error}`, { cause: error }));
+      call?.reject(
+        new Error(`socket: helper thread ended (${failure ?? code})`, { cause: failure }),
+      );
       if (queue.length !== 0) send();
     });
     if (!exitHooked) {
