@@ -5,9 +5,8 @@
  * a call is then one koffi call, with no per-call work in this file on the hot
  * paths (the bound koffi functions are the table's functions). Entries marked
  * `nonblocking` are wrapped around koffi's `.async` calls, which run on libuv's
- * thread pool and are turned into Promises here; at most {@link MAX_IN_FLIGHT} run at
- * once, the others wait their turn here (koffi fails the calls beyond its
- * `max_async_calls`). {@link dedicated} runs an entry on a `worker_threads` Worker of its
+ * thread pool and are turned into Promises here; a {@link Gate} bounds them, so that the
+ * calls beyond koffi's `max_async_calls` wait their turn instead of failing. {@link dedicated} runs an entry on a `worker_threads` Worker of its
  * own instead: the reactor's indefinite wait must not take one of
  * libuv's few threads (fs, dns.lookup, zlib and the resolver calls need them) nor wait
  * behind them, and Node joins libuv's threads at exit, so a wait there never returning
@@ -31,6 +30,7 @@ import {
   type SymbolDef,
   symbols,
 } from "./symbols.ts";
+import { Gate } from "./gate.ts";
 import { available, cName, libraryPath, platformId } from "./node_platform.ts";
 
 /** The koffi spelling of each table type. */
@@ -49,51 +49,23 @@ type KoffiFn = ((...args: unknown[]) => unknown) & {
 };
 
 /**
- * The most koffi `.async` calls in flight at once: half koffi's limit (256 by default), at
- * most 128 (libuv runs 4 at a time by default, UV_THREADPOOL_SIZE at most 1024; the rest
- * queue there anyway), leaving room for other users of koffi in the process.
+ * Gates koffi's `.async` calls: at most half koffi's limit in flight (256 by default), and
+ * at most 128 (libuv runs 4 at a time by default, UV_THREADPOOL_SIZE at most 1024; the rest
+ * queue there anyway); beyond that a call waits for its turn instead of failing.
  */
-const MAX_IN_FLIGHT = Math.max(1, Math.min(128, (koffi.config().max_async_calls ?? 256) >> 1));
-let inFlight = 0;
-/** Calls waiting for a slot, in order. */
-const waiting: Array<() => void> = [];
+const gate = new Gate(Math.min(128, (koffi.config().max_async_calls ?? 256) >> 1));
 
-function nextCall(): void {
-  inFlight--;
-  const start = waiting.shift();
-  if (start !== undefined) start();
-}
-
-/**
- * Turns koffi's callback-style `.async` into a Promise-returning function; beyond
- * {@link MAX_IN_FLIGHT} calls, a call waits for a slot instead of failing.
- */
+/** Turns koffi's callback-style `.async` into a gated, Promise-returning function. */
 function promised(fn: KoffiFn): (...args: unknown[]) => Promise<unknown> {
   return (...args) =>
-    new Promise((resolve, reject) => {
-      const start = () => {
-        inFlight++;
-        try {
-          fn.async(...args, (err: unknown, result: unknown) => {
-            nextCall();
-            if (err) reject(err);
-            else resolve(result);
-          });
-        } catch (e) {
-          inFlight--;
-          // koffi's slots are full (other users of koffi hold them): try again when one of
-          // ours ends. Any other failure is this call's alone.
-          if (!(e instanceof TypeError) && inFlight > 0) waiting.unshift(start);
-          else {
-            reject(e);
-            inFlight++;
-            nextCall();
-          }
-        }
-      };
-      if (inFlight < MAX_IN_FLIGHT) start();
-      else waiting.push(start);
-    });
+    gate.run(() =>
+      new Promise((resolve, reject) => {
+        fn.async(...args, (err: unknown, result: unknown) => {
+          if (err) reject(err);
+          else resolve(result);
+        });
+      })
+    );
 }
 
 function open(): koffi.LibraryHandle {

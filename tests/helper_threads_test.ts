@@ -144,13 +144,13 @@ test("resolver calls blocked on a name server that does not answer do not stall 
       `mount --bind '${dir}/hosts' /etc/hosts`,
       'exec "$@"',
     ].join("\n");
-    // 10 calls: more than Node's 4 libuv threads and Bun's 8 pool Workers.
+    // 40 calls: more than Node's 4 libuv threads, Bun's 8 pool Workers, Deno's 32 blocking threads.
     const r = runScript(
       `const dns = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
 dns.bind(["127.0.0.1", 53]);
 let settled = 0;
 const lookups = [];
-for (let i = 0; i < 10; i++) {
+for (let i = 0; i < 40; i++) {
   lookups.push(socket.getaddrinfo_async(\`held\${i}.test\`, 80, socket.AF_INET, socket.SOCK_STREAM).then(
     () => "resolved",
     (e) => e instanceof socket.gaierror ? "gaierror" : \`\${e?.constructor?.name}: \${e}\`,
