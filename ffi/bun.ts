@@ -9,9 +9,10 @@
  * helper Workers (`bun_worker.ts`): a pool of at most {@link MAX_WORKERS}, made on
  * demand, one call at a time each (further calls queue, as koffi's calls queue for
  * libuv's thread pool under Node); a `dedicated` entry (the reactor's wait) has a
- * Worker of its own, so that it never queues behind the pool's calls. A worker is unref'd while idle, so that it never
- * keeps the process alive, and kept: a burst of calls does not leave a trail of
- * terminating workers (each a thread with descriptors of its own). Buffer
+ * Worker of its own, so that it never queues behind the pool's calls. A worker is
+ * unref'd while idle, so that it never keeps the process alive, and kept: a burst of
+ * calls does not leave a trail of terminating workers (each a thread with descriptors
+ * of its own). Buffer
  * arguments travel as C addresses: the worker shares the process's memory, and
  * the views are held here until the reply, so they cannot be collected or moved.
  *
@@ -113,7 +114,6 @@ interface Pending {
 interface Helper {
   worker: Worker & { ref(): void; unref(): void };
   pending: Map<number, Pending>;
-  lane: Lane;
 }
 
 /** The most helper Workers of the shared pool alive at once. */
@@ -172,7 +172,7 @@ class Lane {
   #spawn(): Helper {
     this.#workers++;
     const worker = new Worker(workerUrl.href) as Helper["worker"];
-    const helper: Helper = { worker, pending: new Map(), lane: this };
+    const helper: Helper = { worker, pending: new Map() };
     worker.postMessage({
       kind: "init",
       path,

@@ -5,12 +5,13 @@
  * a call is then one koffi call, with no per-call work in this file on the hot
  * paths (the bound koffi functions are the table's functions). Entries marked
  * `nonblocking` are wrapped around koffi's `.async` calls, which run on libuv's
- * thread pool and are turned into Promises here; a {@link Gate} bounds them, so that the
- * calls beyond koffi's `max_async_calls` wait their turn instead of failing. {@link dedicated} runs an entry on a `worker_threads` Worker of its
- * own instead: the reactor's indefinite wait must not take one of
- * libuv's few threads (fs, dns.lookup, zlib and the resolver calls need them) nor wait
- * behind them, and Node joins libuv's threads at exit, so a wait there never returning
- * would hold the exit up forever.
+ * thread pool and are turned into Promises here; a {@link Gate} bounds them, so that
+ * the calls beyond koffi's `max_async_calls` wait their turn instead of failing.
+ * {@link dedicated} runs an entry on a `worker_threads` Worker of its own instead: the
+ * reactor's indefinite wait must neither take one of libuv's few threads (fs, zlib,
+ * dns.lookup and the resolver's calls need them) nor wait behind them, and Node joins
+ * libuv's threads and its Workers at exit, so a wait that never returns would hold the
+ * exit up forever (the Worker's is woken at exit).
  *
  * koffi saves the C errno of the calling thread after each synchronous call;
  * `koffi.errno()` reads it back, so the errno read right after a failed call is
@@ -130,9 +131,9 @@ interface ThreadCall {
 }
 
 /**
- * Entry `key` on a Worker of its own ({@link WORKER_SOURCE}), made at the first call; ref'd only
- * while a call is in flight (an idle program exits). At process exit with a call in
- * flight, `wake` ends it: Node terminates and joins its Workers before it exits.
+ * Entry `key` on a Worker of its own ({@link WORKER_SOURCE}), made at the first call;
+ * ref'd only while a call is in flight (an idle program exits). At process exit with a
+ * call in flight, `wake` ends it: Node terminates and joins its Workers before it exits.
  */
 function dedicated(
   key: NonblockingKey,
