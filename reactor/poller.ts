@@ -15,7 +15,7 @@
  *   for EVFILT_READ once, and EVFILT_WRITE added (EV_ADD|EV_CLEAR) while writers wait
  *   and deleted after, `udata` = fd; `disarm` = EV_DELETE of both filters (ENOENT
  *   ignored); the off-thread wait = a `kevent_async` nonblocking symbol with a NULL
- *   timeout into a private result array; the wake-up = an EVFILT_USER event triggered
+ *   timeout into a private result array, run through `ffi.dedicated` (as epoll's); the wake-up = an EVFILT_USER event triggered
  *   with NOTE_TRIGGER (no eventfd on macOS); EV_EOF in `flags` plays EPOLLHUP/RDHUP
  *   (wake readers and writers), EV_ERROR plays EPOLLERR. Needs `struct kevent`'s layout
  *   in the constants table and the symbols `kqueue`, `kevent`, `kevent_async`.
