@@ -16,6 +16,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import * as socket from "../mod.ts";
 import { sock_recv } from "../asyncio.ts";
 import { getReactor } from "../reactor/mod.ts";
@@ -67,7 +68,7 @@ function describe(r: Run): string {
     `stdout: ${r.stdout.slice(-1000)}\nstderr: ${r.stderr.slice(-2000)}`;
 }
 
-/** A pending sock_recv whose wait is in flight, then `action`. */
+/** A pending sock_recv whose wait is in flight (each case then ends the process its way). */
 const PENDING_RECV = `
 const [a, b] = socket.socketpair();
 b.setblocking(false);
