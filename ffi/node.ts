@@ -106,91 +106,54 @@ function address(value: number | bigint): number | bigint {
 }
 
 /**
- * The dedicated thread's script. It binds one entry (`buffer` parameters as addresses: the
+ * The dedicated thread's script: binds one entry (`buffer` parameters as addresses: the
  * thread shares the process's memory and the main thread keeps each view alive, and so in
- * place, until the call returns) and talks through shared memory, no messages: it sleeps
- * in `Atomics.wait` on the request counter (`ctl[0]`; negative: stop), reads the arguments
- * from `slots[1..]`, makes the call, stores the result (`slots[0]`) and errno (`ctl[2]`),
- * then publishes the request's number in `ctl[1]`, which the main thread awaits with
- * `Atomics.waitAsync` (a round trip costs about what a koffi `.async` call does; messages
- * cost twice that). Values travel as float64: exact for 32-bit values and addresses.
+ * place, until the reply) and answers each call with its result and the thread's errno.
  * CommonJS, evaluated: loading it reads files synchronously, where an ES module worker
  * would read them on libuv's pool, and so wait behind whatever blocks there.
  */
 const WORKER_SOURCE = `
-const { workerData: init } = require("node:worker_threads");
+const { parentPort, workerData: init } = require("node:worker_threads");
 const koffi = require(init.koffi);
 const fn = koffi.load(init.path).func(init.name, init.result, init.parameters);
-const ctl = new Int32Array(init.shared, 0, 4);
-const slots = new Float64Array(init.shared, 16, 1 + init.parameters.length);
-const args = new Array(init.parameters.length);
-for (let seq = 0;;) {
-  Atomics.wait(ctl, 0, seq);
-  seq = Atomics.load(ctl, 0);
-  if (seq < 0) break;
-  for (let i = 0; i < args.length; i++) args[i] = slots[i + 1];
-  slots[0] = Number(fn(...args));
-  ctl[2] = koffi.errno();
-  Atomics.store(ctl, 1, seq);
-  Atomics.notify(ctl, 1);
-}
+parentPort.on("message", (args) => {
+  const result = fn(...args);
+  parentPort.postMessage({ result, errno: koffi.errno() });
+});
 `;
 
-/** A call of a dedicated thread: its arguments, and how it settles. */
+/** A call of a dedicated thread: its arguments, views kept alive, and how it settles. */
 interface ThreadCall {
-  args: unknown[];
-  resolve: (value: number) => void;
+  wire: unknown[];
+  keep: unknown[];
+  resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
 
 /**
- * Entry `key` on a Worker of its own ({@link WORKER_SOURCE}), made at the first call, one
- * call at a time; ref'd only while a call is in flight (an idle program exits). At process
- * exit the thread is told to stop and, with a call in flight, `wake` ends that call: Node
- * terminates and joins its Workers before it exits.
+ * Entry `key` on a Worker of its own ({@link WORKER_SOURCE}), made at the first call;
+ * ref'd only while a call is in flight (an idle program exits). At process exit with a
+ * call in flight, `wake` ends it: Node terminates and joins its Workers before it exits.
  */
-function dedicated(key: NonblockingKey, wake: () => void): (...args: unknown[]) => Promise<number> {
+function dedicated(
+  key: NonblockingKey,
+  wake: () => void,
+): (...args: unknown[]) => Promise<unknown> {
   const def = symbols[key] as SymbolDef;
-  const shared = new SharedArrayBuffer(16 + 8 * (1 + def.parameters.length));
-  const ctl = new Int32Array(shared, 0, 4);
-  const slots = new Float64Array(shared, 16, 1 + def.parameters.length);
   const queue: ThreadCall[] = [];
   let worker: Worker | undefined;
   let current: ThreadCall | undefined;
-  let seq = 0;
+  let exitHooked = false;
 
-  const finish = (call: ThreadCall) => {
-    if (call !== current) return; // its thread ended meanwhile (see "exit" below)
-    koffi.errno(ctl[2]);
-    const result = slots[0];
-    send();
-    call.resolve(result);
-  };
   const send = () => {
     current = queue.shift();
     if (current === undefined) {
       worker?.unref();
       return;
     }
-    const call = current;
-    const { args } = call;
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i];
-      slots[i + 1] = def.parameters[i] !== "buffer"
-        ? Number(arg)
-        : arg === null || arg === undefined
-        ? 0
-        : Number(identity(arg as ArrayBufferView, 0, 0));
-    }
     worker ??= spawn();
     worker.ref();
-    const done = seq;
-    seq = seq === 0x7fffffff ? 1 : seq + 1;
-    Atomics.store(ctl, 0, seq);
-    Atomics.notify(ctl, 0);
-    const reply = Atomics.waitAsync(ctl, 1, done);
-    if (reply.async) reply.value.then(() => finish(call));
-    else queueMicrotask(() => finish(call));
+    worker.postMessage(current.wire);
   };
   const spawn = (): Worker => {
     const w = new Worker(WORKER_SOURCE, {
@@ -201,8 +164,13 @@ function dedicated(key: NonblockingKey, wake: () => void): (...args: unknown[]) 
         name: cName(key, def),
         result: koffiType[def.result],
         parameters: def.parameters.map((t) => t === "buffer" ? "uintptr_t" : koffiType[t]),
-        shared,
       },
+    });
+    w.on("message", (reply: { result: unknown; errno: number }) => {
+      const call = current!;
+      koffi.errno(reply.errno);
+      send();
+      call.resolve(reply.result);
     });
     let failure: unknown;
     w.on("error", (error) => failure = error);
@@ -210,8 +178,6 @@ function dedicated(key: NonblockingKey, wake: () => void): (...args: unknown[]) 
       // The thread is gone: its call fails; the next call makes a new one.
       if (worker !== w) return;
       worker = undefined;
-      Atomics.store(ctl, 0, seq = 0);
-      Atomics.store(ctl, 1, 0);
       const call = current;
       current = undefined;
       call?.reject(
@@ -219,17 +185,23 @@ function dedicated(key: NonblockingKey, wake: () => void): (...args: unknown[]) 
       );
       if (queue.length !== 0) send();
     });
+    if (!exitHooked) {
+      exitHooked = true;
+      process.on("exit", () => {
+        if (current !== undefined) wake();
+      });
+    }
     return w;
   };
-  process.on("exit", () => {
-    if (current !== undefined) wake();
-    Atomics.store(ctl, 0, -1);
-    Atomics.notify(ctl, 0);
-  });
 
   return (...args) =>
     new Promise((resolve, reject) => {
-      queue.push({ args, resolve, reject });
+      const wire = args.map((arg, i) =>
+        def.parameters[i] === "buffer"
+          ? (arg === null || arg === undefined ? 0 : identity(arg as ArrayBufferView, 0, 0))
+          : arg
+      );
+      queue.push({ wire, keep: args, resolve, reject });
       if (current === undefined) send();
     });
 }
