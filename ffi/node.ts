@@ -106,44 +106,57 @@ function address(value: number | bigint): number | bigint {
 }
 
 /**
- * The dedicated thread's script: binds one entry (`buffer` parameters as addresses: the
+ * The dedicated thread's script. It binds one entry (`buffer` parameters as addresses: the
  * thread shares the process's memory and the main thread keeps each view alive, and so in
- * place, until the reply) and answers each call with its result and the thread's errno.
- * CommonJS, evaluated: loading it reads files synchronously, where an ES module worker
- * would read them on libuv's pool, and so wait behind whatever blocks there.
+ * place, until the reply), sleeps in `Atomics.wait` on the request counter (`ctl[0]`;
+ * negative: stop), reads the arguments from `args` (float64: exact for 32-bit values and
+ * addresses), makes the call and posts its result and errno (a message is the only way to
+ * wake the main thread's event loop; a request needs none). CommonJS, evaluated: loading
+ * it reads files synchronously, where an ES module worker would read them on libuv's pool,
+ * and so wait behind whatever blocks there.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData: init } = require("node:worker_threads");
 const koffi = require(init.koffi);
 const fn = koffi.load(init.path).func(init.name, init.result, init.parameters);
-parentPort.on("message", (args) => {
+const ctl = new Int32Array(init.shared, 0, 2);
+const slots = new Float64Array(init.shared, 8, init.parameters.length);
+const args = new Array(init.parameters.length);
+for (let seq = 0;;) {
+  Atomics.wait(ctl, 0, seq);
+  seq = Atomics.load(ctl, 0);
+  if (seq < 0) break;
+  for (let i = 0; i < args.length; i++) args[i] = slots[i];
   const result = fn(...args);
-  parentPort.postMessage({ result, errno: koffi.errno() });
-});
+  parentPort.postMessage([result, koffi.errno()]);
+}
 `;
 
-/** A call of a dedicated thread: its arguments, views kept alive, and how it settles. */
+/** A call of a dedicated thread: its arguments (views kept alive), and how it settles. */
 interface ThreadCall {
-  wire: unknown[];
-  keep: unknown[];
+  args: unknown[];
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
 
 /**
- * Entry `key` on a Worker of its own ({@link WORKER_SOURCE}), made at the first call;
- * ref'd only while a call is in flight (an idle program exits). At process exit with a
- * call in flight, `wake` ends it: Node terminates and joins its Workers before it exits.
+ * Entry `key` on a Worker of its own ({@link WORKER_SOURCE}), made at the first call, one
+ * call at a time; ref'd only while a call is in flight (an idle program exits). At process
+ * exit the thread is told to stop and, with a call in flight, `wake` ends that call: Node
+ * terminates and joins its Workers before it exits.
  */
 function dedicated(
   key: NonblockingKey,
   wake: () => void,
 ): (...args: unknown[]) => Promise<unknown> {
   const def = symbols[key] as SymbolDef;
+  const shared = new SharedArrayBuffer(8 + 8 * def.parameters.length);
+  const ctl = new Int32Array(shared, 0, 2);
+  const slots = new Float64Array(shared, 8, def.parameters.length);
   const queue: ThreadCall[] = [];
   let worker: Worker | undefined;
   let current: ThreadCall | undefined;
-  let exitHooked = false;
+  let seq = 0;
 
   const send = () => {
     current = queue.shift();
@@ -151,9 +164,20 @@ function dedicated(
       worker?.unref();
       return;
     }
+    const { args } = current;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      slots[i] = def.parameters[i] !== "buffer"
+        ? Number(arg)
+        : arg === null || arg === undefined
+        ? 0
+        : Number(identity(arg as ArrayBufferView, 0, 0));
+    }
     worker ??= spawn();
     worker.ref();
-    worker.postMessage(current.wire);
+    seq = seq === 0x7fffffff ? 1 : seq + 1;
+    Atomics.store(ctl, 0, seq);
+    Atomics.notify(ctl, 0);
   };
   const spawn = (): Worker => {
     const w = new Worker(WORKER_SOURCE, {
@@ -164,13 +188,14 @@ function dedicated(
         name: cName(key, def),
         result: koffiType[def.result],
         parameters: def.parameters.map((t) => t === "buffer" ? "uintptr_t" : koffiType[t]),
+        shared,
       },
     });
-    w.on("message", (reply: { result: unknown; errno: number }) => {
+    w.on("message", ([result, errno]: [unknown, number]) => {
       const call = current!;
-      koffi.errno(reply.errno);
+      koffi.errno(errno);
       send();
-      call.resolve(reply.result);
+      call.resolve(result);
     });
     let failure: unknown;
     w.on("error", (error) => failure = error);
@@ -178,6 +203,7 @@ function dedicated(
       // The thread is gone: its call fails; the next call makes a new one.
       if (worker !== w) return;
       worker = undefined;
+      Atomics.store(ctl, 0, seq = 0);
       const call = current;
       current = undefined;
       call?.reject(
@@ -185,23 +211,17 @@ function dedicated(
       );
       if (queue.length !== 0) send();
     });
-    if (!exitHooked) {
-      exitHooked = true;
-      process.on("exit", () => {
-        if (current !== undefined) wake();
-      });
-    }
     return w;
   };
+  process.on("exit", () => {
+    if (current !== undefined) wake();
+    Atomics.store(ctl, 0, -1);
+    Atomics.notify(ctl, 0);
+  });
 
   return (...args) =>
     new Promise((resolve, reject) => {
-      const wire = args.map((arg, i) =>
-        def.parameters[i] === "buffer"
-          ? (arg === null || arg === undefined ? 0 : identity(arg as ArrayBufferView, 0, 0))
-          : arg
-      );
-      queue.push({ wire, keep: args, resolve, reject });
+      queue.push({ args, resolve, reject });
       if (current === undefined) send();
     });
 }
