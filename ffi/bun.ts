@@ -8,9 +8,11 @@
  * Bun has no asynchronous FFI calls, so the table's `nonblocking` entries run on
  * helper Workers (`bun_worker.ts`): a pool of at most {@link MAX_WORKERS}, made on
  * demand, one call at a time each (further calls queue, as koffi's calls queue for
- * libuv's thread pool under Node). A worker is unref'd while idle, so that it never
- * keeps the process alive, and kept: a burst of calls does not leave a trail of
- * terminating workers (each a thread with descriptors of its own). Buffer
+ * libuv's thread pool under Node); a `dedicated` entry (the reactor's wait) has a
+ * Worker of its own, so that it never queues behind the pool's calls. A worker is
+ * unref'd while idle, so that it never keeps the process alive, and kept: a burst of
+ * calls does not leave a trail of terminating workers (each a thread with descriptors
+ * of its own). Buffer
  * arguments travel as C addresses: the worker shares the process's memory, and
  * the views are held here until the reply, so they cannot be collected or moved.
  *
@@ -18,7 +20,15 @@
  */
 // @ts-ignore: bun:ffi exists only under Bun (its types come from bun-types, not installed here)
 import { CString, dlopen, ptr, read, toArrayBuffer } from "bun:ffi";
-import { type Backend, type Libc, type NativeType, type SymbolDef, symbols } from "./symbols.ts";
+import process from "node:process";
+import {
+  type Backend,
+  type Libc,
+  type NativeType,
+  type NonblockingKey,
+  type SymbolDef,
+  symbols,
+} from "./symbols.ts";
 import {
   available,
   binding,
@@ -95,7 +105,7 @@ const sync = bindSync();
 const errnoAddress = Number(sync.errno_location());
 const errnoCell = new Int32Array(toArrayBuffer(errnoAddress, 0, 4));
 
-// ---- nonblocking entries: a pool of helper Workers ----
+// ---- nonblocking entries: helper Workers ----
 
 interface Reply {
   id: number;
@@ -113,12 +123,8 @@ interface Helper {
   pending: Map<number, Pending>;
 }
 
-/** The most helper Workers alive at once. */
+/** The most helper Workers of the shared pool alive at once. */
 const MAX_WORKERS = 8;
-const idle: Helper[] = [];
-/** Calls waiting for a helper (all MAX_WORKERS busy), in order. */
-const queued: Array<(helper: Helper) => void> = [];
-let workers = 0;
 let nextId = 1;
 
 const workerUrl = new URL(
@@ -126,56 +132,90 @@ const workerUrl = new URL(
   import.meta.url,
 );
 
-function spawn(): Helper {
-  workers++;
-  const worker = new Worker(workerUrl.href) as Helper["worker"];
-  const helper: Helper = { worker, pending: new Map() };
-  worker.postMessage({
-    kind: "init",
-    path,
-    symbols: asyncTable,
-    errnoName: cName("errno_location", symbols.errno_location),
-  });
-  worker.onmessage = (event: MessageEvent<Reply>) => {
-    const reply = event.data;
-    const waiter = helper.pending.get(reply.id);
-    if (waiter === undefined) return;
-    helper.pending.delete(reply.id);
-    release(helper);
-    if (reply.error !== undefined) {
-      waiter.reject(new Error(`socket: nonblocking call failed: ${reply.error}`));
-    } else {
-      errnoCell[0] = reply.errno ?? 0;
-      waiter.resolve(reply.result);
-    }
-  };
-  worker.onerror = (event: ErrorEvent) => {
-    const idleAt = idle.indexOf(helper);
-    if (idleAt >= 0) idle.splice(idleAt, 1);
-    for (const waiter of helper.pending.values()) {
-      waiter.reject(new Error(`socket: helper worker failed: ${event.message}`));
-    }
-    helper.pending.clear();
-    worker.terminate();
-    workers--;
-    const next = queued.shift();
-    if (next !== undefined) next(spawn());
-  };
-  return helper;
-}
+/**
+ * A set of at most `max` helper Workers, made on demand, one call at a time each: the
+ * shared pool ({@link MAX_WORKERS}), or one Worker of its own for a {@link dedicated} entry.
+ */
+class Lane {
+  readonly #max: number;
+  readonly #idle: Helper[] = [];
+  /** Calls waiting for a helper (all `max` busy), in order. */
+  readonly #queued: Array<(helper: Helper) => void> = [];
+  #workers = 0;
+  /** Calls given a helper and not yet answered. */
+  busy = 0;
 
-/** Gives `helper` to the next queued call, else parks it (unref'd) in the idle pool. */
-function release(helper: Helper): void {
-  const next = queued.shift();
-  if (next !== undefined) {
-    next(helper);
-    return;
+  constructor(max: number) {
+    this.#max = max;
   }
-  helper.worker.unref();
-  idle.push(helper);
+
+  /** Runs `start` with a helper, now or once one is free. */
+  acquire(start: (helper: Helper) => void): void {
+    const helper = this.#idle.pop() ?? (this.#workers < this.#max ? this.#spawn() : undefined);
+    if (helper !== undefined) start(helper);
+    else this.#queued.push(start);
+  }
+
+  /** Gives `helper` to the next queued call, else parks it (unref'd) among the idle. */
+  release(helper: Helper): void {
+    const next = this.#queued.shift();
+    if (next !== undefined) {
+      next(helper);
+      return;
+    }
+    helper.worker.unref();
+    this.#idle.push(helper);
+  }
+
+  /** `helper` died: forgets it, and gives a new one to the next queued call. */
+  lost(helper: Helper): void {
+    const idleAt = this.#idle.indexOf(helper);
+    if (idleAt >= 0) this.#idle.splice(idleAt, 1);
+    this.#workers--;
+    const next = this.#queued.shift();
+    if (next !== undefined) next(this.#spawn());
+  }
+
+  #spawn(): Helper {
+    this.#workers++;
+    const worker = new Worker(workerUrl.href) as Helper["worker"];
+    const helper: Helper = { worker, pending: new Map() };
+    worker.postMessage({
+      kind: "init",
+      path,
+      symbols: asyncTable,
+      errnoName: cName("errno_location", symbols.errno_location),
+    });
+    worker.onmessage = (event: MessageEvent<Reply>) => {
+      const reply = event.data;
+      const waiter = helper.pending.get(reply.id);
+      if (waiter === undefined) return;
+      helper.pending.delete(reply.id);
+      this.busy--;
+      this.release(helper);
+      if (reply.error !== undefined) {
+        waiter.reject(new Error(`socket: nonblocking call failed: ${reply.error}`));
+      } else {
+        errnoCell[0] = reply.errno ?? 0;
+        waiter.resolve(reply.result);
+      }
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      for (const waiter of helper.pending.values()) {
+        waiter.reject(new Error(`socket: helper worker failed: ${event.message}`));
+      }
+      this.busy -= helper.pending.size;
+      helper.pending.clear();
+      worker.terminate();
+      this.lost(helper);
+    };
+    return helper;
+  }
 }
 
-function callAsync(key: string, def: SymbolDef, args: unknown[]): Promise<unknown> {
+const pool = new Lane(MAX_WORKERS);
+
+function callAsync(lane: Lane, key: string, def: SymbolDef, args: unknown[]): Promise<unknown> {
   const wire = args.map((arg, i) => {
     if (def.parameters[i] !== "buffer" || arg === null || arg === undefined) return arg ?? null;
     const view = arg as ArrayBufferView;
@@ -183,23 +223,34 @@ function callAsync(key: string, def: SymbolDef, args: unknown[]): Promise<unknow
   });
   const id = nextId++;
   return new Promise((resolve, reject) => {
-    const start = (helper: Helper) => {
+    lane.busy++;
+    lane.acquire((helper) => {
       helper.worker.ref();
       helper.pending.set(id, { resolve, reject, keep: args });
       helper.worker.postMessage({ kind: "call", id, key: cName(key, def), args: wire });
-    };
-    const helper = idle.pop() ?? (workers < MAX_WORKERS ? spawn() : undefined);
-    if (helper !== undefined) start(helper);
-    else queued.push(start);
+    });
   });
 }
 
 function bindAsync(): Record<string, Fn> {
   const out: Record<string, Fn> = {};
   for (const [key, def] of Object.entries(asyncDefs)) {
-    out[key] = (...args: unknown[]) => callAsync(key, def, args);
+    out[key] = (...args: unknown[]) => callAsync(pool, key, def, args);
   }
   return out;
+}
+
+/**
+ * Entry `key` on a Worker of its own (the backend's `dedicated`): never queued behind the
+ * pool's calls. At process exit with a call in flight, `wake` ends it.
+ */
+function dedicated(key: NonblockingKey, wake: () => void): Fn {
+  const def = asyncDefs[key];
+  const lane = new Lane(1);
+  process.on("exit", () => {
+    if (lane.busy !== 0) wake();
+  });
+  return (...args: unknown[]) => callAsync(lane, key, def, args);
 }
 
 const libc = withVariadics({ ...sync, ...bindAsync() } as unknown as Libc);
@@ -233,4 +284,5 @@ export const backend: Backend = {
   cstring: (addr) => new CString(address(addr)).toString(),
   readPointer: (addr, offset) => BigInt(read.u64(address(addr), offset)),
   addressOf: (view) => BigInt(ptr(pinned(view))),
+  dedicated: dedicated as Backend["dedicated"],
 };

@@ -14,6 +14,7 @@ import {
   symbols,
   variadicOnStack,
 } from "./symbols.ts";
+import { Gate } from "./gate.ts";
 
 const os = Deno.build.os;
 const arch = Deno.build.arch;
@@ -73,6 +74,19 @@ function load(): Libc {
 
 const raw = load();
 
+/**
+ * Deno runs nonblocking calls on its blocking pool, 32 threads shared with its own file
+ * operations; resolver calls blocked on a silent name server would take them all, and the
+ * reactor's wait (`backend.dedicated`) would queue behind them. At most 16 run at once.
+ */
+const gate = new Gate(16);
+const gated: Partial<Libc> = {};
+for (const [key, def] of Object.entries(symbols) as [keyof Libc, SymbolDef][]) {
+  const fn = raw[key] as unknown as (...args: unknown[]) => Promise<unknown>;
+  if (!def.nonblocking || fn === undefined) continue;
+  (gated as Record<string, unknown>)[key] = (...args: unknown[]) => gate.run(() => fn(...args));
+}
+
 /** fcntl and open with their variadic argument in the first stack slot (see renamed). */
 const stackVariadic: Partial<Libc> = VARIADIC_ON_STACK ? stackVariadicCalls(raw) : {};
 
@@ -84,6 +98,7 @@ const stackVariadic: Partial<Libc> = VARIADIC_ON_STACK ? stackVariadicCalls(raw)
  */
 const libc: Libc = {
   ...raw,
+  ...gated,
   send: (fd, buf, n, flags) => raw.send(fd, buf, BigInt(n), flags),
   recv: (fd, buf, n, flags) => raw.recv(fd, buf, BigInt(n), flags),
   sendto: (fd, buf, n, flags, addr, len) => raw.sendto(fd, buf, BigInt(n), flags, addr, len),
@@ -125,4 +140,7 @@ export const backend: Backend = {
   },
   addressOf: (view) =>
     BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(view as Uint8Array<ArrayBuffer>))),
+  // The reactor's wait takes a thread of Deno's blocking pool, which the gate keeps from
+  // filling up, and Deno exits without waiting for that pool: nothing more is needed.
+  dedicated: (key) => raw[key],
 };

@@ -4,8 +4,14 @@
  * Every function is declared once, from the shared table, with a koffi prototype;
  * a call is then one koffi call, with no per-call work in this file on the hot
  * paths (the bound koffi functions are the table's functions). Entries marked
- * `nonblocking` are wrapped around koffi's `.async` calls, which run on koffi's
- * worker threads and are turned into Promises here.
+ * `nonblocking` are wrapped around koffi's `.async` calls, which run on libuv's
+ * thread pool and are turned into Promises here; a {@link Gate} bounds them, so that
+ * the calls beyond koffi's `max_async_calls` wait their turn instead of failing.
+ * {@link dedicated} runs an entry on a `worker_threads` Worker of its own instead: the
+ * reactor's indefinite wait must neither take one of libuv's few threads (fs, zlib,
+ * dns.lookup and the resolver's calls need them) nor wait behind them, and Node joins
+ * libuv's threads and its Workers at exit, so a wait that never returns would hold the
+ * exit up forever (the Worker's is woken at exit).
  *
  * koffi saves the C errno of the calling thread after each synchronous call;
  * `koffi.errno()` reads it back, so the errno read right after a failed call is
@@ -14,7 +20,17 @@
  * @module
  */
 import koffi from "koffi";
-import { type Backend, type Libc, type NativeType, type SymbolDef, symbols } from "./symbols.ts";
+import { createRequire } from "node:module";
+import process from "node:process";
+import { Worker } from "node:worker_threads";
+import {
+  type Backend,
+  type Libc,
+  type NativeType,
+  type NonblockingKey,
+  type SymbolDef,
+  symbols,
+} from "./symbols.ts";
 import {
   available,
   binding,
@@ -23,6 +39,7 @@ import {
   platformId,
   withVariadics,
 } from "./node_platform.ts";
+import { Gate } from "./gate.ts";
 
 /** The koffi spelling of each table type. */
 const koffiType: Record<NativeType, string> = {
@@ -39,15 +56,24 @@ type KoffiFn = ((...args: unknown[]) => unknown) & {
   async: (...args: unknown[]) => void;
 };
 
-/** Turns koffi's callback-style `.async` into a Promise-returning function. */
+/**
+ * Gates koffi's `.async` calls: at most half koffi's limit in flight (256 by default), and
+ * at most 128 (libuv runs 4 at a time by default, UV_THREADPOOL_SIZE at most 1024; the rest
+ * queue there anyway); beyond that a call waits for its turn instead of failing.
+ */
+const gate = new Gate(Math.min(128, (koffi.config().max_async_calls ?? 256) >> 1));
+
+/** Turns koffi's callback-style `.async` into a gated, Promise-returning function. */
 function promised(fn: KoffiFn): (...args: unknown[]) => Promise<unknown> {
   return (...args) =>
-    new Promise((resolve, reject) => {
-      fn.async(...args, (err: unknown, result: unknown) => {
-        if (err) reject(err);
-        else resolve(result);
-      });
-    });
+    gate.run(() =>
+      new Promise((resolve, reject) => {
+        fn.async(...args, (err: unknown, result: unknown) => {
+          if (err) reject(err);
+          else resolve(result);
+        });
+      })
+    );
 }
 
 function open(): koffi.LibraryHandle {
@@ -86,6 +112,127 @@ function address(value: number | bigint): number | bigint {
   return value;
 }
 
+/**
+ * The dedicated thread's script. It binds one entry (`buffer` parameters as addresses: the
+ * thread shares the process's memory and the main thread keeps each view alive, and so in
+ * place, until the reply), sleeps in `Atomics.wait` on the request counter (`ctl[0]`;
+ * negative: stop), reads the arguments from `args` (float64: exact for 32-bit values and
+ * addresses), makes the call and posts its result and errno (a message is the only way to
+ * wake the main thread's event loop; a request needs none). CommonJS, evaluated: loading
+ * it reads files synchronously, where an ES module worker would read them on libuv's pool,
+ * and so wait behind whatever blocks there.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData: init } = require("node:worker_threads");
+const koffi = require(init.koffi);
+const fn = koffi.load(init.path).func(init.name, init.result, init.parameters);
+const ctl = new Int32Array(init.shared, 0, 2);
+const slots = new Float64Array(init.shared, 8, init.parameters.length);
+const args = new Array(init.parameters.length);
+for (let seq = 0;;) {
+  Atomics.wait(ctl, 0, seq);
+  seq = Atomics.load(ctl, 0);
+  if (seq < 0) break;
+  for (let i = 0; i < args.length; i++) args[i] = slots[i];
+  const result = fn(...args);
+  parentPort.postMessage([result, koffi.errno()]);
+}
+`;
+
+/** A call of a dedicated thread: its arguments (views kept alive), and how it settles. */
+interface ThreadCall {
+  args: unknown[];
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+/**
+ * Entry `key` on a Worker of its own ({@link WORKER_SOURCE}), made at the first call, one
+ * call at a time; ref'd only while a call is in flight (an idle program exits). At process
+ * exit the thread is told to stop and, with a call in flight, `wake` ends that call: Node
+ * terminates and joins its Workers before it exits.
+ */
+function dedicated(
+  key: NonblockingKey,
+  wake: () => void,
+): (...args: unknown[]) => Promise<unknown> {
+  const def = symbols[key] as SymbolDef;
+  const shared = new SharedArrayBuffer(8 + 8 * def.parameters.length);
+  const ctl = new Int32Array(shared, 0, 2);
+  const slots = new Float64Array(shared, 8, def.parameters.length);
+  const queue: ThreadCall[] = [];
+  let worker: Worker | undefined;
+  let current: ThreadCall | undefined;
+  let seq = 0;
+
+  const send = () => {
+    current = queue.shift();
+    if (current === undefined) {
+      worker?.unref();
+      return;
+    }
+    const { args } = current;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      slots[i] = def.parameters[i] !== "buffer"
+        ? Number(arg)
+        : arg === null || arg === undefined
+        ? 0
+        : Number(identity(arg as ArrayBufferView, 0, 0));
+    }
+    worker ??= spawn();
+    worker.ref();
+    seq = seq === 0x7fffffff ? 1 : seq + 1;
+    Atomics.store(ctl, 0, seq);
+    Atomics.notify(ctl, 0);
+  };
+  const spawn = (): Worker => {
+    const w = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        koffi: createRequire(import.meta.url).resolve("koffi"),
+        path: libraryPath(),
+        name: cName(key, def),
+        result: koffiType[def.result],
+        parameters: def.parameters.map((t) => t === "buffer" ? "uintptr_t" : koffiType[t]),
+        shared,
+      },
+    });
+    w.on("message", ([result, errno]: [unknown, number]) => {
+      const call = current!;
+      koffi.errno(errno);
+      send();
+      call.resolve(result);
+    });
+    let failure: unknown;
+    w.on("error", (error) => failure = error);
+    w.on("exit", (code) => {
+      // The thread is gone: its call fails; the next call makes a new one.
+      if (worker !== w) return;
+      worker = undefined;
+      Atomics.store(ctl, 0, seq = 0);
+      const call = current;
+      current = undefined;
+      call?.reject(
+        new Error(`socket: helper thread ended (${failure ?? code})`, { cause: failure }),
+      );
+      if (queue.length !== 0) send();
+    });
+    return w;
+  };
+  process.on("exit", () => {
+    if (current !== undefined) wake();
+    Atomics.store(ctl, 0, -1);
+    Atomics.notify(ctl, 0);
+  });
+
+  return (...args) =>
+    new Promise((resolve, reject) => {
+      queue.push({ args, resolve, reject });
+      if (current === undefined) send();
+    });
+}
+
 /** The koffi implementation of the backend interface. */
 export const backend: Backend = {
   platformId,
@@ -101,4 +248,5 @@ export const backend: Backend = {
   cstring: (addr) => koffi.decode(address(addr), "char", -1) as string,
   readPointer: (addr, offset) => BigInt(koffi.decode(address(addr), offset, "uintptr_t")),
   addressOf: (view) => BigInt(identity(view, 0, 0)),
+  dedicated: dedicated as Backend["dedicated"],
 };

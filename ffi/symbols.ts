@@ -13,7 +13,10 @@
  * That keeps the hot paths on Deno's fast-call path with plain numbers.
  *
  * Entries marked `nonblocking: true` run on a helper thread and return Promises
- * (Deno's `nonblocking` symbols; koffi's `.async`; a Worker under Bun).
+ * (Deno's `nonblocking` symbols; koffi's `.async`; a Worker under Bun). Those threads
+ * form a bounded pool shared with other work (libuv's under Node, 8 Workers under Bun):
+ * a call that blocks indefinitely (the reactor's wait) runs instead on a thread of its own
+ * ({@link Backend.dedicated}).
  *
  * @module
  */
@@ -341,6 +344,11 @@ type FnTs<S> = S extends { parameters: infer P; result: infer R; nonblocking: tr
 /** The bound library: one callable per table entry, typed from the table itself. */
 export type Libc = { readonly [K in keyof Symbols]: FnTs<Symbols[K]> };
 
+/** The keys of the table's `nonblocking` entries. */
+export type NonblockingKey = {
+  [K in keyof Symbols]: Symbols[K] extends { nonblocking: true } ? K : never;
+}[keyof Symbols];
+
 /**
  * What every runtime backend (Deno, Node via koffi, Bun) provides. Nothing above
  * `ffi/` sees anything else of the runtime.
@@ -362,4 +370,12 @@ export interface Backend {
   readPointer(address: number | bigint, offset: number): bigint;
   /** The C address of the first byte of a view of JS memory (valid while the view lives). */
   addressOf(view: ArrayBufferView): bigint;
+  /**
+   * Nonblocking entry `key` run on a helper thread of its own, one call at a time: for a
+   * call that may block indefinitely, which must neither queue behind other calls nor hold
+   * a thread that they (or the runtime's own work) need. `wake` must make a call in flight
+   * return soon: it is called when the process exits with a call in flight, so that the
+   * thread cannot hold the exit up. Each call of `dedicated` makes a new thread.
+   */
+  dedicated<K extends NonblockingKey>(key: K, wake: () => void): Libc[K];
 }

@@ -15,6 +15,11 @@
  * to it ends the blocking wait ({@link EpollPoller.wake}); the wait's handler reads it
  * back to zero on the main thread.
  *
+ * The blocking wait runs on a helper thread of its own (`ffi.dedicated`: a Worker under
+ * Node and Bun), never on the pool that runs the resolver's calls and the runtime's own
+ * work, which it would otherwise hold or queue behind; at process exit the backend wakes
+ * it, so that it cannot hold the exit up.
+ *
  * @module
  */
 import { ffi, libc } from "../ffi/mod.ts";
@@ -78,6 +83,7 @@ export class EpollPoller implements Poller {
   readonly #asyncView = new DataView(this.#asyncBuf.buffer);
   readonly #one = new BigUint64Array([1n]);
   readonly #drain = new BigUint64Array(1);
+  readonly #waitAsync = ffi.dedicated("epoll_wait_async", () => this.wake());
 
   /** Creates the epoll instance and its eventfd (both close-on-exec). */
   constructor() {
@@ -185,7 +191,7 @@ export class EpollPoller implements Poller {
 
   /** epoll_wait with no timeout on a helper thread; reports on the main thread. */
   async wait(onReady: ReadyCallback): Promise<void> {
-    const n = await libc.epoll_wait_async(this.#epfd, this.#asyncBuf, MAX_EVENTS, -1);
+    const n = await this.#waitAsync(this.#epfd, this.#asyncBuf, MAX_EVENTS, -1);
     // errno of the helper thread is out of reach; a failed wait (EINTR) is simply retried
     // by the reactor.
     if (n > 0) this.#report(this.#asyncView, n, onReady, true);

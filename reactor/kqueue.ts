@@ -207,6 +207,8 @@ export class KqueuePoller implements Poller {
   readonly #syncBuf: Uint8Array;
   readonly #syncView: DataView;
   readonly #asyncBuf: Uint8Array;
+  /** kevent on a helper thread of its own (see epoll.ts), woken at process exit. */
+  readonly #waitAsync = ffi.dedicated("kevent_async", () => this.wake());
   readonly #asyncView: DataView;
   /** A zero `struct timespec` (two longs). */
   readonly #zero = new Uint8Array(2 * (table.sys.SIZEOF_LONG ?? 8));
@@ -334,7 +336,7 @@ export class KqueuePoller implements Poller {
 
   /** kevent() with no timeout on a helper thread; reports on the main thread. */
   async wait(onReady: ReadyCallback): Promise<void> {
-    const n = await libc.kevent_async(this.#kq, null, 0, this.#asyncBuf, MAX_EVENTS, null);
+    const n = await this.#waitAsync(this.#kq, null, 0, this.#asyncBuf, MAX_EVENTS, null);
     // errno of the helper thread is out of reach; a failed wait (EINTR) is simply retried
     // by the reactor.
     if (n > 0) this.#report(this.#asyncView, n, onReady, true);

@@ -13,7 +13,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 
 import { table } from "../constants/mod.ts";
 import { type Case, ORACLE, type Outcome, toJson } from "./helpers/dns_cases.ts";
+import { mountNetnsUnavailable } from "./helpers/reliability_util.ts";
 
 const C = table.constants;
 const helper = (name: string) => fileURLToPath(new URL(`./helpers/${name}`, import.meta.url));
@@ -85,20 +86,7 @@ const cases: Case[] = [
   ["getfqdn", ["nx.test"]],
 ];
 
-/** Why the namespaces cannot be used here, or null when they can. */
-function unavailable(): string | null {
-  const probe = spawnSync("unshare", [
-    "-mn",
-    "sh",
-    "-c",
-    "ip link set lo up && mount -t tmpfs x /mnt",
-  ]);
-  if (probe.error) return `unshare: ${probe.error.message}`;
-  if (probe.status !== 0) return `unshare -mn not permitted: ${String(probe.stderr).trim()}`;
-  return null;
-}
-
-const reason = unavailable();
+const reason = mountNetnsUnavailable();
 
 test("resolution beyond /etc/hosts matches python3, against a local DNS server", {
   skip: reason ?? false,

@@ -170,3 +170,16 @@ export function netnsUnavailable(): string | null {
   if (r.status !== 0) return `unshare -n not permitted: ${String(r.stderr).trim()}`;
   return null;
 }
+
+/** Whether `unshare -mn` (private mount and network namespaces) works here, else the reason. */
+export function mountNetnsUnavailable(): string | null {
+  const probe = spawnSync("unshare", [
+    "-mn",
+    "sh",
+    "-c",
+    "ip link set lo up && mount -t tmpfs x /mnt",
+  ]);
+  if (probe.error) return `unshare: ${probe.error.message}`;
+  if (probe.status !== 0) return `unshare -mn not permitted: ${String(probe.stderr).trim()}`;
+  return null;
+}
