@@ -1059,7 +1059,7 @@ export class socket {
   recvmsg(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult {
     checkArgs("recvmsg", arguments.length, 1, 3);
     this.#live();
-    return recvmsg(this, bufsize, ancbufsize, flags);
+    return recvmsg(this, bufsize, ancbufsize, flags)!; // never null: this socket's mode
   }
 
   /**
@@ -1084,7 +1084,7 @@ export class socket {
   ): RecvmsgIntoResult {
     checkArgs("recvmsg_into", arguments.length, 1, 3);
     this.#live();
-    return recvmsg_into(this, buffers, ancbufsize, flags);
+    return recvmsg_into(this, buffers, ancbufsize, flags)!;
   }
 
   /**
