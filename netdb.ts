@@ -19,18 +19,8 @@ import {
 } from "./args.ts";
 import { inet_ntop } from "./inet.ts";
 import { idnaEncode } from "./idna.ts";
-import {
-  arena,
-  type Call,
-  cText,
-  littleEndian,
-  type Lookup,
-  nulTerminated,
-  POINTER_SIZE,
-  runAsync,
-  runSync,
-  view,
-} from "./lookup.ts";
+import { decodeCString, littleEndian, nulTerminated } from "./cmem.ts";
+import { arena, type Call, type Lookup, POINTER_SIZE, runAsync, runSync, view } from "./lookup.ts";
 import { addrInfoLookup, GaiCall, type RawAddrInfo } from "./resolve.ts";
 
 const C = table.constants;
@@ -425,7 +415,7 @@ export function gethostname(): string {
   checkNoArguments("_socket.gethostname", arguments.length);
   const buf = new Uint8Array(1024);
   if (libc.gethostname(buf, buf.length - 1) < 0) throw fromErrno(ffi.errno(), "gethostname");
-  return cText(buf);
+  return decodeCString(buf);
 }
 
 /**
