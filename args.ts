@@ -31,16 +31,14 @@ export function pyTypeName(value: unknown): string {
 }
 
 /**
- * An integer argument (a number with an integral value, or a bigint), as Python's
- * `__index__`: a float or anything else is a TypeError. Returns a number when the
- * value is a safe integer, else a bigint (callers range-check).
+ * An integer argument (a number with an integral value, a bigint, or a boolean as 0/1), as
+ * Python's `__index__`: a float or anything else is a TypeError. Always returns a number: a
+ * bigint beyond the safe-integer range becomes +-Number.MAX_VALUE, so that every range
+ * check the caller makes fails for it.
  */
 export function toInt(value: unknown): number {
   if (typeof value === "number") {
     if (Number.isInteger(value)) return value;
-    if (Number.isFinite(value)) {
-      throw new TypeError("'float' object cannot be interpreted as an integer");
-    }
     throw new TypeError("'float' object cannot be interpreted as an integer");
   }
   if (typeof value === "bigint") {
@@ -58,14 +56,6 @@ export function toCInt(value: unknown): number {
   const n = toInt(value);
   if (n > 0x7fffffff) throw new RangeError("signed integer is greater than maximum");
   if (n < -0x80000000) throw new RangeError("signed integer is less than minimum");
-  return n;
-}
-
-/** An unsigned int argument (C `unsigned int`), with Python's messages. */
-export function toCUInt(value: unknown): number {
-  const n = toInt(value);
-  if (n < 0) throw new RangeError("can't convert negative value to unsigned int");
-  if (n > 0xffffffff) throw new RangeError("Python int too large to convert to C unsigned long");
   return n;
 }
 
@@ -184,14 +174,6 @@ export function cString(
 ): Uint8Array {
   if (text.includes("\0")) throw nulError("embedded null character");
   const bytes = encodeUtf8(text, surrogateescape);
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  return out;
-}
-
-/** A NUL-terminated C string from bytes, refusing embedded NUL. */
-export function cStringFromBytes(bytes: Uint8Array, nulError: (msg: string) => Error): Uint8Array {
-  if (bytes.includes(0)) throw nulError("embedded null byte");
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);
   return out;

@@ -48,7 +48,7 @@
  */
 import { libc, MAX_IO } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
-import { BlockingIOError, fromErrno } from "./errors.ts";
+import { fromErrno } from "./errors.ts";
 import type { Address, SockAddr } from "./address.ts";
 import { toBytes, toInt } from "./args.ts";
 import { inet_pton } from "./inet.ts";
@@ -71,8 +71,6 @@ export type { socket, SocketOptions } from "./socket.ts";
 const C = table.constants;
 const S = table.sys;
 const E = table.errno;
-const EAGAIN = E.EAGAIN!;
-const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
 const EINTR = E.EINTR!;
 const EINPROGRESS = E.EINPROGRESS!;
 const EBADF = E.EBADF!;
@@ -145,42 +143,16 @@ function isShared(data: unknown): data is SharedArrayBuffer {
   return typeof SharedArrayBuffer === "function" && data instanceof SharedArrayBuffer;
 }
 
-/** The BlockingIOError of a message attempt that would block (caught by {@link again}). */
-const wouldBlockError = fromErrno(EAGAIN);
-
 /**
  * `sock`'s message calls as one attempt each (message.ts's sendmsg/recvmsg over them):
- * never blocking nor waiting, whatever the socket's mode.
+ * never blocking nor waiting, whatever the socket's mode; -1 when it would block.
  */
 function nowaitMessages(sock: socket): MessageSocket {
   return {
-    _sendmsg(msghdr, flags) {
-      const r = sock._sendmsg_nowait(msghdr, flags);
-      if (r < 0) throw wouldBlockError;
-      return r;
-    },
-    _recvmsg(msghdr, flags) {
-      const r = sock._recvmsg_nowait(msghdr, flags);
-      if (r < 0) throw wouldBlockError;
-      return r;
-    },
+    _sendmsg: (msghdr, flags) => sock._sendmsg_nowait(msghdr, flags),
+    _recvmsg: (msghdr, flags) => sock._recvmsg_nowait(msghdr, flags),
     _encodeAddress: (address, fn) => sock._encodeAddress(address, fn),
   };
-}
-
-/** Whether `e` is the BlockingIOError of a call that would block (EAGAIN/EWOULDBLOCK). */
-function wouldBlock(e: unknown): boolean {
-  return e instanceof BlockingIOError && (e.errno === EAGAIN || e.errno === EWOULDBLOCK);
-}
-
-/** Calls `fn` and maps BlockingIOError (EAGAIN/EWOULDBLOCK) to AGAIN. */
-function again<T>(fn: () => T): T | typeof AGAIN {
-  try {
-    return fn();
-  } catch (e) {
-    if (wouldBlock(e)) return AGAIN;
-    throw e;
-  }
 }
 
 /** Runs `fn` (argument checks) and turns a throw into a rejected Promise. */
@@ -650,7 +622,7 @@ export function sock_recvmsg(
       fd,
       false,
       "recvmsg",
-      () => again(() => recvmsgOn(nowaitMessages(sock), bufsize, ancbufsize, flags)),
+      () => recvmsgOn(nowaitMessages(sock), bufsize, ancbufsize, flags) ?? AGAIN,
       options?.signal,
       sock,
     );
@@ -712,7 +684,8 @@ export function sock_sendmsg(
         for (let i = 0; i < held.length; i++) {
           if (held[i].length < counts[i]) throw bufferGone(held[i], counts[i], "sendmsg", 0);
         }
-        return again(() => sendmsgOn(io, bufs, anc as AncData[], flags, address));
+        const r = sendmsgOn(io, bufs, anc as AncData[], flags, address);
+        return r < 0 ? AGAIN : r;
       },
       options?.signal,
       sock,

@@ -7,6 +7,7 @@
 import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, invalidAddress } from "./errors.ts";
+import { decodeCString, littleEndian } from "./cmem.ts";
 import {
   checkArgs,
   checkOneArgument,
@@ -20,8 +21,6 @@ import {
 
 const AF_INET = table.constants.AF_INET;
 const AF_INET6 = table.constants.AF_INET6;
-/** True when this machine stores integers little-endian (then network order swaps). */
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function swap16(n: number): number {
   return littleEndian ? ((n & 0xff) << 8) | (n >>> 8) : n;
@@ -206,5 +205,5 @@ export function inet_ntop(address_family: number, packed_ip: ArrayBufferView): s
   if (ffi.libc.inet_ntop(af, src, ntopBuf, ntopBuf.length) === 0) {
     throw fromErrno(ffi.errno(), "inet_ntop");
   }
-  return ntopDecoder.decode(ntopBuf.subarray(0, ntopBuf.indexOf(0)));
+  return decodeCString(ntopBuf, ntopDecoder);
 }

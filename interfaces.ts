@@ -7,12 +7,11 @@
 import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, OSError } from "./errors.ts";
+import { decodeCString, littleEndian, nulTerminated } from "./cmem.ts";
 import { checkArgs, checkNoArguments, checkOneArgument, encodeUtf8, pyTypeName } from "./args.ts";
 
 const NI = table.layouts.if_nameindex;
 const IF_NAMESIZE = table.sys.IF_NAMESIZE;
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const utf8 = new TextDecoder();
 
 /**
  * Every network interface as `[index, name]`, as Python's `socket.if_nameindex`.
@@ -61,9 +60,7 @@ export function if_nametoindex(if_name: string | Uint8Array): number {
     throw new TypeError(`expected str, bytes or os.PathLike object, not ${pyTypeName(if_name)}`);
   }
   if (bytes.includes(0)) throw new RangeError("embedded null byte");
-  const name = new Uint8Array(bytes.length + 1);
-  name.set(bytes);
-  const index = libc.if_nametoindex(name);
+  const index = libc.if_nametoindex(nulTerminated(bytes));
   if (index === 0) throw new OSError("no interface with this name");
   return index;
 }
@@ -96,6 +93,5 @@ export function if_indextoname(if_index: number): string {
   const name = new Uint8Array(Math.max(IF_NAMESIZE + 1, 64));
   const found = libc.if_indextoname(Number(index), name);
   if (found === 0 || found === 0n) throw fromErrno(ffi.errno(), "if_indextoname");
-  const end = name.indexOf(0);
-  return utf8.decode(name.subarray(0, end < 0 ? name.length : end));
+  return decodeCString(name);
 }

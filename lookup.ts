@@ -12,9 +12,8 @@ import { table } from "./constants/mod.ts";
 
 const S = table.sys;
 
-/** Whether this machine is little-endian (C structures are read in its order). */
-export const littleEndian: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const utf8 = new TextDecoder();
+import { decodeCString } from "./cmem.ts";
+export { littleEndian, nulTerminated } from "./cmem.ts";
 
 // ---------------------------------------------------------------------------
 // Memory helpers
@@ -38,17 +37,9 @@ export function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Bytes followed by a NUL (C truncates at an embedded NUL, as it does for CPython). */
-export function nulTerminated(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  return out;
-}
-
-/** The text before the first NUL of a buffer. */
+/** The text before the first NUL of a buffer (UTF-8). */
 export function cText(bytes: Uint8Array): string {
-  const end = bytes.indexOf(0);
-  return utf8.decode(end < 0 ? bytes : bytes.subarray(0, end));
+  return decodeCString(bytes);
 }
 
 /** The size of a C pointer. */

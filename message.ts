@@ -19,9 +19,9 @@ export type AncData = readonly [level: number, type: number, data: Uint8Array];
 
 /** What the socket object lends message.ts: the shared I/O mechanism and its family. */
 export interface MessageSocket {
-  /** sendmsg(2) through the socket's mode handling. */
+  /** sendmsg(2) through the socket's mode handling (-1: a one-attempt call would block). */
   _sendmsg(msghdr: Uint8Array, flags: number): number;
-  /** recvmsg(2) through the socket's mode handling. */
+  /** recvmsg(2) through the socket's mode handling (-1: a one-attempt call would block). */
   _recvmsg(msghdr: Uint8Array, flags: number): number;
   /** Encodes an address of the socket's family. */
   _encodeAddress(address: unknown, fn: string): Uint8Array;
@@ -286,7 +286,10 @@ export function closeReceivedFds(items: readonly AncData[]): void {
   }
 }
 
-/** socket.sendmsg: gathers `buffers`, sends with ancillary data, optionally to `address`. */
+/**
+ * socket.sendmsg: gathers `buffers`, sends with ancillary data, optionally to `address`
+ * (-1 when `sock`'s one attempt would block).
+ */
 export function sendmsg(
   sock: MessageSocket,
   buffers: Iterable<ArrayBufferView>,
@@ -311,13 +314,16 @@ export function sendmsg(
 /** The result of recvmsg_into: `[nbytes, ancdata, msg_flags, address]`. */
 export type RecvmsgIntoResult = [number, AncData[], number, SockAddr | null];
 
-/** socket.recvmsg_into: scatters into `buffers`; returns `[nbytes, ancdata, msg_flags, address]`. */
+/**
+ * socket.recvmsg_into: scatters into `buffers`; returns `[nbytes, ancdata, msg_flags,
+ * address]` (null when `sock`'s one attempt would block).
+ */
 export function recvmsg_into(
   sock: MessageSocket,
   buffers: Iterable<ArrayBufferView>,
   ancbufsize = 0,
   flags = 0,
-): RecvmsgIntoResult {
+): RecvmsgIntoResult | null {
   const list = toBufferList(buffers, "recvmsg_into");
   const anc = toCInt(ancbufsize);
   if (anc < 0) throw new RangeError("negative ancillary buffer size in recvmsg_into()");
@@ -326,6 +332,7 @@ export function recvmsg_into(
   const iov = running.iovecs(list);
   const m = running.msghdr(name, iov, list.length, control);
   const n = sock._recvmsg(m, toCInt(flags));
+  if (n < 0) return null;
   const result = running.msghdrResult(m);
   const items = control ? running.decodeAncillary(control, result.controllen) : [];
   try {
@@ -341,17 +348,22 @@ export function recvmsg_into(
 /** The result of recvmsg: `[data, ancdata, msg_flags, address]`. */
 export type RecvmsgResult = [Uint8Array, AncData[], number, SockAddr | null];
 
-/** socket.recvmsg: receives up to `bufsize` bytes and up to `ancbufsize` bytes of ancillary data. */
+/**
+ * socket.recvmsg: receives up to `bufsize` bytes and up to `ancbufsize` bytes of ancillary
+ * data (null when `sock`'s one attempt would block).
+ */
 export function recvmsg(
   sock: MessageSocket,
   bufsize: number,
   ancbufsize = 0,
   flags = 0,
-): RecvmsgResult {
+): RecvmsgResult | null {
   const size = toCInt(bufsize);
   if (size < 0) throw new RangeError("negative buffer size in recvmsg()");
   if (toCInt(ancbufsize) < 0) throw new RangeError("negative ancillary buffer size in recvmsg()");
   const buf = new Uint8Array(size);
-  const [n, items, msgFlags, address] = recvmsg_into(sock, [buf], ancbufsize, flags);
+  const got = recvmsg_into(sock, [buf], ancbufsize, flags);
+  if (got === null) return null;
+  const [n, items, msgFlags, address] = got;
   return [buf.slice(0, n), items, msgFlags, address];
 }

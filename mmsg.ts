@@ -38,7 +38,7 @@ import { ffi, libc, MAX_IO } from "./ffi/mod.ts";
 import { type Address, encodeAddress, type SockAddr } from "./address.ts";
 import { decodeAddress, SOCKADDR_MAX } from "./sockaddr.ts";
 import { toCInt, toInt } from "./args.ts";
-import { fromErrno, TimeoutError } from "./errors.ts";
+import { fromErrno } from "./errors.ts";
 import { netPermissionHook } from "./permissions.ts";
 import type { socket } from "./socket.ts";
 import { AGAIN, type Op, perform } from "./reactor/mod.ts";
@@ -49,14 +49,9 @@ const L = table.layouts;
 const LM = L.msghdr;
 const LI = L.iovec;
 const PTR = table.sys.SIZEOF_POINTER!;
-const EINTR = E.EINTR!;
-const EAGAIN = E.EAGAIN!;
-const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
 const EBADF = E.EBADF!;
 const ENOSYS = E.ENOSYS!;
 const MSG_NOSIGNAL = table.constants.MSG_NOSIGNAL ?? 0;
-const POLLIN = table.sys.POLLIN!;
-const POLLOUT = table.sys.POLLOUT!;
 /**
  * Linux's MSG_WAITFORONE (<linux/socket.h>): recvmmsg returns once one datagram is in
  * rather than waiting to fill every slot. Python has no such name, so the generated
@@ -421,27 +416,7 @@ function liveFd(sock: socket, syscall: string): number {
   return fd;
 }
 
-const pollfd = new Uint8Array(new ArrayBuffer(L.pollfd.size));
-const pollView = new DataView(pollfd.buffer);
-
-/** Waits with poll() until `fd` is ready, or raises TimeoutError at `deadline` (ms). */
-function waitReady(fd: number, writing: boolean, deadline: number): void {
-  const P = L.pollfd;
-  for (;;) {
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) throw new TimeoutError("timed out");
-    pollView.setInt32(P.fd, fd, true);
-    pollView.setInt16(P.events, writing ? POLLOUT : POLLIN, true);
-    pollView.setInt16(P.revents, 0, true);
-    const r = libc.poll(pollfd, 1, Math.min(Math.ceil(remaining), 0x7fffffff));
-    if (r > 0) return;
-    if (r === 0) throw new TimeoutError("timed out");
-    const errno = ffi.errno();
-    if (errno !== EINTR) throw fromErrno(errno, "poll");
-  }
-}
-
-/** One batched call in the socket's mode (blocking, non-blocking, timeout), as socket.ts does. */
+/** One batched call in the socket's mode, through socket.ts's one I/O mechanism. */
 function run(
   sock: socket,
   batch: MessageBatch,
@@ -451,25 +426,12 @@ function run(
   writing: boolean,
 ): number {
   const syscall = writing ? "sendmmsg" : "recvmmsg";
-  const fd = liveFd(sock, syscall);
+  liveFd(sock, syscall);
   const n = batch._checked(count, start);
   const f = toCInt(flags);
   if (writing) batch._checkDestinations(sock.family, n);
   if (n === 0) return 0;
-  let deadline = 0;
-  for (;;) {
-    const r = batch._attempt(fd, n, f, writing);
-    if (r >= 0) return r;
-    const errno = ffi.errno();
-    if (errno === EINTR) continue;
-    const timeout = sock.gettimeout();
-    if ((errno === EAGAIN || errno === EWOULDBLOCK) && timeout !== null && timeout > 0) {
-      if (deadline === 0) deadline = performance.now() + timeout * 1000;
-      waitReady(fd, writing, deadline);
-      continue;
-    }
-    throw fromErrno(errno, syscall);
-  }
+  return sock._mmsg(batch, n, f, writing, false);
 }
 
 /**
@@ -543,17 +505,10 @@ export function sendmmsg(
 function mmsgStep(op: Op<number>, writing: boolean): number | typeof AGAIN {
   const sock = op.sock as socket;
   const batch = op.aux as MessageBatch;
-  const fd = liveFd(sock, writing ? "sendmmsg" : "recvmmsg");
+  liveFd(sock, writing ? "sendmmsg" : "recvmmsg");
   batch._alive();
-  const n = op.n;
-  for (;;) {
-    const r = batch._attempt(fd, n, batch._flags, writing);
-    if (r >= 0) return r;
-    const errno = ffi.errno();
-    if (errno === EINTR) continue;
-    if (errno === EAGAIN || errno === EWOULDBLOCK) return AGAIN;
-    throw fromErrno(errno, writing ? "sendmmsg" : "recvmmsg");
-  }
+  const r = sock._mmsg(batch, op.n, batch._flags, writing, true);
+  return r < 0 ? AGAIN : r;
 }
 const recvStep = (op: Op<number>) => mmsgStep(op, false);
 const sendStep = (op: Op<number>) => mmsgStep(op, true);

@@ -19,13 +19,11 @@ import {
 } from "./args.ts";
 import { inet_ntop } from "./inet.ts";
 import { idnaEncode } from "./idna.ts";
+import { decodeCString, littleEndian, nulTerminated } from "./cmem.ts";
 import {
   arena,
   type Call,
-  cText,
-  littleEndian,
   type Lookup,
-  nulTerminated,
   POINTER_SIZE,
   type ResolverOptions,
   runAsync,
@@ -444,7 +442,7 @@ export function gethostname(): string {
   checkNoArguments("_socket.gethostname", arguments.length);
   const buf = new Uint8Array(1024);
   if (libc.gethostname(buf, buf.length - 1) < 0) throw fromErrno(ffi.errno(), "gethostname");
-  return cText(buf);
+  return decodeCString(buf);
 }
 
 /**

@@ -10,6 +10,7 @@ import { ffi } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import type { PlatformTable, StructLayout } from "./constants/types.ts";
 import { decodeFsName } from "./args.ts";
+import { beforeNul, decodeCString } from "./cmem.ts";
 
 /** An IPv4 address: `[host, port]`. */
 export type InetAddress = readonly [host: string, port: number];
@@ -39,7 +40,6 @@ export const SOCKADDR_MAX: number = table.layouts.sockaddr_storage.size;
 /** The running platform's AF_INET6: IPv6 text goes through its libc. */
 const HOST_AF_INET6 = table.constants.AF_INET6!;
 
-const utf8 = new TextDecoder();
 const latin1 = new TextDecoder("latin1");
 
 function view(out: Uint8Array): DataView {
@@ -47,23 +47,21 @@ function view(out: Uint8Array): DataView {
 }
 
 function cField(buf: Uint8Array, offset: number, size: number): string {
-  const field = buf.subarray(offset, offset + size);
-  const end = field.indexOf(0);
-  return utf8.decode(end < 0 ? field : field.subarray(0, end));
+  return decodeCString(buf.subarray(offset, offset + size));
 }
 
 const ntopBuf = new Uint8Array(64);
 
 function ipv6Text(buf: Uint8Array, offset: number): string {
   ffi.libc.inet_ntop(HOST_AF_INET6, buf.subarray(offset, offset + 16), ntopBuf, ntopBuf.length);
-  return latin1.decode(ntopBuf.subarray(0, ntopBuf.indexOf(0)));
+  return decodeCString(ntopBuf, latin1);
 }
 
 function interfaceName(index: number): string {
   if (index === 0) return "";
   const name = new Uint8Array(64);
   if (ffi.libc.if_indextoname(index, name) === 0) return "";
-  return latin1.decode(name.subarray(0, name.indexOf(0)));
+  return decodeCString(name, latin1);
 }
 
 /**
@@ -185,8 +183,7 @@ export function sockaddrCodec(t: PlatformTable): SockaddrCodec {
       if (length <= start) return "";
       const path = buf.subarray(start, length);
       if (path[0] === 0) return path.slice();
-      const end = path.indexOf(0);
-      return decodeFsName(end < 0 ? path : path.subarray(0, end));
+      return decodeFsName(beforeNul(path));
     }
     if (length < buf.length || buf.length < SOCKADDR_SIZE) {
       // The other families read fixed fields: past the kernel's length they read zeros,

@@ -74,6 +74,7 @@ const EINTR = E.EINTR!;
 const EAGAIN = E.EAGAIN!;
 const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
 const EINPROGRESS = E.EINPROGRESS!;
+const EISCONN = E.EISCONN!;
 const EBADF = E.EBADF!;
 const ECONNRESET = E.ECONNRESET!;
 const ENOTSOCK = E.ENOTSOCK!;
@@ -81,8 +82,8 @@ const POLLIN = S.POLLIN!;
 const POLLOUT = S.POLLOUT!;
 const SOMAXCONN = C.SOMAXCONN ?? 128;
 
-/** Operations the shared I/O mechanism knows. */
-const enum Op {
+/** The system calls the shared I/O mechanism ({@link socket#io}) makes. */
+const enum SysCall {
   Recv,
   Send,
   RecvFrom,
@@ -90,8 +91,41 @@ const enum Op {
   Accept,
   RecvMsg,
   SendMsg,
+  /** The end of a connect in progress: waits writable first, then reads SO_ERROR. */
+  Connect,
+  /** One step of a {@link SendfileJob}. */
+  Sendfile,
+  /** recvmmsg(2)/sendmmsg(2) through a {@link BatchCall}. */
+  RecvMmsg,
+  SendMmsg,
 }
-const opNames = ["recv", "send", "recvfrom", "sendto", "accept", "recvmsg", "sendmsg"];
+const sysCallNames = [
+  "recv",
+  "send",
+  "recvfrom",
+  "sendto",
+  "accept",
+  "recvmsg",
+  "sendmsg",
+  "connect",
+  "sendfile",
+  "recvmmsg",
+  "sendmmsg",
+];
+/** Whether a SysCall waits for POLLOUT (else POLLIN). */
+const WRITES = [false, true, false, true, false, false, true, true, true, false, true];
+
+/**
+ * What mmsg.ts hands {@link socket._mmsg}: one recvmmsg/sendmmsg attempt of `n` messages on
+ * `fd` (the count, or -1 with errno set).
+ */
+type BatchCall = { _attempt(fd: number, n: number, flags: number, writing: boolean): number };
+/** The operand of the SysCall.RecvMmsg/SendMmsg in progress (calls never nest). */
+let batchCall: BatchCall | null = null;
+/** The operand of the SysCall.Sendfile in progress. */
+let sendfileJob: SendfileJob | null = null;
+/** The errno of SysCall.Connect's last attempt (SO_ERROR, or getsockopt's own errno). */
+let connectErrno = 0;
 
 let defaultTimeout: number | null = null;
 
@@ -272,14 +306,7 @@ export class socket {
       }
       const query = (opt: number | undefined): number => {
         if (opt === undefined) throw fromErrno(E.ENOPROTOOPT!, "getsockopt");
-        lenScratch[0] = 4;
-        lenScratch[1] = 0;
-        if (
-          libc.getsockopt(fd, SOL_SOCKET, opt, lenScratchBytes.subarray(4), lenScratchBytes) < 0
-        ) {
-          throw fromErrno(ffi.errno(), "getsockopt");
-        }
-        return lenScratch[1] | 0;
+        return intOptionOrRaise(fd, SOL_SOCKET, opt);
       };
       this.#family = family === undefined || family === null || family === -1
         ? (S.SO_DOMAIN === undefined ? boundFamily(fd) : query(S.SO_DOMAIN))
@@ -353,56 +380,77 @@ export class socket {
   }
 
   /**
-   * Runs one system call in the socket's mode: EINTR is retried (PEP 475); in timeout
-   * mode EAGAIN waits with poll() until `deadline` (ms, performance.now() clock; 0 =
-   * this call's own timeout from the first wait); then TimeoutError("timed out").
-   * Non-blocking mode raises BlockingIOError; blocking mode blocks in the kernel.
-   * `deadline` -1 returns -1 on EAGAIN instead (the reactor's attempts, no exception).
+   * Runs one system call in the socket's mode (CPython's sock_call_ex): EINTR is retried
+   * (PEP 475); in timeout mode EAGAIN waits with poll() until `deadline` (ms,
+   * performance.now() clock; 0 = this call's own timeout from the first wait); then
+   * TimeoutError("timed out"). Non-blocking mode raises BlockingIOError; blocking mode
+   * blocks in the kernel. `deadline` -1 returns -1 on EAGAIN instead (the reactor's
+   * attempts, no exception); Infinity waits without limit whatever the mode.
+   * SysCall.Connect waits (writable) before its first attempt.
    */
-  #io(op: Op, buf: Uint8Array | null, n: number, flags: number, deadline: number): number {
+  #io(call: SysCall, buf: Uint8Array | null, n: number, flags: number, deadline: number): number {
     const fd = this.#live();
+    if (call === SysCall.Connect) this.#wait(fd, true, deadline);
     for (;;) {
       let r: number;
-      switch (op) {
-        case Op.Recv:
+      switch (call) {
+        case SysCall.Recv:
           r = libc.recv(fd, buf, n, flags);
           break;
-        case Op.Send:
+        case SysCall.Send:
           r = libc.send(fd, buf, n, flags | MSG_NOSIGNAL);
           break;
-        case Op.RecvFrom:
+        case SysCall.RecvFrom:
           lenScratch[0] = SOCKADDR_MAX;
           r = libc.recvfrom(fd, buf, n, flags, addrScratch, lenScratchBytes);
           this.#addrLength = lenScratch[0];
           break;
-        case Op.SendTo:
+        case SysCall.SendTo:
           r = libc.sendto(fd, buf, n, flags | MSG_NOSIGNAL, this.#dest!, this.#destLength);
           break;
-        case Op.Accept:
+        case SysCall.Accept:
           lenScratch[0] = SOCKADDR_MAX;
           r = HAS_ACCEPT4
             ? libc.accept4(fd, addrScratch, lenScratchBytes, flags)
             : libc.accept(fd, addrScratch, lenScratchBytes);
           this.#addrLength = lenScratch[0];
           break;
-        case Op.RecvMsg:
+        case SysCall.RecvMsg:
           r = libc.recvmsg(fd, buf, flags);
           break;
-        default:
+        case SysCall.SendMsg:
           r = libc.sendmsg(fd, buf, flags | MSG_NOSIGNAL);
+          break;
+        case SysCall.Connect: {
+          // As CPython's sock_connect_impl: SO_ERROR 0 (or EISCONN) is success.
+          const so = intOption(fd, SOL_SOCKET, C.SO_ERROR!);
+          connectErrno = so === undefined ? ffi.errno() : so;
+          r = connectErrno === 0 || connectErrno === EISCONN ? 0 : -1;
+          break;
+        }
+        case SysCall.Sendfile:
+          r = sendfileJob!.run(fd) ? 0 : -1;
+          break;
+        default:
+          r = batchCall!._attempt(fd, n, flags, call === SysCall.SendMmsg);
           break;
       }
       if (r >= 0) return r;
-      const errno = ffi.errno();
+      const errno = call === SysCall.Connect ? connectErrno : call === SysCall.Sendfile
+        ? EAGAIN // SendfileJob.run raises every other error itself
+        : ffi.errno();
       if (errno === EINTR) continue;
       if (deadline < 0 && (errno === EAGAIN || errno === EWOULDBLOCK)) return -1;
       const timeout = this.#timeout;
-      if ((errno === EAGAIN || errno === EWOULDBLOCK) && timeout !== null && timeout > 0) {
-        if (deadline === 0) deadline = performance.now() + timeout * 1000;
-        this.#wait(fd, op === Op.Send || op === Op.SendTo || op === Op.SendMsg, deadline);
+      if (
+        (errno === EAGAIN || errno === EWOULDBLOCK) &&
+        (deadline === Infinity || (timeout !== null && timeout > 0))
+      ) {
+        if (deadline === 0) deadline = performance.now() + timeout! * 1000;
+        this.#wait(fd, WRITES[call], deadline);
         continue;
       }
-      throw fromErrno(errno, opNames[op]);
+      throw fromErrno(errno, sysCallNames[call]);
     }
   }
 
@@ -508,7 +556,7 @@ export class socket {
 
   /** accept(2) through {@link socket#io} (`deadline` -1: null when it would block). */
   #accept(cloexec: boolean, deadline: number): [socket, SockAddr] | null {
-    const fd = this.#io(Op.Accept, null, 0, cloexec ? SOCK_CLOEXEC : 0, deadline);
+    const fd = this.#io(SysCall.Accept, null, 0, cloexec ? SOCK_CLOEXEC : 0, deadline);
     if (fd < 0) return null;
     if (!HAS_ACCEPT4 && cloexec) closeOnExec(fd);
     let address: SockAddr;
@@ -561,40 +609,38 @@ export class socket {
     return this.#connect(address, false);
   }
 
+  /**
+   * connect(2), then as CPython's sock_connect: an interrupted connect (EINTR, not in
+   * non-blocking mode) or one in progress in timeout mode is finished through
+   * {@link socket#io} (wait writable, read SO_ERROR). Returns the errno (0: connected);
+   * with `raise` false a timeout is EWOULDBLOCK instead of TimeoutError.
+   */
   #connect(address: Address, raise: boolean): number {
     const fd = this.#live();
     const len = this.#encode(address, raise ? "connect" : "connect_ex");
     if (libc.connect(fd, addrScratch, len) === 0) return 0;
     const errno = ffi.errno();
     const timeout = this.#timeout;
+    let deadline: number;
     if (errno === EINTR && timeout !== 0) {
       // PEP 475: an interrupted connect goes on in the kernel; wait for it to finish
       // (calling connect() again would fail with EALREADY).
-      const deadline = timeout === null ? Infinity : performance.now() + timeout * 1000;
-      return this.#awaitConnect(fd, deadline, raise);
+      deadline = timeout === null ? Infinity : performance.now() + timeout * 1000;
+    } else if (errno === EINPROGRESS && timeout !== null && timeout > 0) {
+      deadline = performance.now() + timeout * 1000;
+    } else {
+      return errno;
     }
-    if (errno === EINPROGRESS && timeout !== null && timeout > 0) {
-      return this.#awaitConnect(fd, performance.now() + timeout * 1000, raise);
-    }
-    return errno;
-  }
-
-  /** Waits for a connect in progress until `deadline` (Infinity: no limit). Returns SO_ERROR. */
-  #awaitConnect(fd: number, deadline: number, raise: boolean): number {
     try {
-      this.#wait(fd, true, deadline);
+      this.#io(SysCall.Connect, null, 0, 0, deadline);
+      return 0;
     } catch (e) {
-      if (!raise && e instanceof TimeoutError) return EWOULDBLOCK;
+      if (raise) throw e;
+      // As CPython's sock_call_ex with an err pointer: the wait's errors are returned too.
+      if (e instanceof TimeoutError) return EWOULDBLOCK;
+      if (e instanceof OSError && typeof e.errno === "number") return e.errno;
       throw e;
     }
-    lenScratch[0] = 4;
-    lenScratch[1] = 0;
-    if (
-      libc.getsockopt(fd, SOL_SOCKET, C.SO_ERROR!, lenScratchBytes.subarray(4), lenScratchBytes) < 0
-    ) {
-      return ffi.errno();
-    }
-    return lenScratch[1];
   }
 
   // ---- receiving --------------------------------------------------------------------------
@@ -625,7 +671,7 @@ export class socket {
     if (size < 0) throw new RangeError("negative buffersize in recv");
     if (size >= 2 ** 63) throw new RangeError("Python int too large to convert to C ssize_t");
     const buf = this.#recvBuffer(Math.min(size, MAX_IO));
-    const n = this.#io(Op.Recv, buf, Math.min(size, MAX_IO), toCInt(flags), 0);
+    const n = this.#io(SysCall.Recv, buf, Math.min(size, MAX_IO), toCInt(flags), 0);
     return buf.slice(0, n);
   }
 
@@ -655,7 +701,7 @@ export class socket {
     if (n === 0) n = buf.length;
     else if (n > buf.length) throw new RangeError("buffer too small for requested bytes");
     return this.#io(
-      Op.Recv,
+      SysCall.Recv,
       buf,
       Math.min(n, MAX_IO),
       (flags | 0) === flags ? flags : toCInt(flags),
@@ -685,7 +731,7 @@ export class socket {
     if (size < 0) throw new RangeError("negative buffersize in recvfrom");
     if (size >= 2 ** 63) throw new RangeError("Python int too large to convert to C ssize_t");
     const buf = this.#recvBuffer(Math.min(size, MAX_IO));
-    const n = this.#io(Op.RecvFrom, buf, Math.min(size, MAX_IO), toCInt(flags), 0);
+    const n = this.#io(SysCall.RecvFrom, buf, Math.min(size, MAX_IO), toCInt(flags), 0);
     return [buf.slice(0, n), this.#decoded()];
   }
 
@@ -715,7 +761,7 @@ export class socket {
     else if (n > buf.length) {
       throw new RangeError("nbytes is greater than the length of the buffer");
     }
-    const got = this.#io(Op.RecvFrom, buf, Math.min(n, MAX_IO), toCInt(flags), 0);
+    const got = this.#io(SysCall.RecvFrom, buf, Math.min(n, MAX_IO), toCInt(flags), 0);
     return [got, this.#decoded()];
   }
 
@@ -739,7 +785,7 @@ export class socket {
     checkArgs("send", arguments.length, 1, 2);
     const buf = data instanceof Uint8Array ? data : toBytes(data);
     return this.#io(
-      Op.Send,
+      SysCall.Send,
       buf,
       Math.min(buf.length, MAX_IO),
       (flags | 0) === flags ? flags : toCInt(flags),
@@ -771,7 +817,7 @@ export class socket {
     let offset = 0;
     while (offset < buf.length) {
       const chunk = buf.subarray(offset, offset + Math.min(buf.length - offset, MAX_IO));
-      offset += this.#io(Op.Send, chunk, chunk.length, f, deadline);
+      offset += this.#io(SysCall.Send, chunk, chunk.length, f, deadline);
     }
     if (buf.length === 0) this.#live();
   }
@@ -817,7 +863,7 @@ export class socket {
     const buf = data instanceof Uint8Array ? data : toBytes(data);
     this.#live();
     this.#destination(address);
-    return this.#io(Op.SendTo, buf, Math.min(buf.length, MAX_IO), flags, 0);
+    return this.#io(SysCall.SendTo, buf, Math.min(buf.length, MAX_IO), flags, 0);
   }
 
   /** Encodes sendto's destination, unless it is the same numeric address as last time. */
@@ -844,7 +890,7 @@ export class socket {
    * @ignore
    */
   _recv_nowait(buf: Uint8Array, nbytes: number, flags: number): number {
-    return this.#io(Op.Recv, buf, Math.min(nbytes, MAX_IO), flags | MSG_DONTWAIT, -1);
+    return this.#io(SysCall.Recv, buf, Math.min(nbytes, MAX_IO), flags | MSG_DONTWAIT, -1);
   }
 
   /**
@@ -853,7 +899,7 @@ export class socket {
    * @ignore
    */
   _send_nowait(buf: Uint8Array, nbytes: number, flags: number): number {
-    return this.#io(Op.Send, buf, Math.min(nbytes, MAX_IO), flags | MSG_DONTWAIT, -1);
+    return this.#io(SysCall.Send, buf, Math.min(nbytes, MAX_IO), flags | MSG_DONTWAIT, -1);
   }
 
   /**
@@ -864,7 +910,7 @@ export class socket {
   _sendto_nowait(buf: Uint8Array, nbytes: number, address: unknown): number {
     this.#live();
     this.#destination(address);
-    return this.#io(Op.SendTo, buf, Math.min(nbytes, MAX_IO), MSG_DONTWAIT, -1);
+    return this.#io(SysCall.SendTo, buf, Math.min(nbytes, MAX_IO), MSG_DONTWAIT, -1);
   }
 
   /**
@@ -873,7 +919,7 @@ export class socket {
    * @ignore
    */
   _recvfrom_into_nowait(buf: Uint8Array, nbytes: number): [number, SockAddr | null] | null {
-    const n = this.#io(Op.RecvFrom, buf, Math.min(nbytes, MAX_IO), MSG_DONTWAIT, -1);
+    const n = this.#io(SysCall.RecvFrom, buf, Math.min(nbytes, MAX_IO), MSG_DONTWAIT, -1);
     return n < 0 ? null : [n, this.#decoded()];
   }
 
@@ -885,7 +931,7 @@ export class socket {
   _recvfrom_nowait(bufsize: number): [Uint8Array, SockAddr | null] | null {
     const size = Math.min(bufsize, MAX_IO);
     const buf = this.#recvBuffer(size);
-    const n = this.#io(Op.RecvFrom, buf, size, MSG_DONTWAIT, -1);
+    const n = this.#io(SysCall.RecvFrom, buf, size, MSG_DONTWAIT, -1);
     return n < 0 ? null : [buf.slice(0, n), this.#decoded()];
   }
 
@@ -895,7 +941,7 @@ export class socket {
    * @ignore
    */
   _sendmsg_nowait(msghdr: Uint8Array, flags: number): number {
-    return this.#io(Op.SendMsg, msghdr, 0, flags | MSG_DONTWAIT, -1);
+    return this.#io(SysCall.SendMsg, msghdr, 0, flags | MSG_DONTWAIT, -1);
   }
 
   /**
@@ -904,7 +950,7 @@ export class socket {
    * @ignore
    */
   _recvmsg_nowait(msghdr: Uint8Array, flags: number): number {
-    return this.#io(Op.RecvMsg, msghdr, 0, flags | MSG_DONTWAIT, -1);
+    return this.#io(SysCall.RecvMsg, msghdr, 0, flags | MSG_DONTWAIT, -1);
   }
 
   /**
@@ -923,7 +969,7 @@ export class socket {
    * @ignore
    */
   _sendmsg(msghdr: Uint8Array, flags: number): number {
-    return this.#io(Op.SendMsg, msghdr, 0, flags, 0);
+    return this.#io(SysCall.SendMsg, msghdr, 0, flags, 0);
   }
 
   /**
@@ -932,7 +978,28 @@ export class socket {
    * @ignore
    */
   _recvmsg(msghdr: Uint8Array, flags: number): number {
-    return this.#io(Op.RecvMsg, msghdr, 0, flags, 0);
+    return this.#io(SysCall.RecvMsg, msghdr, 0, flags, 0);
+  }
+
+  /**
+   * Runs one recvmmsg(2)/sendmmsg(2) of `n` messages through the shared mechanism (for
+   * mmsg.ts): `nowait` makes one attempt and returns -1 when it would block.
+   *
+   * @ignore
+   */
+  _mmsg(batch: BatchCall, n: number, flags: number, writing: boolean, nowait: boolean): number {
+    batchCall = batch;
+    try {
+      return this.#io(
+        writing ? SysCall.SendMmsg : SysCall.RecvMmsg,
+        null,
+        n,
+        flags,
+        nowait ? -1 : 0,
+      );
+    } finally {
+      batchCall = null;
+    }
   }
 
   /**
@@ -992,7 +1059,7 @@ export class socket {
   recvmsg(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult {
     checkArgs("recvmsg", arguments.length, 1, 3);
     this.#live();
-    return recvmsg(this, bufsize, ancbufsize, flags);
+    return recvmsg(this, bufsize, ancbufsize, flags)!; // never null: this socket's mode
   }
 
   /**
@@ -1017,7 +1084,7 @@ export class socket {
   ): RecvmsgIntoResult {
     checkArgs("recvmsg_into", arguments.length, 1, 3);
     this.#live();
-    return recvmsg_into(this, buffers, ancbufsize, flags);
+    return recvmsg_into(this, buffers, ancbufsize, flags)!;
   }
 
   /**
@@ -1066,7 +1133,7 @@ export class socket {
    */
   sendfile(file: number | string, offset = 0, count: number | null = null): number {
     checkPositional("socket.sendfile", arguments.length, SENDFILE_PARAMS, 1);
-    const fd = this.#live();
+    this.#live();
     if (this.type !== SOCK_STREAM) {
       throw new RangeError("only SOCK_STREAM type sockets are supported");
     }
@@ -1074,11 +1141,16 @@ export class socket {
     const job = new SendfileJob(file, offset, count);
     try {
       const timeout = this.#timeout;
-      const deadline = timeout !== null && timeout > 0 ? performance.now() + timeout * 1000 : 0;
-      // Blocking sockets block in the kernel; only timeout mode sees EAGAIN.
-      while (!job.run(fd)) this.#wait(fd, true, deadline || Infinity);
+      // One deadline for the whole file; a blocking socket that sees EAGAIN waits, as
+      // Python's socket.sendfile does.
+      const deadline = timeout !== null && timeout > 0
+        ? performance.now() + timeout * 1000
+        : Infinity;
+      sendfileJob = job;
+      this.#io(SysCall.Sendfile, null, 0, 0, deadline);
       return job.total;
     } finally {
+      sendfileJob = null;
       job.close();
     }
   }
@@ -1163,14 +1235,7 @@ export class socket {
     const opt = toCInt(optname);
     const size = buflen === undefined ? 0 : toInt(buflen);
     if (this.#family === AF_VSOCK) return vsockGetsockopt(fd, lv, opt, size);
-    if (size === 0) {
-      lenScratch[0] = 4;
-      lenScratch[1] = 0;
-      if (libc.getsockopt(fd, lv, opt, lenScratchBytes.subarray(4), lenScratchBytes) < 0) {
-        throw fromErrno(ffi.errno(), "getsockopt");
-      }
-      return lenScratch[1] | 0;
-    }
+    if (size === 0) return intOptionOrRaise(fd, lv, opt);
     if (size < 0 || size > 1024) throw new OSError("getsockopt buflen out of range");
     const out = new Uint8Array(size);
     lenScratch[0] = size;
@@ -1372,11 +1437,7 @@ export class socket {
     this.#fd = -1;
     finalizer.unregister(this);
     notifyClose(fd);
-    if (libc.close(fd) < 0) {
-      const errno = ffi.errno();
-      // As Python: ECONNRESET on close is not an error; EINTR means the fd is gone anyway.
-      if (errno !== ECONNRESET && errno !== EINTR) throw fromErrno(errno, "close");
-    }
+    closeFd(fd);
   }
 
   /**
@@ -1810,8 +1871,37 @@ export function close(fd: number): void {
   checkOneArgument("_socket.close", arguments.length);
   const n = toCInt(fd);
   notifyClose(n); // the reactor forgets the descriptor before its number can be reused
-  if (libc.close(n) < 0) {
+  closeFd(n);
+}
+
+/**
+ * close(2) for both close paths: never retried (the descriptor is gone even on EINTR,
+ * and its number may already be reused); ECONNRESET (the peer closed first) and EINTR
+ * are not errors.
+ */
+function closeFd(fd: number): void {
+  if (libc.close(fd) < 0) {
     const errno = ffi.errno();
-    if (errno !== ECONNRESET) throw fromErrno(errno, "close");
+    if (errno !== ECONNRESET && errno !== EINTR) throw fromErrno(errno, "close");
   }
+}
+
+/**
+ * getsockopt(2) of an int option into the socklen scratch: the value, or undefined on
+ * failure (errno set).
+ */
+function intOption(fd: number, level: number, opt: number): number | undefined {
+  lenScratch[0] = 4;
+  lenScratch[1] = 0;
+  if (libc.getsockopt(fd, level, opt, lenScratchBytes.subarray(4), lenScratchBytes) < 0) {
+    return undefined;
+  }
+  return lenScratch[1] | 0;
+}
+
+/** {@link intOption}, raising OSError on failure. */
+function intOptionOrRaise(fd: number, level: number, opt: number): number {
+  const v = intOption(fd, level, opt);
+  if (v === undefined) throw fromErrno(ffi.errno(), "getsockopt");
+  return v;
 }

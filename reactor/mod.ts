@@ -48,14 +48,17 @@ import { fromErrno } from "../errors.ts";
 import { table } from "../constants/mod.ts";
 import { libc } from "../ffi/mod.ts";
 import { setCloseHook, setOpenHook } from "./hooks.ts";
-import { type Poller, PollPoller } from "./poller.ts";
+import type { Poller } from "./poller.ts";
+import { PollPoller } from "./poll.ts";
 import { EpollPoller } from "./epoll.ts";
 import { KqueuePoller } from "./kqueue.ts";
+import { AGAIN, noop, Op, OpQueue, type OpStep, type Step } from "./op.ts";
 
 export type { Poller, ReadyCallback } from "./poller.ts";
-export { PollPoller } from "./poller.ts";
+export { PollPoller } from "./poll.ts";
 export { EpollPoller } from "./epoll.ts";
 export { KqueuePoller } from "./kqueue.ts";
+export { AGAIN, Op, type OpStep, type Step } from "./op.ts";
 
 const EBADF = table.errno.EBADF!;
 
@@ -82,137 +85,12 @@ export const DIRECT_LIMIT = 4;
  */
 export const IDLE_HOPS = 8;
 
-/** What a step returns when its system call would block (EAGAIN). */
-export const AGAIN: unique symbol = Symbol("AGAIN");
-
-/** One attempt of an operation given as a closure ({@link submit}). */
-export type Step<T> = () => T | typeof AGAIN;
-
-/**
- * One attempt of an operation ({@link perform}): reads its arguments from `op`, returns
- * the result or {@link AGAIN}; throws on failure. A module-level function, so that an
- * operation allocates no closure.
- */
-export type OpStep<T> = (op: Op<T>) => T | typeof AGAIN;
-
-const noop = (): void => {};
-
-/**
- * An operation: its arguments (for its step) and, once queued, how it settles. (Records
- * are not pooled: a pooled record lives in the old generation, and every young object
- * stored into it then costs the garbage collector more than a fresh record: W7 was 8%
- * slower with a pool.)
- */
-export class Op<T = unknown> {
-  fd = -1;
-  writing = false;
-  syscall = "";
-  step: OpStep<T> = noop as unknown as OpStep<T>;
-  /** The socket the step works on. */
-  sock: unknown = null;
-  /** The step's buffer. */
-  buf: Uint8Array | null = null;
-  /** A count for the step (a buffer operation's: the view's byte count at the call). */
-  n = 0;
-  /** The step's progress (bytes sent so far), kept across attempts. */
-  done = 0;
-  /** Anything else the step needs. */
-  aux: unknown = null;
-  resolve: (value: T) => void = noop;
-  reject: (error: unknown) => void = noop;
-  signal: AbortSignal | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
-  /**
-   * The count of completed operations of the other direction when this one last found
-   * its call would block: only a completion since then (a send for a reader, a receive
-   * for a writer) can have made it ready without the kernel telling us.
-   */
-  seen = -1;
-  /** Queued without a first attempt (predicted to block). */
-  skipped = false;
-
-  /** Retries the system call: true when the operation is over (settled). */
-  attempt(): boolean {
-    let value: T | typeof AGAIN;
-    try {
-      value = this.step(this);
-    } catch (e) {
-      this.#done();
-      this.reject(e);
-      return true;
-    }
-    if (value === AGAIN) return false;
-    this.#done();
-    this.resolve(value);
-    return true;
-  }
-
-  /** Settles the operation with `error`. */
-  fail(error: unknown): void {
-    this.#done();
-    this.reject(error);
-  }
-
-  #done(): void {
-    if (this.onAbort !== undefined) this.signal!.removeEventListener("abort", this.onAbort);
-  }
-}
-
 /** The resolving functions of the Promise being created (no closure per Promise). */
 let capturedResolve: (value: never) => void = noop;
 let capturedReject: (error: unknown) => void = noop;
 function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
   capturedResolve = resolve;
   capturedReject = reject;
-}
-
-/**
- * A FIFO of operations whose slots are reused: an array used with push/shift would get a
- * new backing store for nearly every operation (shift trims it; the next push regrows it).
- */
-class OpQueue {
-  #items: (Op | undefined)[] = [];
-  #start = 0;
-  #end = 0;
-
-  get length(): number {
-    return this.#end - this.#start;
-  }
-
-  /** The oldest operation, if any. */
-  first(): Op | undefined {
-    return this.#start < this.#end ? this.#items[this.#start] : undefined;
-  }
-
-  push(op: Op): void {
-    if (this.#start === this.#end) this.#start = this.#end = 0;
-    this.#items[this.#end++] = op;
-  }
-
-  /** Drops the oldest operation. */
-  shift(): void {
-    this.#items[this.#start++] = undefined;
-  }
-
-  /** Takes `op` out; false if it is not queued. */
-  remove(op: Op): boolean {
-    const items = this.#items;
-    for (let i = this.#start; i < this.#end; i++) {
-      if (items[i] !== op) continue;
-      for (let j = i + 1; j < this.#end; j++) items[j - 1] = items[j];
-      items[--this.#end] = undefined;
-      return true;
-    }
-    return false;
-  }
-
-  /** Takes every operation out, oldest first. */
-  drain(): Op[] {
-    const all = this.#items.slice(this.#start, this.#end) as Op[];
-    this.#items.fill(undefined, this.#start, this.#end);
-    this.#start = this.#end = 0;
-    return all;
-  }
 }
 
 /** The queued operations of one descriptor. */
@@ -693,11 +571,7 @@ export class Reactor {
     this.#directProgress = false;
     this.#yielding = true;
     this.stats.yields++;
-    if (!this.#inFlight) {
-      this.#inFlight = true;
-      this.#woken = false;
-      this.#poller.wait(this.#onReady).then(this.#afterWait, this.#waitFailed);
-    }
+    if (!this.#inFlight) this.#startWait();
     this.#wake();
   }
 
@@ -713,6 +587,27 @@ export class Reactor {
     this.#poller.wake();
   }
 
+  /**
+   * The scheduler: one run per queued microtask ({@link #schedule}). Each run goes
+   * through the phases in this order and ends at the first that ends it:
+   *
+   * 1. Idle: nothing pending. Ends the off-thread wait if one is in flight; stop.
+   * 2. Resting: yielding to the event loop ({@link #yieldNow}); the woken wait's return
+   *    ({@link #waitDone}) pumps again.
+   * 3. The sync slice, while less than {@link SYNC_SLICE_MS} ms passed since its start
+   *    (`#sliceStart`, set by the first run, cleared when a wait returns):
+   *    a. Direct ({@link #directPhase}), with at most {@link DIRECT_LIMIT} pending: retry
+   *       what a completion may have made ready. Progress: pump again. None: pump again,
+   *       up to {@link IDLE_HOPS} times in a row (`#hops`), before going on.
+   *    b. Poll now ({@link #pollNowPhase}): register new interest, zero-timeout wait.
+   *       Something ready: pump again (after the woken continuations run).
+   * 4. After the slice: Yield ({@link #yieldNow}) when direct retries made progress in
+   *    the slice and few are pending; else register new interest ({@link #armPhase}).
+   * 5. Wait ({@link #waitPhase}): start the off-thread wait unless one is in flight; its
+   *    return ({@link #waitDone}) ends the slice and pumps again.
+   *
+   * A failure to register or poll fails every pending operation ({@link #failAll}).
+   */
   #pump(): void {
     this.#pumpQueued = false;
     if (this.#pending === 0) {
@@ -720,63 +615,87 @@ export class Reactor {
       if (this.#inFlight) this.#wake();
       return;
     }
-    if (this.#yielding) return; // #waitDone pumps again
+    if (this.#yielding) return;
     const now = performance.now();
     if (this.#sliceStart === 0) this.#sliceStart = now;
     if (now - this.#sliceStart < SYNC_SLICE_MS) {
-      if (this.#pending <= DIRECT_LIMIT) {
-        const before = this.#pending;
-        this.#direct();
-        if (this.#pending < before) {
-          this.stats.directHits++;
-          this.#directProgress = true;
-          this.#hops = 0;
-          this.#schedule();
-          return;
-        }
-        if (this.#hops < IDLE_HOPS) {
-          this.#hops++;
-          this.#schedule();
-          return;
-        }
-      }
+      if (this.#pending <= DIRECT_LIMIT && this.#directPhase()) return;
       this.#hops = 0;
-      let n = 0;
-      try {
-        this.#armAll();
-        n = this.#poller.pollNow(this.#onReady);
-      } catch (e) {
-        this.#failAll(e);
-        return;
-      }
-      if (n > 0) {
-        this.stats.syncHits++;
-        // The woken operations' continuations run next (microtasks); check again after.
-        this.#schedule();
-        return;
-      }
+      if (this.#pollNowPhase()) return;
     } else {
       this.#hops = 0;
       if (this.#directProgress && this.#pending <= DIRECT_LIMIT) {
         this.#yieldNow();
         return;
       }
-      try {
-        this.#armAll();
-      } catch (e) {
-        this.#failAll(e);
-        return;
-      }
+      if (!this.#armPhase()) return;
     }
+    this.#waitPhase();
+  }
+
+  /** Phase 3a: direct retries. True when the pump is rescheduled (progress, or a hop). */
+  #directPhase(): boolean {
+    const before = this.#pending;
+    this.#direct();
+    if (this.#pending < before) {
+      this.stats.directHits++;
+      this.#directProgress = true;
+      this.#hops = 0;
+      this.#schedule();
+      return true;
+    }
+    if (this.#hops < IDLE_HOPS) {
+      this.#hops++;
+      this.#schedule();
+      return true;
+    }
+    return false;
+  }
+
+  /** Phase 3b: zero-timeout wait. True when the run is over (something ready, or failed). */
+  #pollNowPhase(): boolean {
+    let n = 0;
+    try {
+      this.#armAll();
+      n = this.#poller.pollNow(this.#onReady);
+    } catch (e) {
+      this.#failAll(e);
+      return true;
+    }
+    if (n === 0) return false;
+    this.stats.syncHits++;
+    // The woken operations' continuations run next (microtasks); check again after.
+    this.#schedule();
+    return true;
+  }
+
+  /** Phase 4: registers new interest. False when that failed (everything failed). */
+  #armPhase(): boolean {
+    try {
+      this.#armAll();
+      return true;
+    } catch (e) {
+      this.#failAll(e);
+      return false;
+    }
+  }
+
+  /** Phase 5: nothing ready at once; the off-thread wait takes over. */
+  #waitPhase(): void {
     this.stats.syncMisses++;
     this.#directProgress = false;
     if (this.#pending === 0) return;
     if (!this.#inFlight) {
       this.stats.asyncWaits++;
-      this.#inFlight = true;
-      this.#woken = false;
-      this.#poller.wait(this.#onReady).then(this.#afterWait, this.#waitFailed);
+      this.#startWait();
     }
+  }
+
+  /** Starts the off-thread wait (none in flight); {@link #waitDone} runs when it returns. */
+  #startWait(): void {
+    this.#inFlight = true;
+    this.#woken = false;
+    this.#poller.wait(this.#onReady).then(this.#afterWait, this.#waitFailed);
   }
 
   #waitDone(): void {
