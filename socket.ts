@@ -1875,14 +1875,14 @@ export function close(fd: number): void {
 }
 
 /**
- * close(2) for both close paths: never retried (the descriptor is gone even on EINTR,
- * and its number may already be reused); ECONNRESET (the peer closed first) and EINTR
- * are not errors.
+ * close(2) for both close paths, as CPython's: never retried (the descriptor is gone even
+ * on EINTR, and its number may already be reused); ECONNRESET (the peer closed first) is
+ * not an error; any other failure, EINTR included, raises (InterruptedError for EINTR).
  */
 function closeFd(fd: number): void {
   if (libc.close(fd) < 0) {
     const errno = ffi.errno();
-    if (errno !== ECONNRESET && errno !== EINTR) throw fromErrno(errno, "close");
+    if (errno !== ECONNRESET) throw fromErrno(errno, "close");
   }
 }
 
