@@ -67,7 +67,7 @@ for line in open(sys.argv[1], errors="replace"):
     addrs = re.findall(r'inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)"', rest)
     result = rest.rsplit("= ", 1)[-1] if "= " in rest else "?"
     for a4, a6 in addrs:
-        calls.append((rest.split("(", 1)[0], a4 or a6, result))
+        calls.append((rest.split("(", 1)[0].strip(), a4 or a6, result))
 
 off = [(c, a, r) for c, a, r in calls if not local(a)]
 sent = [(c, a, r) for c, a, r in off
