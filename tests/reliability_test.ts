@@ -106,7 +106,7 @@ test("connect to a black-holed address times out at the socket's timeout", {
     "sh",
     "-c",
     `ip link set lo up && ip route add 10.99.0.0/24 dev lo && exec ${quoted}`,
-  ], { encoding: "utf8", timeout: 30_000 });
+  ], { encoding: "utf8", timeout: scaled(30_000) });
   assert.equal(r.status, 0, r.stderr);
   const out = lastJson<Record<string, unknown>>({
     status: r.status,
