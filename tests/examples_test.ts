@@ -309,7 +309,9 @@ test("examples/async_echo_server.ts: the accept loop survives EMFILE", async (t)
   const clients: socket.socket[] = [];
   try {
     await waitForListener(port, server.gone);
-    // Room for about three more descriptors: the fourth client's accept fails with EMFILE.
+    // One connection served first: the server has all the descriptors it keeps (its
+    // reactor's among them). Then room for about three more: the fourth accept fails.
+    echoOnce(port, "first");
     const open = readdirSync(`/proc/${server.proc.pid}/fd`).length;
     const limit = `--nofile=${open + 3}:${open + 3}`;
     const r = spawnSync("prlimit", ["--pid", String(server.proc.pid), limit], { encoding: "utf8" });
