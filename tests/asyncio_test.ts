@@ -352,12 +352,12 @@ console.log(await pending);
   writeFileSync(path, script);
   const [exe, ...args] = scriptCommand(path);
   const started = performance.now();
-  const r = spawnSync(exe, args, { timeout: 15_000, encoding: "utf8" });
+  const r = spawnSync(exe, args, { timeout: scaled(15_000), encoding: "utf8" });
   const elapsed = performance.now() - started;
   rmSync(dir, { recursive: true });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "bye\naborted\n");
-  assert.ok(elapsed < 10_000, `took ${elapsed} ms`);
+  assert.ok(elapsed < scaled(10_000), `took ${elapsed} ms`);
 });
 
 for (const name of ["async_echo_server", "async_udp_responder", "http_server"]) {
