@@ -1,7 +1,8 @@
 /**
  * An echo server on the async API: one task per connection, all on one reactor.
  *
- * `deno run -A examples/async_echo_server.ts [port]` serves until interrupted;
+ * `deno run -A examples/async_echo_server.ts [port]` serves until interrupted (port 0:
+ * any free port; the first line printed names it);
  * `--self-test` starts it on a free loopback port, runs 200 concurrent clients
  * against it, checks every echo and exits.
  *
@@ -13,7 +14,10 @@ import { fileURLToPath } from "node:url";
 import * as socket from "../mod.ts";
 import { sock_accept, sock_connect, sock_recv_into, sock_sendall } from "../asyncio.ts";
 
-/** Echoes one connection until the peer closes. */
+/**
+ * Echoes one connection until the peer closes. Never rejects: one client's failure
+ * ends its own connection, not the server.
+ */
 async function handle(conn: socket.socket): Promise<void> {
   const buf = new Uint8Array(64 * 1024);
   try {
@@ -23,13 +27,22 @@ async function handle(conn: socket.socket): Promise<void> {
       await sock_sendall(conn, buf.subarray(0, n));
     }
   } catch (e) {
-    if (!(e instanceof socket.ConnectionError)) throw e;
+    // A peer that resets (ECONNRESET) or stops reading (EPIPE) is routine; log the rest.
+    if (!(e instanceof socket.ConnectionError)) console.error("connection failed:", e);
   } finally {
     conn.close();
   }
 }
 
-/** Accepts connections until `signal` aborts. */
+/** accept() errors that mean the listening socket itself is unusable. */
+const FATAL = new Set(["EBADF", "EINVAL", "ENOTSOCK", "EFAULT"]);
+
+/**
+ * Accepts connections until `signal` aborts. An accept that fails for one connection
+ * (ECONNABORTED: reset while queued; Linux's pending network errors) or for lack of
+ * resources (EMFILE, ENFILE, ENOBUFS, ENOMEM) does not stop the server: it goes on,
+ * after a pause when out of resources so that closing connections can free some.
+ */
 export async function serve(srv: socket.socket, signal?: AbortSignal): Promise<void> {
   srv.setblocking(false);
   for (;;) {
@@ -38,9 +51,14 @@ export async function serve(srv: socket.socket, signal?: AbortSignal): Promise<v
       [conn] = await sock_accept(srv, { signal });
     } catch (e) {
       if (signal?.aborted) return;
-      throw e;
+      if (!(e instanceof socket.OSError) || FATAL.has(e.code ?? "")) throw e;
+      if (!(e instanceof socket.ConnectionError)) {
+        console.error("accept failed:", e.message);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      continue;
     }
-    handle(conn).catch((e) => console.error("connection failed:", e));
+    void handle(conn);
   }
 }
 
@@ -84,7 +102,7 @@ if (isMain) {
   } else {
     const port = Number(args[0] ?? 8007);
     const srv = socket.create_server(["127.0.0.1", port]);
-    console.log(`echo server on 127.0.0.1:${port}`);
+    console.log(`echo server on 127.0.0.1:${(srv.getsockname() as [string, number])[1]}`);
     await serve(srv);
   }
 }

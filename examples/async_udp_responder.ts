@@ -28,7 +28,14 @@ export async function respond(sock: socket.socket, signal?: AbortSignal): Promis
       if (signal?.aborted) return;
       throw e;
     }
-    if (from !== null) await sock_sendto(sock, enc.encode(dec.decode(data).toUpperCase()), from);
+    if (from === null) continue;
+    try {
+      await sock_sendto(sock, enc.encode(dec.decode(data).toUpperCase()), from);
+    } catch (e) {
+      // a reply that cannot go (the sender's network unreachable, a full buffer) is dropped
+      if (!(e instanceof socket.OSError)) throw e;
+      console.error("reply to", from, "failed:", e.message);
+    }
   }
 }
 

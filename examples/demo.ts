@@ -7,6 +7,7 @@
  * Run: deno run -A examples/demo.ts [PORT]   (default: a free port)
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import * as socket from "../mod.ts";
@@ -37,22 +38,53 @@ function freePort(family: number, host: string): number {
   return (s.getsockname() as [string, number])[1];
 }
 
-/** Waits until something holds `port`: a bind without SO_REUSEADDR fails then. */
-async function waitForListener(family: number, host: string, port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+/**
+ * Whether a TCP socket listens on `port`, from the kernel's tables (Linux: /proc/net/tcp
+ * and tcp6, state 0A); null where there are none to read.
+ */
+function listening(port: number): boolean | null {
+  const local = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  let found: boolean | null = null;
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     try {
-      using probe = new socket.socket(family, socket.SOCK_STREAM);
-      probe.bind([host, port]);
-    } catch (e) {
-      if (e instanceof socket.OSError && e.code === "EADDRINUSE") {
-        await new Promise((r) => setTimeout(r, 50)); // bind comes just before listen
-        return;
-      }
-      throw e;
+      const rows = readFileSync(table, "utf8").split("\n").map((l) => l.trim().split(/\s+/));
+      found ||= rows.some((f) => f[1]?.endsWith(local) && f[3] === "0A");
+    } catch {
+      // not Linux: no such table
     }
-    await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`nothing listens on ${host} port ${port}`);
+  return found;
+}
+
+/**
+ * Waits until the server listens on `port`, however long its start takes, and fails
+ * if it exits first. Without /proc, a plain bind failing (EADDRINUSE) shows the port
+ * is taken, and a moment more covers the server's listen() after its bind().
+ */
+async function waitForListener(
+  family: number,
+  host: string,
+  port: number,
+  server: Promise<unknown>,
+) {
+  let exited = false;
+  server.then(() => exited = true);
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  for (;;) {
+    if (exited) throw new Error(`the server on ${host} port ${port} exited without listening`);
+    const state = listening(port);
+    if (state) return;
+    if (state === null) {
+      try {
+        using probe = new socket.socket(family, socket.SOCK_STREAM);
+        probe.bind([host, port]);
+      } catch (e) {
+        if (!(e instanceof socket.OSError && e.code === "EADDRINUSE")) throw e;
+        return await pause(100);
+      }
+    }
+    await pause(10);
+  }
 }
 
 async function pair(
@@ -65,7 +97,7 @@ async function pair(
   const port = process.argv[2] ? Number(process.argv[2]) : freePort(family, host);
   console.log(`== ${title}: ${server}.ts and ${client}.ts on ${host} port ${port}`);
   const srv = run(server, [host, String(port)]);
-  await waitForListener(family, host, port);
+  await waitForListener(family, host, port, srv);
   const cli = await run(client, [host, String(port)]);
   const s = await srv;
   process.stdout.write(s.out + cli.out);

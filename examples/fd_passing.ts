@@ -34,7 +34,7 @@ if (process.argv[2] === "child") {
     using srv = new socket.socket(socket.AF_UNIX, socket.SOCK_STREAM);
     srv.bind(path);
     srv.listen(1);
-    srv.settimeout(10);
+    srv.settimeout(120); // only against a hang: the child runtime may be slow to start
     const self = fileURLToPath(import.meta.url);
     const args = /deno[^/]*$/.test(process.execPath) ? ["run", "-A", self] : [self];
     const child = spawn(process.execPath, [...args, "child", path], { stdio: "inherit" });

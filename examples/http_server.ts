@@ -70,7 +70,10 @@ async function handle(conn: socket.socket): Promise<void> {
   }
 }
 
-/** Accepts connections until `signal` aborts. */
+/**
+ * Accepts connections until `signal` aborts. One failed accept (ECONNABORTED; EMFILE and
+ * other shortages, after a pause) does not stop the server; a broken listener does.
+ */
 export async function serve(srv: socket.socket, signal?: AbortSignal): Promise<void> {
   srv.setblocking(false);
   for (;;) {
@@ -79,7 +82,16 @@ export async function serve(srv: socket.socket, signal?: AbortSignal): Promise<v
       [conn] = await sock_accept(srv, { signal });
     } catch (e) {
       if (signal?.aborted) return;
-      throw e;
+      if (
+        !(e instanceof socket.OSError) || ["EBADF", "EINVAL", "ENOTSOCK"].includes(e.code ?? "")
+      ) {
+        throw e;
+      }
+      if (!(e instanceof socket.ConnectionError)) {
+        console.error("accept failed:", e.message);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      continue;
     }
     handle(conn).catch((e) => console.error("connection failed:", e));
   }

@@ -303,10 +303,14 @@ interface Tally {
   skipped: number;
 }
 
-/** Runs a command, streaming its output, and returns that output. */
+/**
+ * Runs a command, streaming its output, and returns that output. The command runs in a
+ * private, loopback-only network namespace (scripts/netns.sh): no test sends anything off
+ * the machine.
+ */
 async function capture(cmd: string, cmdArgs: string[], cwd: string): Promise<[number, string]> {
-  const child = new Deno.Command(cmd, { args: cmdArgs, cwd, stdout: "piped", stderr: "piped" })
-    .spawn();
+  const args = [join(root, "scripts", "netns.sh"), cmd, ...cmdArgs];
+  const child = new Deno.Command("sh", { args, cwd, stdout: "piped", stderr: "piped" }).spawn();
   let text = "";
   const decoder = new TextDecoder();
   const pump = async (stream: ReadableStream<Uint8Array>, sink: typeof Deno.stdout) => {

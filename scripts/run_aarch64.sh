@@ -81,6 +81,9 @@ export QEMU_LD_PREFIX="$SYSROOT"
 export DENO_DIR="$CACHE/deno_dir" # the arm64 Deno's own cache
 export DENO_NO_UPDATE_CHECK=1
 export SOCKET_TEST_UNDER_QEMU=1 # lets a test skip what qemu-user does not emulate
+# Every Deno (the suite and the children it starts) runs ~10-20x slower under qemu-user: the
+# tests' upper limits and children's time limits are multiplied by this (tests/helpers/timing.ts).
+export SOCKET_TEST_SLOWDOWN="${SOCKET_TEST_SLOWDOWN:-10}"
 # For the test that re-runs scripts/gen_constants.ts: it must target aarch64, as the table does.
 if command -v aarch64-linux-gnu-gcc >/dev/null && [[ -e $SYSROOT/include/stdio.h ]]; then
   export CC=aarch64-linux-gnu-gcc RUNNER="$QEMU -L $SYSROOT"
@@ -97,4 +100,5 @@ if [[ "${1:-}" == "--check-only" ]]; then
        JSON.stringify(table.layouts.epoll_event));'
 fi
 if [[ $# -eq 0 ]]; then set -- tests/; fi
-exec "$QEMU" "$DENO" test -A "$@"
+# In a private, loopback-only network namespace, as `deno task test` (scripts/netns.sh).
+exec sh scripts/netns.sh "$QEMU" "$DENO" test -A "$@"

@@ -1,6 +1,7 @@
 /**
  * Runs the whole test suite on every runtime: `deno test` on the sources, then the
- * npm build's suite under Node and Bun (scripts/build_npm.ts). Prints each runtime's
+ * npm build's suite under Node and Bun (scripts/build_npm.ts), each inside a private,
+ * loopback-only network namespace (scripts/netns.sh). Prints each runtime's
  * totals and, last, the sum as one line `N passed, N failed`.
  *
  * Usage: deno run -A scripts/test_all.ts [--deno-only]
@@ -52,7 +53,8 @@ const deno = Deno.execPath();
 const total: Totals = { passed: 0, failed: 0 };
 let ok = true;
 
-const denoRun = await run(deno, ["test", "-A", "tests/"]);
+// Each runtime's suite runs where nothing it sends leaves the machine (scripts/netns.sh).
+const denoRun = await run("sh", ["scripts/netns.sh", deno, "test", "-A", "tests/"]);
 const denoCounts = denoTotals(denoRun.output);
 if (!denoCounts) {
   console.error("deno test printed no summary");

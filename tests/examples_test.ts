@@ -6,10 +6,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import * as socket from "../mod.ts";
+import { scaled, waitForListener } from "./helpers/timing.ts";
 
 const ext = import.meta.url.endsWith(".js") ? ".js" : ".ts";
 const example = (name: string) =>
@@ -20,12 +24,7 @@ const isDeno = /deno[^/]*$/.test(process.execPath);
 type Result = { code: number | null; out: string; err: string };
 
 /** Runs a command to its end, collecting output (asynchronously: servers run beside). */
-function run(
-  cmd: string,
-  args: string[],
-  // qemu-user (scripts/run_aarch64.sh) runs every child Deno ~20x slower.
-  timeoutMs = process.env.SOCKET_TEST_UNDER_QEMU === "1" ? 120_000 : 20_000,
-): Promise<Result> {
+function run(cmd: string, args: string[], timeoutMs = scaled(30_000)): Promise<Result> {
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
@@ -50,24 +49,6 @@ function freePort(family: number, host: string): number {
   using s = new socket.socket(family, socket.SOCK_STREAM);
   s.bind([host, 0]);
   return (s.getsockname() as [string, number])[1];
-}
-
-/** Waits until a server holds the port (a plain bind fails), then a moment for listen(). */
-async function waitForListener(family: number, host: string, port: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    try {
-      using probe = new socket.socket(family, socket.SOCK_STREAM);
-      probe.bind([host, port]);
-    } catch (e) {
-      if (e instanceof socket.OSError && e.code === "EADDRINUSE") {
-        await new Promise((r) => setTimeout(r, 50));
-        return;
-      }
-      throw e;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no server on ${host} port ${port}`);
 }
 
 const pairs = [
@@ -97,7 +78,7 @@ for (const pair of pairs) {
             ? runExample(prog, [pair.host, port])
             : run("python3", [helper(`${prog}.py`), pair.host, port]);
         const server = start(serverSide, pair.server);
-        await waitForListener(pair.family, pair.host, Number(port));
+        await waitForListener(Number(port), server);
         const client = await start(clientSide, pair.client);
         const srv = await server;
         assert.equal(client.code, 0, client.err);
@@ -218,4 +199,149 @@ test("examples/reuseport_server.ts: worker processes share one port", async () =
   assert.equal(Number(summary[1]), new Set(answers).size);
   // 24 connections over 3 workers all landing on one has odds of 3 * 3^-24
   assert.ok(new Set(answers).size >= 2, r.out);
+});
+
+// ---------------------------------------------------------------- async servers that survive
+
+/** A server child: its output so far, and a promise settled when it exits. */
+function startServer(file: string, port: number) {
+  const pre = isDeno ? ["run", "-A", "--quiet"] : [];
+  const proc = spawn(process.execPath, [...pre, file, String(port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  proc.stdout.setEncoding("utf8").on("data", (c: string) => log += c);
+  proc.stderr.setEncoding("utf8").on("data", (c: string) => log += c);
+  const gone = new Promise<string>((resolve) =>
+    proc.on("close", (code, signal) => resolve(`code ${code}, signal ${signal}`))
+  );
+  return { proc, gone, log: () => log };
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+/** struct linger { l_onoff = 1, l_linger = 0 }: close() then resets the connection. */
+const LINGER_RESET = new Uint8Array(new Int32Array([1, 0]).buffer);
+
+/** One echo round trip to 127.0.0.1:port. */
+function echoOnce(port: number, text: string): void {
+  using c = socket.create_connection(["127.0.0.1", port], scaled(10_000) / 1000);
+  c.sendall(enc.encode(text));
+  let got = "";
+  while (got.length < text.length) {
+    const chunk = c.recv(4096);
+    if (chunk.length === 0) break;
+    got += dec.decode(chunk);
+  }
+  assert.equal(got, text);
+}
+
+/** A client that resets its connection: at once, or after an echo and with data in flight. */
+function resetClient(port: number, afterEcho: boolean): void {
+  const c = socket.create_connection(["127.0.0.1", port], scaled(10_000) / 1000);
+  if (afterEcho) {
+    c.sendall(enc.encode("ping"));
+    assert.equal(dec.decode(c.recv(4)), "ping");
+    c.sendall(new Uint8Array(65536)); // the server is echoing this when the reset comes
+  }
+  c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET);
+  c.close();
+}
+
+/** Resetting clients, each followed by a good one; the server must serve them all. */
+async function survivesResets(file: string, port: number): Promise<void> {
+  const server = startServer(file, port);
+  try {
+    await waitForListener(port, server.gone);
+    for (let i = 0; i < 10; i++) {
+      resetClient(port, i % 2 === 1);
+      echoOnce(port, `hello ${i}`);
+    }
+    // a crash on the last reset would come within this round trip's time
+    echoOnce(port, "still there");
+    assert.equal(server.proc.exitCode, null, server.log());
+    assert.equal(server.proc.signalCode, null, server.log());
+  } catch (e) {
+    throw new Error(`${e}\nserver output:\n${server.log()}`);
+  } finally {
+    server.proc.kill("SIGKILL");
+    await server.gone;
+  }
+}
+
+test("examples/async_echo_server.ts: clients that reset do not stop the server", async () => {
+  await survivesResets(example("async_echo_server"), freePort(socket.AF_INET, "127.0.0.1"));
+});
+
+test("README's async echo server: clients that reset do not stop it", async (t) => {
+  if (!isDeno && !process.versions.bun) {
+    t.skip("the README's example is TypeScript: Node 20 does not run it");
+    return;
+  }
+  // README.md is at the repository's root; the npm build has it two levels above its tests.
+  const here = fileURLToPath(new URL(".", import.meta.url));
+  const readme = [join(here, "..", "README.md"), join(here, "..", "..", "README.md")]
+    .find((f) => existsSync(f));
+  assert.ok(readme, "README.md not found");
+  const block = readFileSync(readme, "utf8")
+    .match(/## The event-loop-friendly API[\s\S]*?```ts\n([\s\S]*?)```/)?.[1];
+  assert.ok(block, "the README's async example not found");
+  const port = freePort(socket.AF_INET, "127.0.0.1");
+  const code = block
+    .replace(`"./mod.ts"`, JSON.stringify(new URL("../mod.ts", import.meta.url).href))
+    .replace("8080", String(port));
+  const dir = mkdtempSync(join(tmpdir(), "socket-readme-"));
+  try {
+    writeFileSync(join(dir, "server.ts"), code);
+    await survivesResets(join(dir, "server.ts"), port);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("examples/async_echo_server.ts: the accept loop survives EMFILE", async (t) => {
+  if (spawnSync("prlimit", ["--version"]).status !== 0) {
+    t.skip("prlimit (util-linux) is not installed");
+    return;
+  }
+  const port = freePort(socket.AF_INET, "127.0.0.1");
+  const server = startServer(example("async_echo_server"), port);
+  const clients: socket.socket[] = [];
+  try {
+    await waitForListener(port, server.gone);
+    // One connection served first: the server has all the descriptors it keeps (its
+    // reactor's among them). Then room for about three more: the fourth accept fails.
+    echoOnce(port, "first");
+    // A new descriptor takes the lowest free number, below the limit: the limit goes just
+    // past the third free number (descriptors above it, as qemu-user keeps, do not count).
+    const open = new Set(readdirSync(`/proc/${server.proc.pid}/fd`).map(Number));
+    let n = 0;
+    for (let free = 0; free < 3; n++) if (!open.has(n)) free++;
+    const limit = `--nofile=${n}:${n}`;
+    const r = spawnSync("prlimit", ["--pid", String(server.proc.pid), limit], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    for (let i = 0; i < 10; i++) {
+      const c = socket.create_connection(["127.0.0.1", port], scaled(20_000) / 1000);
+      clients.push(c);
+      c.sendall(enc.encode(`client ${i}`));
+    }
+    // Each client, in order, gets its echo and closes, which frees a descriptor for the next.
+    for (const [i, c] of clients.entries()) {
+      assert.equal(dec.decode(c.recv(100)), `client ${i}`);
+      c.close();
+    }
+    // the test's blocking calls held its event loop: the server's output comes now
+    const deadline = performance.now() + scaled(10_000);
+    while (!/accept failed:.*Too many open files/.test(server.log())) {
+      assert.ok(performance.now() < deadline, "the server never logged EMFILE");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(server.proc.exitCode, null, server.log());
+  } catch (e) {
+    throw new Error(`${e}\nserver output:\n${server.log()}`);
+  } finally {
+    for (const c of clients) c.close();
+    server.proc.kill("SIGKILL");
+    await server.gone;
+  }
 });

@@ -10,11 +10,12 @@ import * as socket from "../mod.ts";
 import { sock_accept, sock_recv, sock_recv_into, sock_sendall } from "../asyncio.ts";
 import { getReactor } from "../reactor/mod.ts";
 import { libc } from "../ffi/mod.ts";
+import { scaled } from "./helpers/timing.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 /** Long enough for a loaded machine, short enough that a lost wake-up fails the test. */
-const DEADLINE_MS = 5000;
+const DEADLINE_MS = scaled(5000);
 const opts = () => ({ signal: AbortSignal.timeout(DEADLINE_MS) });
 
 function pair(): [socket.socket, socket.socket] {
@@ -177,7 +178,7 @@ test("timers keep firing while a same-process conversation keeps the reactor bus
   })();
   const buf = new Uint8Array(16);
   let trips = 0;
-  while (ticks < 5 && performance.now() - start < 3000) {
+  while (ticks < 5 && performance.now() - start < scaled(3000)) {
     await sock_sendall(a, enc.encode("ping"), opts());
     assert.equal(await sock_recv_into(a, buf, opts()), 4);
     trips++;

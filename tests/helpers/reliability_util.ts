@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { scaled } from "./timing.ts";
 
 /** A small, fast, seeded PRNG (mulberry32): same seed, same sequence. */
 export class Prng {
@@ -95,7 +96,7 @@ export interface ChildOptions {
   exposeGc?: boolean;
   /** Deno permission flags instead of -A (Deno only). */
   denoFlags?: string[];
-  /** Kill after this many ms (default 60 s). */
+  /** Kill after this many ms (default 60 s), times SOCKET_TEST_SLOWDOWN (helpers/timing.ts). */
   timeoutMs?: number;
 }
 
@@ -139,7 +140,7 @@ export function runChild(name: string, options: ChildOptions = {}): ChildResult 
   const r = spawnSync(cmd, args, {
     env: { ...process.env, NO_COLOR: "1", ...options.env },
     encoding: "utf8",
-    timeout: options.timeoutMs ?? 60_000,
+    timeout: scaled(options.timeoutMs ?? 60_000),
     maxBuffer: 64 * 1024 * 1024,
   });
   return {
