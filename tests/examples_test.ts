@@ -278,10 +278,13 @@ test("README's async echo server: clients that reset do not stop it", async (t) 
     t.skip("the README's example is TypeScript: Node 20 does not run it");
     return;
   }
-  // README.md is at the repository's root; the npm build has it two levels above its tests.
+  // The repository's README.md (not the npm package's, which is the users' README): one
+  // level above tests/, three above the npm build's npm/test/tests/.
   const here = fileURLToPath(new URL(".", import.meta.url));
-  const readme = [join(here, "..", "README.md"), join(here, "..", "..", "README.md")]
-    .find((f) => existsSync(f));
+  const readme = [join(here, "..", "README.md"), join(here, "..", "..", "..", "README.md")]
+    .find((f) =>
+      existsSync(f) && readFileSync(f, "utf8").includes("## The event-loop-friendly API")
+    );
   assert.ok(readme, "README.md not found");
   const block = readFileSync(readme, "utf8")
     .match(/## The event-loop-friendly API[\s\S]*?```ts\n([\s\S]*?)```/)?.[1];
