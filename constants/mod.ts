@@ -7,6 +7,7 @@
  */
 import { platformId } from "../ffi/platform.ts";
 import type { PlatformTable } from "./types.ts";
+import { WINDOWS_SYS } from "../ffi/windows.ts";
 
 export type { Layouts, PlatformTable, StructLayout } from "./types.ts";
 
@@ -36,5 +37,14 @@ export async function loadPlatformTable(id: string): Promise<PlatformTable> {
   return (await load()).table;
 }
 
+/**
+ * On Windows, the codes of the POSIX calls that ffi/windows.ts emulates (fcntl's
+ * F_GETFL/O_NONBLOCK, SOCK_CLOEXEC, MSG_NOSIGNAL = 0, ...) join the generated `sys`.
+ */
+function withEmulation(t: PlatformTable): PlatformTable {
+  if (!t.platform.startsWith("windows")) return t;
+  return { ...t, sys: { ...t.sys, ...WINDOWS_SYS } };
+}
+
 /** The table of the running platform. Importing this module throws on a platform without one. */
-export const table: PlatformTable = await loadPlatformTable(platformId);
+export const table: PlatformTable = withEmulation(await loadPlatformTable(platformId));

@@ -11,6 +11,7 @@ import {
   type SymbolDef,
   symbols,
 } from "./symbols.ts";
+import { type BoundFn, setWindowsLayer, windowsLibc } from "./windows.ts";
 
 const os = Deno.build.os;
 const arch = Deno.build.arch;
@@ -55,6 +56,16 @@ function renamed(key: string, def: SymbolDef): SymbolDef {
 }
 
 function load(): Libc {
+  if (os === "windows") {
+    const layer = windowsLibc({
+      bind: (dll, t) =>
+        Deno.dlopen(dll, t as Deno.ForeignLibraryInterface).symbols as Record<string, BoundFn>,
+      addressOf: (v) =>
+        BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(v as Uint8Array<ArrayBuffer>))),
+    });
+    setWindowsLayer(layer);
+    return layer.libc;
+  }
   const table: Record<string, SymbolDef> = {};
   for (const [key, def] of Object.entries(symbols)) {
     if (isAvailable(key, os, libcFlavour)) table[key] = renamed(key, def);

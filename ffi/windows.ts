@@ -1,0 +1,486 @@
+/**
+ * The Windows C layer: the POSIX-shaped {@link Libc} the rest of the module calls,
+ * built over ws2_32 (Winsock 2), kernel32 and iphlpapi, independent of the runtime.
+ * Each runtime backend hands {@link windowsLibc} a binder (Deno.dlopen, koffi,
+ * bun:ffi); everything Windows-specific lives here, so that above `ffi/` only the
+ * constants table (Python's values on Windows) and a few documented branches differ.
+ *
+ * What is mapped, and why:
+ * - A SOCKET is a pointer-sized handle; its value fits 32 bits (Windows keeps handle
+ *   values below 2^24 for 32/64-bit interop), so it travels as a number, like a
+ *   descriptor, and INVALID_SOCKET becomes -1.
+ * - errno: after a failed call the wrapper stores `WSAGetLastError()` (Python's errno
+ *   on Windows for socket errors: `errno.ECONNREFUSED == 10061`) in a cell whose
+ *   address `errno_location()` returns, so the backends read it as they read errno.
+ * - `close` is `closesocket`; `fcntl` is emulated for the commands the socket layer
+ *   uses ({@link WINDOWS_SYS}: F_GETFL/F_SETFL with O_NONBLOCK through
+ *   `ioctlsocket(FIONBIO)`, whose state Windows cannot report and is remembered here;
+ *   F_GETFD/F_SETFD with FD_CLOEXEC through the handle's inheritance flag;
+ *   F_DUPFD_CLOEXEC through `WSADuplicateSocketW` + `WSASocketW`, as CPython's dup).
+ * - `socket` is `WSASocketW(..., WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT)` as in
+ *   CPython; `accept4` is `accept` plus the flags; `poll` is `WSAPoll`.
+ * - There is no SIGPIPE on Windows (MSG_NOSIGNAL is 0), no `socketpair` (the socket
+ *   layer emulates it over TCP loopback, as CPython), no `sendmsg`/`recvmsg` (CPython
+ *   offers neither on Windows), no sendfile, no epoll.
+ *
+ * @module
+ */
+import type { Libc, NativeType, SymbolDef } from "./symbols.ts";
+
+/** A bound C function. */
+// deno-lint-ignore no-explicit-any
+export type BoundFn = (...args: any[]) => any;
+
+/**
+ * What a runtime backend gives the Windows layer: binds `table` in the DLL `dll`
+ * (returning one function per key, Promise-returning for `nonblocking` entries), and
+ * the C address of a view of JS memory.
+ */
+export interface WindowsBinder {
+  /** Binds the entries of `table` from `dll` ("ws2_32.dll", "kernel32.dll", ...). */
+  bind(dll: string, table: Record<string, SymbolDef>): Record<string, BoundFn>;
+  /** The C address of the first byte of `view` (stable while the view lives). */
+  addressOf(view: ArrayBufferView): bigint;
+}
+
+/**
+ * The internal constants that the emulated calls understand, merged under the
+ * generated Windows table's `sys` (Windows headers have no fcntl, SOCK_NONBLOCK,
+ * SOCK_CLOEXEC or MSG_NOSIGNAL). The values are this layer's own codes (Linux's, for
+ * familiarity), never passed to Windows itself.
+ */
+export const WINDOWS_SYS: Readonly<Record<string, number>> = {
+  F_GETFD: 1,
+  F_SETFD: 2,
+  F_GETFL: 3,
+  F_SETFL: 4,
+  F_DUPFD_CLOEXEC: 1030,
+  FD_CLOEXEC: 1,
+  O_RDONLY: 0,
+  O_RDWR: 2,
+  O_NONBLOCK: 0x800,
+  O_CLOEXEC: 0x80000,
+  SOCK_NONBLOCK: 0x800,
+  SOCK_CLOEXEC: 0x80000,
+  MSG_NOSIGNAL: 0,
+};
+
+// Values of the Windows headers used only by this layer (winsock2.h, winbase.h, winnt.h,
+// ws2def.h). They are fixed by the Windows ABI.
+const FIONBIO = 0x8004667e | 0; // _IOW('f', 126, u_long), as a C long
+const WSA_FLAG_OVERLAPPED = 0x01;
+const WSA_FLAG_NO_HANDLE_INHERIT = 0x80;
+const HANDLE_FLAG_INHERIT = 0x1;
+const FORMAT_MESSAGE_FROM_SYSTEM = 0x1000;
+const FORMAT_MESSAGE_IGNORE_INSERTS = 0x200;
+const FROM_PROTOCOL_INFO = -1;
+const INADDR_NONE = 0xffffffff;
+/** sizeof(WSAPROTOCOL_INFOW) on every Windows (372 bytes: 628 with the 256-wchar name). */
+export const WSAPROTOCOL_INFOW_SIZE = 628;
+/** sizeof(WSADATA) on 64-bit Windows is 408; 512 leaves room. */
+const WSADATA_SIZE = 512;
+const WSAEINVAL = 10022;
+const WSAEAFNOSUPPORT = 10047;
+const WSAENOTSOCK = 10038;
+
+const S: NativeType = "usize"; // SOCKET
+const ws2: Record<string, SymbolDef> = {
+  WSAStartup: { parameters: ["u32", "buffer"], result: "i32" },
+  WSAGetLastError: { parameters: [], result: "i32" },
+  WSASetLastError: { parameters: ["i32"], result: "void" },
+  // SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW info, GROUP g,
+  //                   DWORD flags)
+  WSASocketW: { parameters: ["i32", "i32", "i32", "buffer", "u32", "u32"], result: S },
+  // int WSADuplicateSocketW(SOCKET s, DWORD pid, LPWSAPROTOCOL_INFOW info)
+  WSADuplicateSocketW: { parameters: [S, "u32", "buffer"], result: "i32" },
+  bind: { parameters: [S, "buffer", "i32"], result: "i32" },
+  listen: { parameters: [S, "i32"], result: "i32" },
+  accept: { parameters: [S, "buffer", "buffer"], result: S },
+  connect: { parameters: [S, "buffer", "i32"], result: "i32" },
+  // int send(SOCKET s, const char *buf, int len, int flags)
+  send: { parameters: [S, "buffer", "i32", "i32"], result: "i32" },
+  sendto: { parameters: [S, "buffer", "i32", "i32", "buffer", "i32"], result: "i32" },
+  recv: { parameters: [S, "buffer", "i32", "i32"], result: "i32" },
+  recvfrom: { parameters: [S, "buffer", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  shutdown: { parameters: [S, "i32"], result: "i32" },
+  closesocket: { parameters: [S], result: "i32" },
+  // int ioctlsocket(SOCKET s, long cmd, u_long *argp)
+  ioctlsocket: { parameters: [S, "i32", "buffer"], result: "i32" },
+  // int WSAIoctl(SOCKET s, DWORD code, LPVOID in, DWORD inLen, LPVOID out, DWORD outLen,
+  //              LPDWORD returned, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr)
+  WSAIoctl: {
+    parameters: [S, "u32", "buffer", "u32", "buffer", "u32", "buffer", "usize", "usize"],
+    result: "i32",
+  },
+  getsockopt: { parameters: [S, "i32", "i32", "buffer", "buffer"], result: "i32" },
+  setsockopt: { parameters: [S, "i32", "i32", "buffer", "i32"], result: "i32" },
+  getsockname: { parameters: [S, "buffer", "buffer"], result: "i32" },
+  getpeername: { parameters: [S, "buffer", "buffer"], result: "i32" },
+  // int WSAPoll(LPWSAPOLLFD fds, ULONG n, INT timeout)
+  WSAPoll: { parameters: ["buffer", "u32", "i32"], result: "i32" },
+  WSAPoll_async: {
+    name: "WSAPoll",
+    parameters: ["buffer", "u32", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  getaddrinfo: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  getaddrinfo_async: {
+    name: "getaddrinfo",
+    parameters: ["buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  freeaddrinfo: { parameters: ["usize"], result: "void" },
+  // int getnameinfo(const SOCKADDR *sa, socklen_t salen, PCHAR host, DWORD hostlen,
+  //                 PCHAR serv, DWORD servlen, INT flags)
+  getnameinfo: {
+    parameters: ["buffer", "i32", "buffer", "u32", "buffer", "u32", "i32"],
+    result: "i32",
+  },
+  getnameinfo_async: {
+    name: "getnameinfo",
+    parameters: ["buffer", "i32", "buffer", "u32", "buffer", "u32", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  gethostname: { parameters: ["buffer", "i32"], result: "i32" },
+  inet_pton: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  // PCSTR inet_ntop(INT family, const VOID *addr, PSTR buf, size_t size)
+  inet_ntop: { parameters: ["i32", "buffer", "buffer", "usize"], result: "usize" },
+  // unsigned long inet_addr(const char *cp)
+  inet_addr: { parameters: ["buffer"], result: "u32" },
+};
+const kernel32: Record<string, SymbolDef> = {
+  // BOOL SetHandleInformation(HANDLE h, DWORD mask, DWORD flags)
+  SetHandleInformation: { parameters: ["usize", "u32", "u32"], result: "i32" },
+  // BOOL GetHandleInformation(HANDLE h, LPDWORD flags)
+  GetHandleInformation: { parameters: ["usize", "buffer"], result: "i32" },
+  GetLastError: { parameters: [], result: "u32" },
+  GetCurrentProcessId: { parameters: [], result: "u32" },
+  // DWORD FormatMessageA(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPSTR buf,
+  //                      DWORD size, va_list *args)
+  FormatMessageA: {
+    parameters: ["u32", "usize", "u32", "u32", "buffer", "u32", "usize"],
+    result: "u32",
+  },
+};
+const iphlpapi: Record<string, SymbolDef> = {
+  // NET_IFINDEX if_nametoindex(PCSTR name)
+  if_nametoindex: { parameters: ["buffer"], result: "u32" },
+  // PCHAR if_indextoname(NET_IFINDEX index, PCHAR name)
+  if_indextoname: { parameters: ["u32", "buffer"], result: "usize" },
+};
+
+/** The Windows functions the socket layer calls beyond the POSIX-shaped table. */
+export interface WindowsExtras {
+  /** `WSAIoctl(s, code, in, inLen, out, outLen, &returned, NULL, NULL)`; -1 and errno on failure. */
+  wsaIoctl(
+    s: number,
+    code: number,
+    input: Uint8Array | null,
+    output: Uint8Array | null,
+    returned: Uint32Array,
+  ): number;
+  /** `WSADuplicateSocketW(s, pid, info)`; -1 and errno on failure. */
+  duplicate(s: number, pid: number, info: Uint8Array): number;
+  /** `WSASocketW(FROM_PROTOCOL_INFO x3, info, 0, ...)`: a socket from a shared description. */
+  fromProtocolInfo(info: Uint8Array): number;
+  /** `WSAPoll` run on a helper thread. */
+  pollAsync(fds: Uint8Array, n: number, timeout: number): Promise<number>;
+  /** Forgets the remembered non-blocking state of `s` (after a close elsewhere). */
+  forget(s: number): void;
+}
+
+/** A Windows {@link Libc} plus the calls only Windows has. */
+export interface WindowsLayer {
+  /** The POSIX-shaped functions. */
+  readonly libc: Libc;
+  /** The Windows-only calls. */
+  readonly extras: WindowsExtras;
+}
+
+/**
+ * Binds ws2_32, kernel32 and iphlpapi through `binder`, calls `WSAStartup(2.2)` once,
+ * and returns the POSIX-shaped layer.
+ *
+ * @example
+ * ```ts ignore
+ * import { windowsLibc } from "./windows.ts";
+ * // inside a backend, on Windows only:
+ * // const { libc } = windowsLibc({ bind: (dll, t) => Deno.dlopen(dll, t).symbols, addressOf });
+ * ```
+ */
+export function windowsLibc(binder: WindowsBinder): WindowsLayer {
+  const w = binder.bind("ws2_32.dll", ws2);
+  const k = binder.bind("kernel32.dll", kernel32);
+  let ip: Record<string, BoundFn> = {};
+  try {
+    ip = binder.bind("iphlpapi.dll", iphlpapi);
+  } catch {
+    // if_nametoindex/if_indextoname stay absent
+  }
+  const wsadata = new Uint8Array(WSADATA_SIZE);
+  const started = w.WSAStartup(0x0202, wsadata);
+  if (started !== 0) throw new Error(`socket: WSAStartup failed with error ${started}`);
+
+  // The errno cell: off-heap (an ArrayBuffer of its own), so its address is stable.
+  const errnoCell = new Int32Array(new ArrayBuffer(8));
+  const errnoAddress = binder.addressOf(errnoCell);
+  const fail = (): -1 => {
+    errnoCell[0] = w.WSAGetLastError();
+    return -1;
+  };
+  const setError = (code: number): -1 => {
+    errnoCell[0] = code;
+    return -1;
+  };
+  const handle = (s: number | bigint): number => {
+    // INVALID_SOCKET is ~0 (a bigint from the FFI); real handles fit 32 bits.
+    if (typeof s === "bigint") return s > 0x7fffffffn ? -1 : Number(s);
+    return s > 0x7fffffff ? -1 : s;
+  };
+
+  const nonblocking = new Set<number>();
+  const ulong = new Uint32Array(1);
+  const dword = new Uint32Array(1);
+  const setNonblocking = (s: number, on: boolean): number => {
+    ulong[0] = on ? 1 : 0;
+    if (w.ioctlsocket(s, FIONBIO, ulong) !== 0) return fail();
+    if (on) nonblocking.add(s);
+    else nonblocking.delete(s);
+    return 0;
+  };
+  const setInheritable = (s: number, on: boolean): number => {
+    if (k.SetHandleInformation(s, HANDLE_FLAG_INHERIT, on ? HANDLE_FLAG_INHERIT : 0) === 0) {
+      return setError(k.GetLastError());
+    }
+    return 0;
+  };
+  const X = WINDOWS_SYS;
+  const typeFlags = X.SOCK_NONBLOCK | X.SOCK_CLOEXEC;
+  /** Applies SOCK_NONBLOCK to a new socket; closes it and fails on error. */
+  const finish = (s: number, flags: number): number => {
+    if ((flags & X.SOCK_NONBLOCK) !== 0 && setNonblocking(s, true) < 0) {
+      const e = errnoCell[0];
+      w.closesocket(s);
+      return setError(e);
+    }
+    return s;
+  };
+  const protocolInfo = new Uint8Array(WSAPROTOCOL_INFOW_SIZE);
+  const dup = (s: number): number => {
+    if (w.WSADuplicateSocketW(s, k.GetCurrentProcessId(), protocolInfo) !== 0) return fail();
+    return fromProtocolInfo(protocolInfo);
+  };
+  const fromProtocolInfo = (info: Uint8Array): number => {
+    const r = handle(
+      w.WSASocketW(
+        FROM_PROTOCOL_INFO,
+        FROM_PROTOCOL_INFO,
+        FROM_PROTOCOL_INFO,
+        info,
+        0,
+        WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT,
+      ),
+    );
+    return r < 0 ? fail() : r;
+  };
+  const messages = new Map<number, Uint8Array>();
+  /** FormatMessageA's text for `code` (no trailing newline), kept alive for its address. */
+  const message = (code: number): Uint8Array => {
+    let text = messages.get(code);
+    if (text === undefined) {
+      const buf = new Uint8Array(512);
+      let n = k.FormatMessageA(
+        FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+        0,
+        code >>> 0,
+        0,
+        buf,
+        buf.length - 1,
+        0,
+      );
+      while (n > 0 && (buf[n - 1] === 10 || buf[n - 1] === 13 || buf[n - 1] === 32)) n--;
+      text = new Uint8Array(new ArrayBuffer(n + 1));
+      if (n === 0) text = new TextEncoder().encode(`Unknown error ${code}\0`);
+      else text.set(buf.subarray(0, n));
+      messages.set(code, text);
+    }
+    return text;
+  };
+  const zero = (r: number): number => (r === 0 ? 0 : fail());
+
+  const libc: Record<string, unknown> = {
+    errno_location: () => errnoAddress,
+    socket(family: number, type: number, proto: number): number {
+      const s = handle(
+        w.WSASocketW(
+          family,
+          type & ~typeFlags,
+          proto,
+          null,
+          0,
+          WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT,
+        ),
+      );
+      if (s < 0) return fail();
+      return finish(s, type);
+    },
+    socketpair(): number {
+      // No socketpair in Winsock: the socket layer emulates it (see the module notes).
+      return setError(WSAEAFNOSUPPORT);
+    },
+    bind: (s: number, addr: Uint8Array, len: number) => zero(w.bind(s, addr, len)),
+    listen: (s: number, n: number) => zero(w.listen(s, n)),
+    accept4(s: number, addr: Uint8Array | null, len: Uint8Array | null, flags: number): number {
+      const r = handle(w.accept(s, addr, len));
+      if (r < 0) return fail();
+      // The accepted socket inherits the listener's FIONBIO: set it to what was asked.
+      if (nonblocking.has(s) && (flags & X.SOCK_NONBLOCK) === 0) {
+        if (setNonblocking(r, false) < 0) {
+          const e = errnoCell[0];
+          w.closesocket(r);
+          return setError(e);
+        }
+        return r;
+      }
+      if ((flags & X.SOCK_CLOEXEC) === 0) setInheritable(r, true);
+      return finish(r, flags);
+    },
+    connect: (s: number, addr: Uint8Array, len: number) => zero(w.connect(s, addr, len)),
+    send(s: number, buf: Uint8Array, n: number | bigint, flags: number): number {
+      const r = w.send(s, buf, Number(n), flags);
+      return r < 0 ? fail() : r;
+    },
+    sendto(
+      s: number,
+      buf: Uint8Array,
+      n: number | bigint,
+      flags: number,
+      addr: Uint8Array | null,
+      len: number,
+    ): number {
+      const r = w.sendto(s, buf, Number(n), flags, addr, len);
+      return r < 0 ? fail() : r;
+    },
+    recv(s: number, buf: Uint8Array, n: number | bigint, flags: number): number {
+      const r = w.recv(s, buf, Number(n), flags);
+      return r < 0 ? fail() : r;
+    },
+    recvfrom(
+      s: number,
+      buf: Uint8Array,
+      n: number | bigint,
+      flags: number,
+      addr: Uint8Array | null,
+      len: Uint8Array | null,
+    ): number {
+      const r = w.recvfrom(s, buf, Number(n), flags, addr, len);
+      return r < 0 ? fail() : r;
+    },
+    shutdown: (s: number, how: number) => zero(w.shutdown(s, how)),
+    close(s: number): number {
+      nonblocking.delete(s);
+      return zero(w.closesocket(s));
+    },
+    dup: (s: number) => dup(s),
+    fcntl(s: number, cmd: number, arg: number): number {
+      switch (cmd) {
+        case X.F_GETFL: {
+          // Fails on a non-socket as fcntl would on a bad descriptor.
+          dword[0] = 4;
+          if (w.getsockopt(s, 0xffff, 0x1008, ulong, dword) !== 0) return fail(); // SO_TYPE
+          return X.O_RDWR | (nonblocking.has(s) ? X.O_NONBLOCK : 0);
+        }
+        case X.F_SETFL:
+          return setNonblocking(s, (arg & X.O_NONBLOCK) !== 0);
+        case X.F_GETFD:
+          if (k.GetHandleInformation(s, dword) === 0) return setError(WSAENOTSOCK);
+          return (dword[0] & HANDLE_FLAG_INHERIT) !== 0 ? 0 : X.FD_CLOEXEC;
+        case X.F_SETFD:
+          return setInheritable(s, (arg & X.FD_CLOEXEC) === 0);
+        case X.F_DUPFD_CLOEXEC:
+          return dup(s);
+        default:
+          return setError(WSAEINVAL);
+      }
+    },
+    getsockopt: (s: number, level: number, name: number, val: Uint8Array, len: Uint8Array) =>
+      zero(w.getsockopt(s, level, name, val, len)),
+    setsockopt: (s: number, level: number, name: number, val: Uint8Array | null, len: number) =>
+      zero(w.setsockopt(s, level, name, val, len)),
+    getsockname: (s: number, addr: Uint8Array, len: Uint8Array) =>
+      zero(w.getsockname(s, addr, len)),
+    getpeername: (s: number, addr: Uint8Array, len: Uint8Array) =>
+      zero(w.getpeername(s, addr, len)),
+    poll(fds: Uint8Array, n: number | bigint, timeout: number): number {
+      const r = w.WSAPoll(fds, Number(n), timeout);
+      return r < 0 ? fail() : r;
+    },
+    getaddrinfo: w.getaddrinfo,
+    getaddrinfo_async: w.getaddrinfo_async,
+    freeaddrinfo: w.freeaddrinfo,
+    gai_strerror: (code: number) => binder.addressOf(message(code)),
+    getnameinfo: w.getnameinfo,
+    getnameinfo_async: w.getnameinfo_async,
+    hstrerror: (code: number) => binder.addressOf(message(code)),
+    gethostname(buf: Uint8Array, n: number | bigint): number {
+      return zero(w.gethostname(buf, Math.min(Number(n), 0x7fffffff)));
+    },
+    inet_pton: w.inet_pton,
+    inet_ntop: w.inet_ntop,
+    inet_aton(cp: Uint8Array, out: Uint8Array): number {
+      // No inet_aton on Windows: inet_addr, as CPython does there (it takes the same
+      // forms; its INADDR_NONE is also 255.255.255.255, told apart by the text).
+      const v = w.inet_addr(cp) >>> 0;
+      if (v === INADDR_NONE) {
+        const text = new TextDecoder().decode(cp.subarray(0, cp.indexOf(0)));
+        if (text !== "255.255.255.255") return 0;
+      }
+      new DataView(out.buffer, out.byteOffset, 4).setUint32(0, v, true);
+      return 1;
+    },
+    strerror_r(code: number, buf: Uint8Array, n: number | bigint): number {
+      const text = message(code);
+      const len = Math.min(text.length, Number(n));
+      buf.set(text.subarray(0, len));
+      if (len > 0) buf[len - 1] = 0;
+      return 0;
+    },
+    if_nametoindex: ip.if_nametoindex,
+    if_indextoname: ip.if_indextoname,
+  };
+  const extras: WindowsExtras = {
+    wsaIoctl(s, code, input, output, returned) {
+      const r = w.WSAIoctl(
+        s,
+        code >>> 0,
+        input,
+        input?.length ?? 0,
+        output,
+        output?.length ?? 0,
+        returned,
+        0,
+        0,
+      );
+      return r === 0 ? 0 : fail();
+    },
+    duplicate: (s, pid, info) => zero(w.WSADuplicateSocketW(s, pid >>> 0, info)),
+    fromProtocolInfo,
+    async pollAsync(fds, n, timeout) {
+      const r = await w.WSAPoll_async(fds, n, timeout);
+      return r < 0 ? fail() : r;
+    },
+    forget: (s) => void nonblocking.delete(s),
+  };
+  return { libc: libc as unknown as Libc, extras };
+}
+
+/** The Windows layer of the running process, once a backend has made it (else undefined). */
+export let windowsLayer: WindowsLayer | undefined;
+
+/** Records the layer a backend made (see {@link windowsLayer}). */
+export function setWindowsLayer(layer: WindowsLayer): void {
+  windowsLayer = layer;
+}
