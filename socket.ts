@@ -35,9 +35,13 @@ import {
 import { makefile, type MakefileOptions, type SocketFileFor } from "./makefile.ts";
 import { notifyClose } from "./reactor/hooks.ts";
 import { netPermissionHook } from "./permissions.ts";
+import { emulatedSocketpair, installWindowsMethods } from "./winsock.ts";
+import { windowsLayer } from "./ffi/windows.ts";
 
 const C = table.constants;
 const S = table.sys;
+/** Windows (ws2_32 through ffi/windows.ts): a few calls differ, see winsock.ts. */
+const WINDOWS = windowsLayer !== undefined;
 const E = table.errno;
 const L = table.layouts;
 
@@ -498,7 +502,10 @@ export class socket {
       const deadline = timeout === null ? Infinity : performance.now() + timeout * 1000;
       return this.#awaitConnect(fd, deadline, raise);
     }
-    if (errno === EINPROGRESS && timeout !== null && timeout > 0) {
+    if (
+      (errno === EINPROGRESS || (WINDOWS && errno === EWOULDBLOCK)) && timeout !== null &&
+      timeout > 0
+    ) {
       return this.#awaitConnect(fd, performance.now() + timeout * 1000, raise);
     }
     return errno;
@@ -1371,6 +1378,8 @@ export class SendfileJob {
 /** Python's `socket.SocketType`: the socket class. */
 export const SocketType: typeof socket = socket;
 
+if (WINDOWS) installWindowsMethods(socket.prototype);
+
 /**
  * A connected pair of sockets: `socketpair(family = AF_UNIX, type = SOCK_STREAM, proto = 0)`.
  * Both are close-on-exec unless `{ cloexec: false }`. As in Python on Linux, families the
@@ -1392,6 +1401,7 @@ export function socketpair(
   proto = 0,
   options: SocketOptions = {},
 ): [socket, socket] {
+  if (WINDOWS) return emulatedSocketpair(family, type, proto);
   const fam = family === null ? C.AF_UNIX! : toCInt(family);
   const fds = new Int32Array(2);
   const flags = (options.cloexec ?? true) ? SOCK_CLOEXEC : 0;

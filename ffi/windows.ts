@@ -345,7 +345,8 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
         }
         return r;
       }
-      if ((flags & X.SOCK_CLOEXEC) === 0) setInheritable(r, true);
+      // accept() gives an inheritable handle: make it what was asked (CPython: not).
+      setInheritable(r, (flags & X.SOCK_CLOEXEC) === 0);
       return finish(r, flags);
     },
     connect: (s: number, addr: Uint8Array, len: number) => zero(w.connect(s, addr, len)),

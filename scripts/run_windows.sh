@@ -162,3 +162,23 @@ if [[ "$mode" == eval ]]; then
   in_root "${wine_env[@]}" sh -c "cd '$REPO' && exec wine /opt/win/deno/deno.exe run -A \"\$0\"" "$@"
   exit $?
 fi
+if [[ "$mode" == deno ]]; then
+  if [[ $# -eq 0 ]]; then set -- tests/; fi
+  out="$(mktemp)"
+  set +e
+  in_root "${wine_env[@]}" sh -c "cd '$REPO' && exec wine /opt/win/deno/deno.exe test -A \"\$@\"" deno "$@" 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  set -e
+  # deno's summary ("ok | 170 passed | 0 failed (...)"), as the plain closing line.
+  summary="$(sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -1)"
+  rm -f "$out"
+  passed="$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")"
+  failed="$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")"
+  if [[ -z "$passed" ]]; then
+    say "deno test under Wine ended (exit $rc) without a summary"
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+  echo "$passed passed, $failed failed"
+  exit "$rc"
+fi
