@@ -18,6 +18,8 @@ export type { Layouts, PlatformTable, StructLayout } from "./types.ts";
 export const platformLoaders: Readonly<
   Record<string, () => Promise<{ table: PlatformTable }>>
 > = {
+  darwin_aarch64: () => import("./darwin_aarch64.ts"),
+  darwin_x86_64: () => import("./darwin_x86_64.ts"),
   linux_aarch64_gnu: () => import("./linux_aarch64_gnu.ts"),
   linux_aarch64_musl: () => import("./linux_aarch64_musl.ts"),
   linux_x86_64_gnu: () => import("./linux_x86_64_gnu.ts"),

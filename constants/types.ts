@@ -89,8 +89,10 @@ export interface Layouts {
   readonly ipv6_mreq: StructLayout;
   /** `struct rlimit`. */
   readonly rlimit: StructLayout;
-  /** `struct stat` (`st_size`, `st_mode`). */
+  /** `struct stat` (`st_size`, `st_mode`; on darwin_x86_64 the `stat$INODE64` layout). */
   readonly stat: StructLayout;
+  /** `struct kevent` (macOS, the BSDs; on macOS 32 bytes, packed to 4). */
+  readonly kevent?: StructLayout;
 }
 
 /** Everything the C headers of one platform say that the implementation needs. */
@@ -105,4 +107,63 @@ export interface PlatformTable {
   readonly sys: Readonly<Record<string, number>>;
   /** Struct sizes, alignments and field offsets. */
   readonly layouts: Layouts;
+}
+
+/**
+ * The struct layouts of Windows (Winsock 2, x86_64), by the key the generator gives
+ * them: the struct tag, or the Winsock typedef where the C name differs (`WSAMSG`,
+ * `WSABUF`; `cmsghdr` is `WSACMSGHDR`, `pollfd` is `WSAPOLLFD`).
+ */
+export interface WindowsLayouts {
+  /** `struct sockaddr` (no `sa_len`; `sa_family` is a 2-byte ADDRESS_FAMILY). */
+  readonly sockaddr: StructLayout;
+  /** `struct sockaddr_in`. */
+  readonly sockaddr_in: StructLayout;
+  /** `struct sockaddr_in6`. */
+  readonly sockaddr_in6: StructLayout;
+  /** `struct sockaddr_un` (afunix.h; `sun_path` 108 bytes). */
+  readonly sockaddr_un: StructLayout;
+  /** `struct sockaddr_storage`. */
+  readonly sockaddr_storage: StructLayout;
+  /** `WSAMSG`, the argument of WSASendMsg/WSARecvMsg (`dwBufferCount$size`, `namelen$size`). */
+  readonly WSAMSG: StructLayout;
+  /** `WSABUF` (`len$size` 4: a ULONG before the pointer). */
+  readonly WSABUF: StructLayout;
+  /** `WSACMSGHDR`, with `cmsg_len$size` (a size_t) and `cmsg_data` (WSA_CMSG_DATA's offset). */
+  readonly cmsghdr: StructLayout;
+  /** `struct addrinfo` (`ai_addrlen` is a size_t: `ai_addrlen$size` 8). */
+  readonly addrinfo: StructLayout;
+  /** `struct hostent` (`h_addrtype`, `h_length` are shorts). */
+  readonly hostent: StructLayout;
+  /** `struct servent` (on Win64 `s_proto` comes before `s_port`). */
+  readonly servent: StructLayout;
+  /** `struct protoent`. */
+  readonly protoent: StructLayout;
+  /** `WSAPOLLFD` (`fd` is a SOCKET: `fd$size` 8). */
+  readonly pollfd: StructLayout;
+  /** `struct linger` (two u_shorts). */
+  readonly linger: StructLayout;
+  /** `struct timeval` (two longs: 4 bytes each). */
+  readonly timeval: StructLayout;
+  /** `IN_PKTINFO`. */
+  readonly in_pktinfo: StructLayout;
+  /** `IN6_PKTINFO`. */
+  readonly in6_pktinfo: StructLayout;
+  /** `struct ip_mreq`. */
+  readonly ip_mreq: StructLayout;
+  /** `struct ipv6_mreq`. */
+  readonly ipv6_mreq: StructLayout;
+  /** `struct tcp_keepalive`, the argument of SIO_KEEPALIVE_VALS. */
+  readonly tcp_keepalive: StructLayout;
+}
+
+/**
+ * The generated table of a Windows platform: as {@link PlatformTable}, with Winsock's
+ * structs. `errno` holds the values of CPython's errno module there (the Winsock
+ * WSAE* value for the socket errors, the C runtime's for the rest); `sys` holds
+ * INVALID_SOCKET (as -1), SIZEOF_SOCKET, FIONBIO, WSA_FLAG_* and the WSAPoll POLL* bits.
+ */
+export interface WindowsTable extends Omit<PlatformTable, "layouts"> {
+  /** Struct sizes, alignments and field offsets. */
+  readonly layouts: WindowsLayouts;
 }

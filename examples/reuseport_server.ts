@@ -27,7 +27,7 @@ if (process.argv[2] === "worker") {
   // Hold the port with a bound, non-listening SO_REUSEPORT socket: no connection
   // goes to it, and no other program takes the port meanwhile.
   using holder = new socket.socket();
-  holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1);
+  holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT!, 1);
   holder.bind(["127.0.0.1", 0]);
   const port = (holder.getsockname() as [string, number])[1];
 

@@ -15,7 +15,19 @@
  *
  * Environment: `CC` (compiler command, default `cc`), `PLATFORM` (platform id,
  * default detected from the compiler's predefined macros), `RUNNER` (command
- * prefix used to run the cross-compiled probe), `GEN_CONSTANTS_OUT` (same as `--out`).
+ * prefix used to run the cross-compiled probe), `PROBE_MODE` (`run`, the
+ * default, or `asm`), `GEN_CONSTANTS_OUT` (same as `--out`).
+ *
+ * `PROBE_MODE=asm` is for a target that cannot run here (macOS, Windows): each
+ * value becomes a file-scope `const long long` array initialised with the
+ * expression, the probe is compiled with `-S` and the numbers are read back from
+ * the assembly; nothing is executed. With the host compiler it writes the same
+ * tables as the run mode (tests/constants_test.ts checks it). Apple's and
+ * mingw-w64's headers come with Zig (scripts/gen_all_platforms.sh):
+ *
+ * ```sh
+ * PROBE_MODE=asm CC="zig cc -target aarch64-macos" deno run -A scripts/gen_constants.ts
+ * ```
  *
  * Steps:
  * 1. Find which optional headers compile on the target (header conflicts and
@@ -27,8 +39,9 @@
  *    `#ifdef`; the other candidates (enum members such as some `IPPROTO_*`) are
  *    emitted bare, and the ones that fail to compile are dropped, line by line,
  *    from the compiler's diagnostics, until the probe compiles.
- * 4. Build and run the probe, parse its output, write the table, regenerate
- *    `names.ts` from every committed platform table, and format both files.
+ * 4. Build and run the probe (or, in asm mode, compile it to assembly and read
+ *    the values there), write the table, regenerate `names.ts` from every
+ *    committed platform table, and format both files.
  *
  * @module
  */
@@ -202,7 +215,52 @@ const NAME_GUARD: Readonly<Record<string, string>> = {
   AF_BLUETOOTH: "defined(PROBE_HAVE_BLUETOOTH_BLUETOOTH_H)",
   SOL_BLUETOOTH: "defined(PROBE_HAVE_BLUETOOTH_BLUETOOTH_H)",
   TCP_KEEPALIVE: "defined(__APPLE__)",
+  // macOS 15's sys/socket.h defines AF_VSOCK; CPython exports it with <linux/vm_sockets.h>.
+  AF_VSOCK: "defined(PROBE_HAVE_LINUX_VM_SOCKETS_H)",
 };
+
+/**
+ * Values of names whose header the compiler at hand lacks, though the platform's own
+ * SDK has it: Zig's copy of Apple's SDK leaves out `sys/sys_domain.h` and
+ * `net/ethernet.h`, which CPython's build on a Mac includes. Each value is an ABI
+ * number fixed once assigned, taken from the `source` named; each applies only when
+ * `when` holds and the name is undefined, and the generated table lists the ones it used.
+ */
+const NO_SYS_DOMAIN_H = "defined(__APPLE__) && !defined(PROBE_HAVE_SYS_SYS_DOMAIN_H)";
+const NO_NET_ETHERNET_H = "defined(__APPLE__) && !defined(PROBE_HAVE_NET_ETHERNET_H)";
+const HEADER_DEFAULTS: readonly { name: string; value: number; when: string; source: string }[] = [
+  { name: "SYSPROTO_CONTROL", value: 2, when: NO_SYS_DOMAIN_H, source: "XNU bsd/sys/sys_domain.h" },
+  {
+    name: "ETHERTYPE_ARP",
+    value: 0x0806,
+    when: NO_NET_ETHERNET_H,
+    source: "XNU bsd/net/ethernet.h",
+  },
+  {
+    name: "ETHERTYPE_IP",
+    value: 0x0800,
+    when: NO_NET_ETHERNET_H,
+    source: "XNU bsd/net/ethernet.h",
+  },
+  {
+    name: "ETHERTYPE_IPV6",
+    value: 0x86dd,
+    when: NO_NET_ETHERNET_H,
+    source: "XNU bsd/net/ethernet.h",
+  },
+  {
+    name: "AF_HYPERV",
+    value: 34,
+    when: "defined(_WIN32)",
+    source: "Windows SDK 10.0.18362+ shared/ws2def.h",
+  },
+  {
+    name: "ETHERTYPE_VLAN",
+    value: 0x8100,
+    when: NO_NET_ETHERNET_H,
+    source: "XNU bsd/net/ethernet.h",
+  },
+];
 
 /**
  * Values the socket module itself supplies when a header it uses is too old
@@ -218,6 +276,10 @@ const MODULE_DEFAULTS: readonly { name: string; value: number; when: string }[] 
   { name: "ALG_SET_PUBKEY", value: 6, when: "defined(PROBE_HAVE_LINUX_IF_ALG_H)" },
   { name: "UDPLITE_RECV_CSCOV", value: 11, when: "defined(IPPROTO_UDPLITE)" },
   { name: "UDPLITE_SEND_CSCOV", value: 10, when: "defined(IPPROTO_UDPLITE)" },
+  // Exported everywhere, with these values where the headers lack them (macOS).
+  { name: "SOL_IP", value: 0, when: "1" },
+  { name: "SOL_TCP", value: 6, when: "1" },
+  { name: "SOL_UDP", value: 17, when: "1" },
 ];
 
 /** Internal constants the implementation needs (not socket-module names). */
@@ -233,6 +295,9 @@ const SYS_NAMES: readonly string[] = [
   "SEEK_SET", "SIGALRM", "SIGINT", "SIGPIPE", "SIGUSR1", "SIOCGIFINDEX", "SIOCGIFNAME",
   "SOCK_CLOEXEC", "SOCK_NONBLOCK", "SOL_SOCKET", "SO_DOMAIN", "SO_NOSIGPIPE", "SO_PROTOCOL",
   "SO_TYPE", "TRY_AGAIN", "UIO_MAXIOV",
+  // kqueue (macOS, the BSDs)
+  "EVFILT_READ", "EVFILT_USER", "EVFILT_WRITE", "EV_ADD", "EV_CLEAR", "EV_DELETE", "EV_DISABLE",
+  "EV_ENABLE", "EV_EOF", "EV_ERROR", "EV_ONESHOT", "EV_RECEIPT", "NOTE_FFNOP", "NOTE_TRIGGER",
 ];
 
 /** Internal values computed by C expressions rather than named by a macro. */
@@ -252,6 +317,152 @@ const SYS_EXPRESSIONS: readonly ProbeSpec[] = [
   },
   { key: "CMSG_HDR_LEN", expr: "CMSG_LEN(0)" },
 ];
+
+// ---------------------------------------------------------------------------
+// Windows (Winsock 2, as mingw-w64's headers give it)
+// ---------------------------------------------------------------------------
+
+/** The headers CPython's socket module includes on Windows. */
+const WINDOWS_BASE_HEADERS: readonly string[] = [
+  "stddef.h",
+  "stdio.h",
+  "limits.h",
+  "errno.h",
+  "winsock2.h",
+  "ws2tcpip.h",
+  "mswsock.h",
+  "mstcpip.h",
+  "afunix.h",
+];
+
+/** Optional Windows headers (Hyper-V sockets). */
+const WINDOWS_OPTIONAL_HEADERS: readonly OptionalHeader[] = [{ header: "hvsocket.h" }];
+
+/**
+ * CPython's Windows spelling of socket-module names: `SHUT_RD` is `SD_RECEIVE` there, and
+ * socket.EWOULDBLOCK is errno's, Winsock's (see {@link WSA_PREFERRED}).
+ */
+const WINDOWS_EXPRESSION: Readonly<Record<string, string>> = {
+  EWOULDBLOCK: "WSAEWOULDBLOCK",
+  SHUT_RD: "SD_RECEIVE",
+  SHUT_WR: "SD_SEND",
+  SHUT_RDWR: "SD_BOTH",
+};
+
+/** Internal Winsock constants a Windows backend needs. */
+// deno-fmt-ignore
+const WINDOWS_SYS_NAMES: readonly string[] = [
+  "FIONBIO", "FIONREAD", "HANDLE_FLAG_INHERIT", "MSG_DONTROUTE", "MSG_OOB", "MSG_PEEK",
+  "MSG_WAITALL", "POLLERR", "POLLHUP", "POLLIN", "POLLNVAL", "POLLOUT", "POLLPRI", "POLLRDNORM",
+  "POLLWRNORM", "SD_BOTH", "SD_RECEIVE", "SD_SEND", "SIO_GET_EXTENSION_FUNCTION_POINTER",
+  "SOCKET_ERROR", "SOL_SOCKET", "SO_ERROR", "SO_TYPE", "SO_PROTOCOL_INFOW", "WSA_FLAG_OVERLAPPED",
+  "WSA_FLAG_NO_HANDLE_INHERIT", "WSADESCRIPTION_LEN", "WSASYS_STATUS_LEN",
+];
+
+/** Winsock values computed by C expressions. */
+const WINDOWS_SYS_EXPRESSIONS: readonly ProbeSpec[] = [
+  { key: "SIZEOF_POINTER", expr: "sizeof(void *)" },
+  { key: "SIZEOF_SIZE_T", expr: "sizeof(size_t)" },
+  { key: "SIZEOF_SOCKLEN_T", expr: "sizeof(socklen_t)" },
+  { key: "SIZEOF_INT", expr: "sizeof(int)" },
+  { key: "SIZEOF_LONG", expr: "sizeof(long)" },
+  // SOCKET is a UINT_PTR; INVALID_SOCKET (all ones) is recorded as the signed -1.
+  { key: "SIZEOF_SOCKET", expr: "sizeof(SOCKET)" },
+  { key: "INVALID_SOCKET", expr: "(long long)(INT_PTR)INVALID_SOCKET" },
+  { key: "CMSG_ALIGN_TO", expr: "(WSA_CMSG_SPACE(1) - WSA_CMSG_SPACE(0))" },
+  { key: "CMSG_HDR_LEN", expr: "WSA_CMSG_LEN(0)" },
+];
+
+/** The Winsock structs whose layouts go into the Windows table (keys as in types.ts). */
+const WINDOWS_STRUCTS: readonly StructSpec[] = [
+  { name: "sockaddr", fields: ["sa_family+"] },
+  { name: "sockaddr_in", fields: ["sin_family", "sin_port", "sin_addr"] },
+  {
+    name: "sockaddr_in6",
+    fields: ["sin6_family", "sin6_port", "sin6_flowinfo", "sin6_addr", "sin6_scope_id"],
+  },
+  { name: "sockaddr_un", fields: ["sun_family", "sun_path+"] },
+  { name: "sockaddr_storage", fields: ["ss_family"] },
+  {
+    name: "WSAMSG",
+    type: "WSAMSG",
+    fields: ["name", "namelen+", "lpBuffers", "dwBufferCount+", "Control", "dwFlags"],
+  },
+  { name: "WSABUF", type: "WSABUF", fields: ["len+", "buf"] },
+  { name: "cmsghdr", type: "WSACMSGHDR", fields: ["cmsg_len+", "cmsg_level", "cmsg_type"] },
+  {
+    name: "addrinfo",
+    fields: [
+      "ai_flags",
+      "ai_family",
+      "ai_socktype",
+      "ai_protocol",
+      "ai_addrlen+",
+      "ai_addr",
+      "ai_canonname",
+      "ai_next",
+    ],
+  },
+  { name: "hostent", fields: ["h_name", "h_aliases", "h_addrtype", "h_length", "h_addr_list"] },
+  { name: "servent", fields: ["s_name", "s_aliases", "s_port", "s_proto"] },
+  { name: "protoent", fields: ["p_name", "p_aliases", "p_proto"] },
+  { name: "pollfd", type: "WSAPOLLFD", fields: ["fd+", "events+", "revents+"] },
+  { name: "linger", fields: ["l_onoff+", "l_linger+"] },
+  { name: "timeval", fields: ["tv_sec+", "tv_usec+"] },
+  { name: "in_pktinfo", type: "IN_PKTINFO", fields: ["ipi_addr", "ipi_ifindex"] },
+  { name: "in6_pktinfo", type: "IN6_PKTINFO", fields: ["ipi6_addr", "ipi6_ifindex"] },
+  { name: "ip_mreq", fields: ["imr_multiaddr", "imr_interface"] },
+  { name: "ipv6_mreq", fields: ["ipv6mr_multiaddr", "ipv6mr_interface"] },
+  { name: "tcp_keepalive", fields: ["onoff", "keepalivetime", "keepaliveinterval"] },
+];
+
+/**
+ * Errno names that Windows' C runtime defines (VS2010's <errno.h>, and mingw-w64's) but
+ * for which CPython's errno module exports the Winsock value (WSAE<name>) instead:
+ * Modules/errnomodule.c undefines them. Every other E name is the C runtime's where it
+ * has one, else Winsock's (EDQUOT, ESHUTDOWN, ...).
+ */
+// deno-fmt-ignore
+const WSA_PREFERRED: ReadonlySet<string> = new Set([
+  "EADDRINUSE", "EADDRNOTAVAIL", "EAFNOSUPPORT", "EALREADY", "ECONNABORTED", "ECONNREFUSED",
+  "ECONNRESET", "EDESTADDRREQ", "EHOSTUNREACH", "EINPROGRESS", "EISCONN", "ELOOP", "EMSGSIZE",
+  "ENETDOWN", "ENETRESET", "ENETUNREACH", "ENOBUFS", "ENOPROTOOPT", "ENOTCONN", "ENOTSOCK",
+  "EOPNOTSUPP", "EPROTONOSUPPORT", "EPROTOTYPE", "ETIMEDOUT", "EWOULDBLOCK",
+]);
+
+/** What is probed, by target family: POSIX (Linux, macOS, the BSDs) or Windows. */
+interface Target {
+  windows: boolean;
+  baseHeaders: readonly string[];
+  optionalHeaders: readonly OptionalHeader[];
+  sysNames: readonly string[];
+  sysExpressions: readonly ProbeSpec[];
+  structs: readonly StructSpec[];
+  /** C expressions of socket-module names that differ from the name (beyond C_EXPRESSION). */
+  expressions: Readonly<Record<string, string>>;
+}
+
+function targetOf(windows: boolean): Target {
+  return windows
+    ? {
+      windows,
+      baseHeaders: WINDOWS_BASE_HEADERS,
+      optionalHeaders: WINDOWS_OPTIONAL_HEADERS,
+      sysNames: WINDOWS_SYS_NAMES,
+      sysExpressions: WINDOWS_SYS_EXPRESSIONS,
+      structs: WINDOWS_STRUCTS,
+      expressions: WINDOWS_EXPRESSION,
+    }
+    : {
+      windows,
+      baseHeaders: BASE_HEADERS,
+      optionalHeaders: OPTIONAL_HEADERS,
+      sysNames: SYS_NAMES,
+      sysExpressions: SYS_EXPRESSIONS,
+      structs: STRUCTS,
+      expressions: {},
+    };
+}
 
 /**
  * A struct whose layout the implementation reads: `fields` get their offset;
@@ -374,6 +585,12 @@ const STRUCTS: readonly StructSpec[] = [
   { name: "ip_mreqn", guard: LINUX, fields: ["imr_multiaddr", "imr_address", "imr_ifindex"] },
   { name: "ipv6_mreq", fields: ["ipv6mr_multiaddr", "ipv6mr_interface"] },
   { name: "rlimit", fields: ["rlim_cur+", "rlim_max+"] },
+  // macOS: 32 bytes, #pragma pack(4) on both architectures.
+  {
+    name: "kevent",
+    guard: "defined(PROBE_HAVE_SYS_EVENT_H)",
+    fields: ["ident+", "filter+", "flags+", "fflags+", "data+", "udata+"],
+  },
   { name: "stat", fields: ["st_size+", "st_mode+"] },
 ];
 
@@ -406,7 +623,7 @@ const BASE_HEADERS: readonly string[] = [
  * Headers included when they exist and compile together with the base ones,
  * in this order. `linux: true` ones are only tried when the target is Linux.
  */
-const OPTIONAL_HEADERS: readonly { header: string; linux?: boolean }[] = [
+const OPTIONAL_HEADERS: readonly OptionalHeader[] = [
   { header: "netinet/udp.h" },
   { header: "net/ethernet.h" },
   { header: "sys/epoll.h", linux: true },
@@ -433,7 +650,14 @@ const OPTIONAL_HEADERS: readonly { header: string; linux?: boolean }[] = [
   { header: "sys/sys_domain.h" },
   { header: "sys/kern_control.h" },
   { header: "sys/ucred.h" },
+  { header: "sys/event.h" },
 ];
+
+/** A header included when it exists and compiles; `linux`: tried only when the target is Linux. */
+interface OptionalHeader {
+  header: string;
+  linux?: boolean;
+}
 
 /** Feature macros set before any header, as CPython's build does. */
 const FEATURE_MACROS = `#define _GNU_SOURCE 1
@@ -453,6 +677,9 @@ const FEATURE_MACROS = `#define _GNU_SOURCE 1
 
 type Section = "constants" | "errno" | "sys" | "layouts";
 
+/** How the values get out of the compiler (see the module notes). */
+type ProbeMode = "run" | "asm";
+
 /** One value the probe prints: `key = expr` when `guard` holds. */
 interface ProbeSpec {
   key: string;
@@ -467,6 +694,8 @@ interface ProbeEntry extends ProbeSpec {
   runtime?: boolean;
   /** Dropping this entry on a compile error is expected (a candidate name). */
   optional: boolean;
+  /** The same value as an integer constant expression, for the asm mode (when `runtime`). */
+  constExpr?: string;
 }
 
 /** The generated table, before it is printed as TypeScript. */
@@ -489,6 +718,8 @@ interface Options {
   runner: string[];
   /** Platform id override (`PLATFORM`). */
   platform?: string;
+  /** `run`: build and run the probe; `asm`: read the values from its assembly (`PROBE_MODE`). */
+  mode: ProbeMode;
   /** Where the committed tables live (`constants/`). */
   constantsDir: string;
   /** Where to write the generated files (`--out` / `GEN_CONSTANTS_OUT`, default `constants/`). */
@@ -509,7 +740,12 @@ function parseOptions(args: readonly string[]): Options {
     else throw new Error(`gen_constants: unknown argument ${arg} (usage: [--out DIR])`);
   }
   const cc = words(Deno.env.get("CC"));
+  const mode = Deno.env.get("PROBE_MODE") || "run";
+  if (mode !== "run" && mode !== "asm") {
+    throw new Error(`gen_constants: PROBE_MODE must be run or asm, not ${mode}`);
+  }
   return {
+    mode,
     cc: cc.length > 0 ? cc : ["cc"],
     runner: words(Deno.env.get("RUNNER")),
     platform: Deno.env.get("PLATFORM") || undefined,
@@ -551,10 +787,13 @@ class Compiler {
   #count = 0;
   /** Extra flags that lift the compiler's error limit (set once clang is known). */
   errorFlags: string[] = [];
+  /** Whether the probe is run or read from its assembly. */
+  readonly mode: ProbeMode;
 
-  constructor(cc: readonly string[], dir: string) {
+  constructor(cc: readonly string[], dir: string, mode: ProbeMode) {
     this.#cc = cc;
     this.#dir = dir;
+    this.mode = mode;
   }
 
   /** A fresh path for a C file in the scratch directory. */
@@ -562,11 +801,20 @@ class Compiler {
     return `${this.#dir}/${stem}_${this.#count++}.c`;
   }
 
-  /** The first line of `cc --version`. */
+  /**
+   * The first line of `cc --version`; for Zig, its own version and the `zig cc` arguments
+   * too (the SDK headers are Zig's), without the path of the `zig` binary.
+   */
   async version(): Promise<string> {
     const result = await run([...this.#cc, "--version"]);
     if (!result.success) throw new Error(`gen_constants: ${this.#cc.join(" ")} --version failed`);
-    return result.stdout.split("\n")[0].trim();
+    const first = result.stdout.split("\n")[0].trim();
+    const [program, ...args] = this.#cc;
+    if (program.slice(program.lastIndexOf("/") + 1) !== "zig") return first;
+    const zig = await run([program, "version"]);
+    if (!zig.success) throw new Error(`gen_constants: ${program} version failed`);
+    const clang = first.replace(/ \(.*\)$/, "").replace(" version", ""); // "clang 19.1.0"
+    return `zig ${zig.stdout.trim()} (${clang}), \`zig ${args.join(" ")}\``;
   }
 
   /** Every macro defined after preprocessing `source`: name -> replacement text. */
@@ -583,10 +831,44 @@ class Compiler {
     return macros;
   }
 
-  /** Type-checks `source` (writes it to `path`); returns the diagnostics. */
+  /**
+   * Type-checks `source` (writes it to `path`); returns the diagnostics. In asm mode it
+   * compiles to assembly instead (Zig 0.11's `-fsyntax-only` fails on good files, and
+   * only code generation rejects an initializer that is not a constant).
+   */
   async check(path: string, source: string): Promise<RunResult> {
     await Deno.writeTextFile(path, source);
-    return await run([...this.#cc, "-fsyntax-only", "-w", ...this.errorFlags, path]);
+    const how = this.mode === "asm"
+      ? ["-S", "-g0", "-o", path.replace(/\.c$/, ".s")]
+      : ["-fsyntax-only"];
+    return await run([...this.#cc, ...how, "-w", ...this.errorFlags, path]);
+  }
+
+  /**
+   * The probe's values: the output of the program built from `source` and run (through
+   * `runner`), or, in asm mode, the same lines read from its assembly.
+   */
+  async values(
+    source: string,
+    entries: readonly ProbeEntry[],
+    runner: readonly string[],
+  ): Promise<string> {
+    if (this.mode === "asm") return readAssembly(await this.assemble(source), entries);
+    const result = await run([...runner, await this.build(source)]);
+    if (!result.success) throw new Error(`gen_constants: the probe failed:\n${result.stderr}`);
+    return result.stdout;
+  }
+
+  /** Compiles `source` to assembly (`-S`, no debug info); returns the assembly text. */
+  async assemble(source: string): Promise<string> {
+    const path = this.file("probe");
+    const out = path.replace(/\.c$/, ".s");
+    await Deno.writeTextFile(path, source);
+    const result = await run([...this.#cc, "-S", "-g0", "-w", "-o", out, path]);
+    if (!result.success) {
+      throw new Error(`gen_constants: compiling the probe failed:\n${result.stderr}`);
+    }
+    return await Deno.readTextFile(out);
   }
 
   /** Compiles and links `source` into an executable; returns its path. */
@@ -615,9 +897,14 @@ function includeLines(headers: readonly string[]): string {
   return headers.map((header) => `#include <${header}>\n`).join("");
 }
 
+/** The macro the prelude defines when it supplies `name` from {@link HEADER_DEFAULTS}. */
+function defaultedMacro(name: string): string {
+  return `PROBE_DEFAULTED_${name}`;
+}
+
 /** The probe's head: feature macros, the base headers, then the usable optional ones. */
-function prelude(optional: readonly { header: string; linux?: boolean }[]): string {
-  let text = FEATURE_MACROS + includeLines(BASE_HEADERS);
+function prelude(target: Target, optional: readonly OptionalHeader[]): string {
+  let text = FEATURE_MACROS + includeLines(target.baseHeaders);
   for (const { header, linux } of optional) {
     const include = `#if __has_include(<${header}>)\n#include <${header}>\n` +
       `#define ${haveMacro(header)} 1\n#endif\n`;
@@ -625,6 +912,10 @@ function prelude(optional: readonly { header: string; linux?: boolean }[]): stri
   }
   for (const { name, value, when } of MODULE_DEFAULTS) {
     text += `#if (${when}) && !defined(${name})\n#define ${name} ${value}\n#endif\n`;
+  }
+  for (const { name, value, when } of HEADER_DEFAULTS) {
+    text += `#if (${when}) && !defined(${name})\n#define ${name} ${value}\n` +
+      `#define ${defaultedMacro(name)} 1\n#endif\n`;
   }
   return text;
 }
@@ -636,11 +927,12 @@ function prelude(optional: readonly { header: string; linux?: boolean }[]): stri
  */
 async function usableHeaders(
   compiler: Compiler,
+  target: Target,
   isLinux: boolean,
-): Promise<{ header: string; linux?: boolean }[]> {
-  const tried = OPTIONAL_HEADERS.filter(({ linux }) => !linux || isLinux);
+): Promise<OptionalHeader[]> {
+  const tried = target.optionalHeaders.filter(({ linux }) => !linux || isLinux);
   const ok = await Promise.all(tried.map(async ({ header }) => {
-    const source = FEATURE_MACROS + includeLines(BASE_HEADERS) + includeLines([header]);
+    const source = FEATURE_MACROS + includeLines(target.baseHeaders) + includeLines([header]);
     return (await compiler.check(compiler.file("header"), source)).success;
   }));
   return tried.filter((_, i) => ok[i]);
@@ -668,20 +960,87 @@ static long probe_cmsg_data_offset(void) {
 }
 `;
 
+/**
+ * The asm mode's helpers. Each value is `probe_<index>[2]`: the value as a long long and
+ * whether it is negative (an unsigned value above LLONG_MAX reads back negative).
+ */
+const ASM_PROBE_HELPERS = `
+/* CMSG_DATA's offset, as an address difference within one object: a constant. */
+#ifndef _WIN32
+static union { struct cmsghdr header; unsigned char bytes[256]; } probe_cmsg_buffer;
+#endif
+`;
+
+/** CMSG_DATA's offset as an initializer (asm mode). */
+const CMSG_DATA_CONSTANT =
+  "((unsigned char *)CMSG_DATA(&probe_cmsg_buffer.header) - probe_cmsg_buffer.bytes)";
+
 /** The probe program and, for each of its lines, the entry it prints (if any). */
-function renderProbe(head: string, entries: readonly ProbeEntry[]) {
-  const lines = (head + PROBE_HELPERS).split("\n");
+function renderProbe(head: string, entries: readonly ProbeEntry[], mode: ProbeMode) {
+  const asm = mode === "asm";
+  const lines = (head + (asm ? ASM_PROBE_HELPERS : PROBE_HELPERS)).split("\n");
   const owner = new Map<number, number>();
-  lines.push("int main(void) {");
+  if (!asm) lines.push("int main(void) {");
   entries.forEach((entry, index) => {
     if (entry.guard) lines.push(`#if ${entry.guard}`);
-    const macro = entry.runtime ? "PROBE_RUNTIME" : "PROBE";
-    lines.push(`  ${macro}("${entry.section}", "${entry.key}", ${entry.expr});`);
+    if (asm) {
+      const expr = entry.constExpr ?? entry.expr;
+      lines.push(`const long long probe_${index}[2] = {(long long)(${expr}), (${expr}) < 0};`);
+    } else {
+      const macro = entry.runtime ? "PROBE_RUNTIME" : "PROBE";
+      lines.push(`  ${macro}("${entry.section}", "${entry.key}", ${entry.expr});`);
+    }
     owner.set(lines.length, index); // 1-based number of the line just pushed
     if (entry.guard) lines.push("#endif");
   });
-  lines.push("  return 0;", "}", "");
+  if (!asm) lines.push("  return 0;", "}");
+  lines.push("");
   return { source: lines.join("\n"), owner };
+}
+
+/** Bytes of each data directive of the assemblers' dialects (GNU, LLVM for ELF, Mach-O, COFF). */
+const DATA_DIRECTIVE = /^\s*\.(quad|xword|8byte|zero|space|skip)\s+(-?(?:0x[0-9a-fA-F]+|\d+))/;
+
+/**
+ * The probe's values read back from its assembly, as the lines the run mode's program
+ * prints (`section key value`, in entry order). Each `probe_<index>` label is followed
+ * by 16 bytes of data: `.quad`/`.xword`/`.8byte` values, or `.zero`/`.space` runs.
+ */
+function readAssembly(assembly: string, entries: readonly ProbeEntry[]): string {
+  const values = new Map<number, bigint>();
+  let index = -1;
+  let words: bigint[] = [];
+  let zeros = 0; // bytes of a zero run not yet counted as words
+  for (const line of assembly.split("\n")) {
+    const label = /^_?probe_(\d+):/.exec(line);
+    if (label) {
+      index = Number(label[1]);
+      words = [];
+      zeros = 0;
+      continue;
+    }
+    if (index < 0) continue;
+    const data = DATA_DIRECTIVE.exec(line);
+    if (!data) continue;
+    if (data[1] === "zero" || data[1] === "space" || data[1] === "skip") {
+      zeros += Number(data[2]);
+      while (zeros >= 8) {
+        words.push(0n);
+        zeros -= 8;
+      }
+    } else words.push(BigInt(data[2]));
+    if (words.length === 2) {
+      // Negative in C: keep the sign; else the long long's bits as unsigned.
+      values.set(index, words[1] !== 0n ? words[0] : BigInt.asUintN(64, words[0]));
+      index = -1;
+    }
+  }
+  const out: string[] = [];
+  entries.forEach((entry, i) => {
+    const value = values.get(i);
+    if (value !== undefined) out.push(`${entry.section} ${entry.key} ${value}\n`);
+  });
+  return out.join("");
 }
 
 /**
@@ -723,7 +1082,7 @@ function blamedEntries(stderr: string, file: string, owner: Map<number, number>)
  */
 async function settleProbe(compiler: Compiler, head: string, entries: ProbeEntry[]) {
   for (let round = 1;; round++) {
-    const { source, owner } = renderProbe(head, entries);
+    const { source, owner } = renderProbe(head, entries, compiler.mode);
     const path = compiler.file("check");
     const result = await compiler.check(path, source);
     if (result.success) return { entries, source };
@@ -774,7 +1133,7 @@ function named(
   };
 }
 
-function layoutEntries(spec: StructSpec): ProbeEntry[] {
+function layoutEntries(spec: StructSpec, windows: boolean): ProbeEntry[] {
   const type = spec.type ?? `struct ${spec.name}`;
   const entry = (key: string, expr: string, guard?: string): ProbeEntry => ({
     section: "layouts",
@@ -796,32 +1155,72 @@ function layoutEntries(spec: StructSpec): ProbeEntry[] {
   for (const [guard, fields] of Object.entries(spec.optionalFields ?? {})) {
     for (const field of fields) entries.push(...fieldEntries(field, guard));
   }
-  if (spec.name === "cmsghdr") {
-    entries.push({ ...entry("cmsg_data", "probe_cmsg_data_offset()"), runtime: true });
+  if (spec.name === "cmsghdr" && windows) {
+    entries.push(entry(
+      "cmsg_data",
+      "((unsigned char *)WSA_CMSG_DATA((WSACMSGHDR *)0) - " +
+        "(unsigned char *)0)",
+    ));
+  } else if (spec.name === "cmsghdr") {
+    entries.push({
+      ...entry("cmsg_data", "probe_cmsg_data_offset()"),
+      runtime: true,
+      constExpr: CMSG_DATA_CONSTANT,
+    });
   }
   return entries;
 }
 
 function probeEntries(
+  target: Target,
   macros: ReadonlyMap<string, string>,
   socketNames: readonly string[],
-  errnoNames: readonly string[],
+  errno: readonly ErrnoName[],
 ): ProbeEntry[] {
   const entries: ProbeEntry[] = [];
   for (const name of socketNames) {
-    entries.push(named("constants", name, macros, C_EXPRESSION[name] ?? name, NAME_GUARD[name]));
+    const expr = target.expressions[name] ?? C_EXPRESSION[name] ?? name;
+    entries.push(named("constants", name, macros, expr, NAME_GUARD[name]));
   }
-  for (const name of errnoNames) entries.push(named("errno", name, macros));
-  for (const name of SYS_NAMES) entries.push(named("sys", name, macros));
-  for (const spec of SYS_EXPRESSIONS) entries.push({ section: "sys", ...spec, optional: false });
-  for (const spec of STRUCTS) entries.push(...layoutEntries(spec));
+  for (const { name, expr } of errno) entries.push(named("errno", name, macros, expr));
+  for (const name of target.sysNames) entries.push(named("sys", name, macros));
+  for (const spec of target.sysExpressions) {
+    entries.push({ section: "sys", ...spec, optional: false });
+  }
+  for (const spec of target.structs) entries.push(...layoutEntries(spec, target.windows));
   return entries;
 }
 
-/** The `E*` names `<errno.h>` defines as object-like macros. */
-async function errnoNames(compiler: Compiler): Promise<string[]> {
+/** An errno name and the C expression of its value. */
+interface ErrnoName {
+  name: string;
+  expr: string;
+}
+
+/**
+ * The `E*` names `<errno.h>` defines as object-like macros. On Windows, CPython's
+ * choice (see {@link WSA_PREFERRED}): the Winsock value for the socket errors, and the
+ * Winsock-only E names that some other platform's table knows (`known`).
+ */
+async function errnoNames(
+  compiler: Compiler,
+  target: Target,
+  known: ReadonlySet<string>,
+): Promise<ErrnoName[]> {
   const macros = await compiler.macros(FEATURE_MACROS + "#include <errno.h>\n");
-  return [...macros.keys()].filter((name) => /^E[A-Z0-9]+$/.test(name)).sort(byCodeUnit);
+  const crt = [...macros.keys()].filter((name) => /^E[A-Z0-9]+$/.test(name));
+  if (!target.windows) return crt.sort(byCodeUnit).map((name) => ({ name, expr: name }));
+  // Only names Python knows somewhere (mingw-w64 adds ENOFILE, which MSVC's CRT lacks).
+  const names = new Set(crt.filter((name) => known.has(name)));
+  const winsock = await compiler.macros(FEATURE_MACROS + "#include <winsock2.h>\n");
+  for (const macro of winsock.keys()) {
+    const name = macro.slice(3);
+    if (/^WSAE[A-Z0-9]+$/.test(macro) && known.has(name)) names.add(name);
+  }
+  return [...names].sort(byCodeUnit).map((name) => ({
+    name,
+    expr: WSA_PREFERRED.has(name) || !macros.has(name) ? `WSA${name}` : name,
+  }));
 }
 
 /** The int names of the `socket` module of the python3 at hand, if any. */
@@ -850,6 +1249,8 @@ function detectPlatform(macros: ReadonlyMap<string, string>): string {
     ? "darwin"
     : has("__FreeBSD__")
     ? "freebsd"
+    : has("_WIN32")
+    ? "windows"
     : undefined;
   const arch = has("__x86_64__")
     ? "x86_64"
@@ -915,23 +1316,31 @@ function layoutRecord(layout: Readonly<Record<string, number>>, indent: string):
   return `{\n${keys.map((key) => `${indent}  ${key}: ${layout[key]},\n`).join("")}${indent}}`;
 }
 
-function renderTable(table: Table, compilerVersion: string): string {
+function renderTable(
+  table: Table,
+  compilerVersion: string,
+  defaulted: readonly { name: string; value: number; source: string }[],
+): string {
   const structs = Object.keys(table.layouts).sort(byCodeUnit);
   const layouts = structs
     .map((name) => `    ${name}: ${layoutRecord(table.layouts[name], "    ")},\n`)
     .join("");
+  const tableType = table.platform.startsWith("windows") ? "WindowsTable" : "PlatformTable";
+  const defaults = defaulted.length === 0 ? "" : ` *
+ * Not in these headers, so from the generator's documented defaults (HEADER_DEFAULTS):
+${defaulted.map((d) => ` * ${d.name} = ${d.value} (${d.source})\n`).join("")}`;
   return `/**
  * Socket constants, errno values, internal constants and struct layouts of ${table.platform}.
  *
  * Generated by scripts/gen_constants.ts from the C headers of ${table.platform} with
  * ${compilerVersion}. Do not edit.
- *
+${defaults} *
  * @module
  */
-import type { PlatformTable } from "./types.ts";
+import type { ${tableType} } from "./types.ts";
 
 /** The constants and struct layouts of ${table.platform}, as its C headers define them. */
-export const table: PlatformTable = {
+export const table: ${tableType} = {
   platform: "${table.platform}",
   constants: ${sortedRecord(table.constants, "  ")},
   errno: ${sortedRecord(table.errno, "  ")},
@@ -1069,18 +1478,21 @@ async function main(): Promise<void> {
   const options = parseOptions(Deno.args);
   const scratch = await Deno.makeTempDir({ prefix: "gen_constants_" });
   try {
-    const compiler = new Compiler(options.cc, scratch);
+    const compiler = new Compiler(options.cc, scratch, options.mode);
+    const target = targetOf((await compiler.macros(FEATURE_MACROS)).has("_WIN32"));
+    const others = await committedTables(options.constantsDir);
+    const knownErrno = new Set(others.flatMap((other) => Object.keys(other.errno)));
     const [version, baseMacros, errno, pythonNames] = await Promise.all([
       compiler.version(),
-      compiler.macros(FEATURE_MACROS + includeLines(BASE_HEADERS)),
-      errnoNames(compiler),
+      compiler.macros(FEATURE_MACROS + includeLines(target.baseHeaders)),
+      errnoNames(compiler, target, knownErrno),
       pythonSocketNames(),
     ]);
     if (baseMacros.has("__clang__")) compiler.errorFlags = ["-ferror-limit=0"];
     else compiler.errorFlags = ["-fmax-errors=0", "-ftrack-macro-expansion=0"];
 
-    const headers = await usableHeaders(compiler, baseMacros.has("__linux__"));
-    const head = prelude(headers);
+    const headers = await usableHeaders(compiler, target, baseMacros.has("__linux__"));
+    const head = prelude(target, headers);
     const macros = await compiler.macros(head);
     const platform = options.platform ?? detectPlatform(macros);
 
@@ -1089,23 +1501,25 @@ async function main(): Promise<void> {
       console.warn(`gen_constants: note: python3 knows names not in SOCKET_NAMES: ${unknown}`);
     }
     const socketNames = [...new Set([...SOCKET_NAMES, ...unknown])].sort(byCodeUnit);
-    const { source } = await settleProbe(compiler, head, probeEntries(macros, socketNames, errno));
-    const exe = await compiler.build(source);
-    const result = await run([...options.runner, exe]);
-    if (!result.success) throw new Error(`gen_constants: the probe failed:\n${result.stderr}`);
-    const table = parseOutput(platform, result.stdout);
+    const { source, entries } = await settleProbe(
+      compiler,
+      head,
+      probeEntries(target, macros, socketNames, errno),
+    );
+    const table = parseOutput(platform, await compiler.values(source, entries, options.runner));
 
     await Deno.mkdir(options.outDir, { recursive: true });
     const tablePath = `${options.outDir}/${platform}.ts`;
-    await Deno.writeTextFile(tablePath, renderTable(table, version));
-    const others = (await committedTables(options.constantsDir))
-      .filter((other) => other.platform !== platform);
+    const defaulted = HEADER_DEFAULTS.filter(({ name }) => macros.has(defaultedMacro(name)));
+    await Deno.writeTextFile(tablePath, renderTable(table, version, defaulted));
     const namesPath = `${options.outDir}/names.ts`;
-    await Deno.writeTextFile(namesPath, renderNames([...others, table]));
+    const rest = others.filter((other) => other.platform !== platform);
+    await Deno.writeTextFile(namesPath, renderNames([...rest, table]));
     await format([tablePath, namesPath]);
 
     const mod = await Deno.readTextFile(`${options.constantsDir}/mod.ts`).catch(() => "");
-    if (!mod.includes(`./${platform}.ts`)) {
+    // Windows has no loader until a Windows backend exists: its table is for that work.
+    if (!mod.includes(`./${platform}.ts`) && !platform.startsWith("windows")) {
       console.warn(
         `gen_constants: warning: constants/mod.ts has no loader for ./${platform}.ts yet`,
       );

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 
 import * as names from "../constants/names.ts";
 import { loadPlatformTable, platformLoaders, table } from "../constants/mod.ts";
+import { table as windowsTable } from "../constants/windows_x86_64.ts";
 
 /** Runs a Python snippet that prints JSON; null when python3 is not installed. */
 function python(code: string): unknown {
@@ -62,7 +63,9 @@ test("every int constant of Python's socket module is exported with its value", 
 });
 
 test("names.ts exports socket names only (errno only EAGAIN, EBADF, EWOULDBLOCK)", () => {
-  const known = new Set(Object.values(platformTables).flatMap((t) => Object.keys(t.constants)));
+  // Windows has no loader yet (no backend), but names.ts types its names.
+  const tables = [...Object.values(platformTables), windowsTable];
+  const known = new Set(tables.flatMap((t) => Object.keys(t.constants)));
   for (const name of Object.keys(names)) {
     assert.ok(known.has(name), name);
     if (name in table.errno) assert.ok(["EAGAIN", "EBADF", "EWOULDBLOCK"].includes(name), name);
@@ -88,27 +91,74 @@ test("the errno table matches Python's errno module", {
   }
 });
 
-test("re-running the generator reproduces the committed files byte for byte", {
-  skip: (typeof process.versions.deno !== "string" && "the generator runs on Deno") ||
-    (process.env.SKIP_GEN_CONSTANTS_TEST === "1" && "SKIP_GEN_CONSTANTS_TEST=1"),
-}, () => {
-  const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
+const generatorSkip = (typeof process.versions.deno !== "string" && "the generator runs on Deno") ||
+  (process.env.SKIP_GEN_CONSTANTS_TEST === "1" && "SKIP_GEN_CONSTANTS_TEST=1");
+
+/** Runs the generator with `env` into a scratch directory; asserts `files` equal the committed. */
+function regenerates(env: Record<string, string>, files: readonly string[]): void {
   const out = mkdtempSync(join(tmpdir(), "gen_constants_test_"));
   try {
-    execFileSync(process.execPath, [
-      "run",
-      "-A",
-      join(root, "scripts", "gen_constants.ts"),
-      "--out",
-      out,
-    ], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, PLATFORM: "" } });
-    for (const file of [`${table.platform}.ts`, "names.ts"]) {
+    execFileSync(
+      process.execPath,
+      ["run", "-A", join(root, "scripts", "gen_constants.ts"), "--out", out],
+      { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, PLATFORM: "", ...env } },
+    );
+    for (const file of files) {
       const fresh = readFileSync(join(out, file), "utf8");
       const committed = readFileSync(join(root, "constants", file), "utf8");
       assert.ok(fresh === committed, `${file} differs from the committed one`);
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+}
+
+test("re-running the generator reproduces the committed files byte for byte", {
+  skip: generatorSkip,
+}, () => {
+  regenerates({}, [`${table.platform}.ts`, "names.ts"]);
+});
+
+test("the asm mode (values read from the compiled assembly) writes the same table", {
+  skip: generatorSkip,
+}, () => {
+  regenerates({ PROBE_MODE: "asm" }, [`${table.platform}.ts`, "names.ts"]);
+});
+
+/** The Zig that scripts/gen_all_platforms.sh pins and installs, if it is installed. */
+function pinnedZig(): { zig: string; lib: string } | null {
+  const script = readFileSync(join(root, "scripts", "gen_all_platforms.sh"), "utf8");
+  const version = /^ZIG_VERSION=(\S+)$/m.exec(script)?.[1];
+  const home = process.env.HOME ?? "";
+  const dir = process.env.SOCKET_ZIG_DIR ?? join(home, ".cache", "socket-zig", version ?? "");
+  const pkg = join(dir, "node_modules", "@ryoppippi", "zig-linux-x64");
+  return version && existsSync(join(pkg, "zig"))
+    ? { zig: join(pkg, "zig"), lib: join(pkg, "lib") }
+    : null;
+}
+
+const zig = process.arch === "x64" && process.platform === "linux" ? pinnedZig() : null;
+
+test("Zig's SDK headers reproduce the darwin and windows tables byte for byte", {
+  skip: generatorSkip ||
+    (zig === null &&
+      "the pinned Zig is not installed (bash scripts/gen_all_platforms.sh installs it)"),
+}, () => {
+  for (
+    const [platform, target] of [
+      ["darwin_aarch64", "aarch64-macos"],
+      ["darwin_x86_64", "x86_64-macos"],
+      ["windows_x86_64", "x86_64-windows-gnu"],
+    ]
+  ) {
+    regenerates({
+      PLATFORM: platform,
+      PROBE_MODE: "asm",
+      CC: `${zig!.zig} cc -target ${target}`,
+      ZIG_LIB_DIR: zig!.lib,
+      RUNNER: "",
+    }, [`${platform}.ts`]);
   }
 });
 

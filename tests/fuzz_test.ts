@@ -233,7 +233,7 @@ test("MSG_CTRUNC: a small ancbufsize with several fds sent; received fds are val
     assert.ok(anc.length <= 1);
     for (const [level, type, item] of anc) {
       assert.equal(level, socket.SOL_SOCKET);
-      assert.equal(type, socket.SCM_RIGHTS);
+      assert.equal(type, socket.SCM_RIGHTS!);
       assert.ok(item.length <= 4, `item of ${item.length} bytes from a 4-byte room`);
       const dv = new DataView(item.buffer, item.byteOffset, item.byteLength);
       for (let i = 0; i + 4 <= item.length; i += 4) {
@@ -261,7 +261,7 @@ test("decodeAncillary never reads past the stated length or a truncated item", (
   // one item claiming 40 data bytes, in a control length of hdr + 4
   dv.setBigUint64(0, BigInt(hdr + 40), true);
   dv.setInt32(8, socket.SOL_SOCKET, true);
-  dv.setInt32(12, socket.SCM_RIGHTS, true);
+  dv.setInt32(12, socket.SCM_RIGHTS!, true);
   const items = decodeAncillary(control, hdr + 4);
   assert.equal(items.length, 1);
   assert.equal(items[0][2].length, 4);

@@ -231,7 +231,7 @@ with socket.socket(socket.AF_UNIX) as s:
 test("SCM_CREDENTIALS: SO_PASSCRED gives the sender's pid, uid and gid", async () => {
   // our own credentials over a socketpair
   const [a, b] = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM);
-  b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1);
+  b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED!, 1);
   a.send(enc.encode("who"));
   const space = socket.CMSG_SPACE(12);
   const [, anc] = b.recvmsg(10, space);
@@ -258,7 +258,7 @@ test("SCM_CREDENTIALS: SO_PASSCRED gives the sender's pid, uid and gid", async (
     const path = join(dir, "d.sock");
     using r = new socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
     r.bind(path);
-    r.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1);
+    r.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED!, 1);
     r.settimeout(10);
     const peer = pythonPeer(
       "import socket,sys\ns=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.sendto(b'hi', sys.argv[1])",
@@ -293,7 +293,7 @@ test("IP_PKTINFO and IPV6_RECVPKTINFO on UDP loopback", () => {
 
   using r6 = new socket.socket(socket.AF_INET6, socket.SOCK_DGRAM);
   r6.bind(["::1", 0]);
-  r6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1);
+  r6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO!, 1);
   using s6 = new socket.socket(socket.AF_INET6, socket.SOCK_DGRAM);
   // the source chosen with IPV6_PKTINFO in sendmsg: struct in6_pktinfo { in6_addr; int ifindex; }
   const pkt = new Uint8Array(20);

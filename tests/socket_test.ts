@@ -154,13 +154,13 @@ test("cloexec: default not inheritable; {cloexec:false} is inherited by a child"
 test("type masks SOCK_NONBLOCK and SOCK_CLOEXEC; SOCK_NONBLOCK means timeout 0", () => {
   using s = new socket.socket(
     socket.AF_INET,
-    socket.SOCK_STREAM | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC,
+    socket.SOCK_STREAM | socket.SOCK_NONBLOCK! | socket.SOCK_CLOEXEC!,
   );
   assert.equal(s.type, socket.SOCK_STREAM);
   assert.equal(s.gettimeout(), 0);
   assert.equal(s.getblocking(), false);
   assert.ok(String(s).includes("type=SOCK_STREAM"));
-  using d = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC);
+  using d = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC!);
   assert.equal(d.type, socket.SOCK_DGRAM);
   assert.equal(d.gettimeout(), null);
 });
@@ -272,11 +272,11 @@ test("getsockopt int and buflen forms; setsockopt int, bytes and (level, opt, nu
   // null value with optlen: SO_BINDTODEVICE with length 0 removes the binding (root).
   // qemu-user (scripts/run_aarch64.sh) does not translate this option: skipped there.
   if (process.env.SOCKET_TEST_UNDER_QEMU !== "1") {
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, enc.encode("lo"));
-    const dev = s.getsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, 16) as Uint8Array;
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE!, enc.encode("lo"));
+    const dev = s.getsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE!, 16) as Uint8Array;
     assert.equal(dec.decode(dev).replace(/\0+$/, ""), "lo");
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, null, 0);
-    const none = s.getsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, 16) as Uint8Array;
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE!, null, 0);
+    const none = s.getsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE!, 16) as Uint8Array;
     assert.equal(dec.decode(none).replace(/\0+$/, ""), "");
   } else {
     console.log("SO_BINDTODEVICE part skipped: qemu-user does not emulate the option");
@@ -559,7 +559,7 @@ test("create_server: family, backlog, reuse_port, dualstack_ipv6; has_dualstack_
   assert.equal(Number(ss.trim().split(/\s+/)[2]), 7);
   // reuse_port: two servers on one port
   using r1 = socket.create_server(["127.0.0.1", 0], { reuse_port: true });
-  assert.equal(r1.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT), 1);
+  assert.equal(r1.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT!), 1);
   using r2 = socket.create_server(r1.getsockname(), { reuse_port: true });
   assert.deepEqual(r2.getsockname(), r1.getsockname());
   // without it, EADDRINUSE with Python's message

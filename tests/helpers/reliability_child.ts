@@ -127,9 +127,9 @@ const modes: Record<string, () => Promise<void> | void> = {
     const other = new Uint8Array(4);
     new DataView(other.buffer).setInt32(0, a.fileno(), true);
     closeReceivedFds([
-      [socket.SOL_SOCKET, socket.SCM_RIGHTS, data],
+      [socket.SOL_SOCKET, socket.SCM_RIGHTS!, data],
       [socket.SOL_SOCKET, 99, other], // not SCM_RIGHTS: left alone
-      [socket.IPPROTO_IP, socket.SCM_RIGHTS, other], // not SOL_SOCKET: left alone
+      [socket.IPPROTO_IP, socket.SCM_RIGHTS!, other], // not SOL_SOCKET: left alone
     ]);
     report({
       fd1Closed: fdTarget(fd1) === null,

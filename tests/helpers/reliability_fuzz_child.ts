@@ -333,7 +333,7 @@ function newSocket(): unknown {
     return adopt(b);
   }
   const flags = r.chance(0.2)
-    ? socket.SOCK_NONBLOCK | (r.chance(0.5) ? socket.SOCK_CLOEXEC : 0)
+    ? socket.SOCK_NONBLOCK! | (r.chance(0.5) ? socket.SOCK_CLOEXEC! : 0)
     : 0;
   return adopt(
     new socket.socket(r.pick(families), r.pick(types) | flags, 0, null, {
