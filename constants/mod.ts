@@ -24,6 +24,10 @@ export const platformLoaders: Readonly<
   linux_aarch64_musl: () => import("./linux_aarch64_musl.ts"),
   linux_x86_64_gnu: () => import("./linux_x86_64_gnu.ts"),
   linux_x86_64_musl: () => import("./linux_x86_64_musl.ts"),
+  // Winsock's layouts (WindowsLayouts) lack the POSIX-only structs (msghdr, iovec, stat, ...):
+  // the code that reads those never runs on Windows.
+  windows_x86_64: () =>
+    import("./windows_x86_64.ts") as unknown as Promise<{ table: PlatformTable }>,
 };
 
 /** Loads the table of platform `id`; Error naming the known platforms if there is none. */
@@ -45,7 +49,9 @@ export async function loadPlatformTable(id: string): Promise<PlatformTable> {
  */
 function withEmulation(t: PlatformTable): PlatformTable {
   if (!t.platform.startsWith("windows")) return t;
-  return { ...t, sys: { ...t.sys, ...WINDOWS_SYS } };
+  // Winsock's table has NI_MAXHOST/NI_MAXSERV among the socket module's constants.
+  const { NI_MAXHOST, NI_MAXSERV } = t.constants;
+  return { ...t, sys: { NI_MAXHOST, NI_MAXSERV, ...t.sys, ...WINDOWS_SYS } };
 }
 
 /** The table of the running platform. Importing this module throws on a platform without one. */
