@@ -82,6 +82,14 @@ const WSADATA_SIZE = 512;
 const WSAEINVAL = 10022;
 const WSAEAFNOSUPPORT = 10047;
 const WSAENOTSOCK = 10038;
+const GENERIC_READ = 0x80000000;
+const FILE_SHARE_ALL = 7; // read, write, delete: as a POSIX open, which locks nothing
+const OPEN_EXISTING = 3;
+const FILE_ATTRIBUTE_NORMAL = 0x80;
+/** Win32 file errors as CPython's errno for them (winerror_to_errno). */
+const FILE_ERRNO: Record<number, number> = { 2: 2, 3: 2, 5: 13, 6: 9, 32: 13, 123: 22 };
+/** The most one emulated sendfile call reads and sends. */
+const SENDFILE_CHUNK = 65536;
 
 const S: NativeType = "usize"; // SOCKET
 const ws2: Record<string, SymbolDef> = {
@@ -157,6 +165,17 @@ const kernel32: Record<string, SymbolDef> = {
   // BOOL GetHandleInformation(HANDLE h, LPDWORD flags)
   GetHandleInformation: { parameters: ["usize", "buffer"], result: "i32" },
   GetLastError: { parameters: [], result: "u32" },
+  // HANDLE CreateFileA(LPCSTR name, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa,
+  //                    DWORD disposition, DWORD flags, HANDLE template)
+  CreateFileA: {
+    parameters: ["buffer", "u32", "u32", "usize", "u32", "u32", "usize"],
+    result: "usize",
+  },
+  // BOOL ReadFile(HANDLE h, LPVOID buf, DWORD n, LPDWORD read, LPOVERLAPPED ov)
+  ReadFile: { parameters: ["usize", "buffer", "u32", "buffer", "usize"], result: "i32" },
+  // BOOL SetFilePointerEx(HANDLE h, LARGE_INTEGER distance, PLARGE_INTEGER newPos, DWORD how)
+  SetFilePointerEx: { parameters: ["usize", "i64", "buffer", "u32"], result: "i32" },
+  CloseHandle: { parameters: ["usize"], result: "i32" },
   GetCurrentProcessId: { parameters: [], result: "u32" },
   // DWORD FormatMessageA(DWORD flags, LPCVOID source, DWORD id, DWORD lang, LPSTR buf,
   //                      DWORD size, va_list *args)
@@ -198,6 +217,10 @@ export interface WindowsLayer {
   readonly libc: Libc;
   /** The Windows-only calls. */
   readonly extras: WindowsExtras;
+  /** The last failed call's WSA error (the errno cell). */
+  errno(): number;
+  /** Sets the errno cell. */
+  setErrno(value: number): void;
 }
 
 /**
@@ -311,6 +334,11 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
   };
   const zero = (r: number): number => (r === 0 ? 0 : fail());
 
+  // Files for sendfile: opened read-only with CreateFileA; `close` tells them from sockets.
+  const files = new Set<number>();
+  const fileError = (): -1 => setError(FILE_ERRNO[k.GetLastError()] ?? 22);
+  const chunk = new Uint8Array(SENDFILE_CHUNK);
+
   const libc: Record<string, unknown> = {
     errno_location: () => errnoAddress,
     socket(family: number, type: number, proto: number): number {
@@ -382,8 +410,40 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
     },
     shutdown: (s: number, how: number) => zero(w.shutdown(s, how)),
     close(s: number): number {
+      if (files.delete(s)) return k.CloseHandle(s) !== 0 ? 0 : fileError();
       nonblocking.delete(s);
       return zero(w.closesocket(s));
+    },
+    open(path: Uint8Array, _flags: number, _mode: number): number {
+      // Only what SendfileJob asks: an existing file, read-only, not inherited.
+      const h = handle(
+        k.CreateFileA(
+          path,
+          GENERIC_READ,
+          FILE_SHARE_ALL,
+          0,
+          OPEN_EXISTING,
+          FILE_ATTRIBUTE_NORMAL,
+          0,
+        ),
+      );
+      if (h < 0) return fileError();
+      files.add(h);
+      return h;
+    },
+    sendfile(out: number, file: number, offset: Uint8Array, count: number | bigint): number {
+      // No TransmitFile here (it needs overlapped I/O to be non-blocking): read, then send,
+      // as CPython's socket.sendfile falls back to send() on Windows.
+      const off = new DataView(offset.buffer, offset.byteOffset, 8);
+      const at = off.getBigInt64(0, true);
+      if (k.SetFilePointerEx(file, at, null, 0) === 0) return fileError();
+      const want = Math.min(Number(count), chunk.length);
+      if (k.ReadFile(file, chunk, want, dword, 0) === 0) return fileError();
+      if (dword[0] === 0) return 0;
+      const r = w.send(out, chunk, dword[0], 0);
+      if (r < 0) return fail();
+      off.setBigInt64(0, at + BigInt(r), true);
+      return r;
     },
     dup: (s: number) => dup(s),
     fcntl(s: number, cmd: number, arg: number): number {
@@ -475,7 +535,12 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
     },
     forget: (s) => void nonblocking.delete(s),
   };
-  return { libc: libc as unknown as Libc, extras };
+  return {
+    libc: libc as unknown as Libc,
+    extras,
+    errno: () => errnoCell[0],
+    setErrno: (value) => void (errnoCell[0] = value),
+  };
 }
 
 /** The Windows layer of the running process, once a backend has made it (else undefined). */

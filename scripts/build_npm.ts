@@ -218,7 +218,7 @@ const packageJson = {
   },
   files: ["esm/", "README.md", "LICENSE"],
   engines: { node: ">=20" },
-  os: ["linux", "darwin"],
+  os: ["linux", "darwin", "win32"],
   dependencies: { koffi: koffiVersion },
   keywords: ["socket", "python", "ffi", "libc", "networking"],
 };

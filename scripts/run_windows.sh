@@ -162,6 +162,60 @@ if [[ "$mode" == eval ]]; then
   in_root "${wine_env[@]}" sh -c "cd '$REPO' && exec wine /opt/win/deno/deno.exe run -A \"\$0\"" "$@"
   exit $?
 fi
+if [[ "$mode" == npm ]]; then
+  # The npm build, run by the Windows Node (with koffi's Windows build) and the Windows Bun.
+  # Node crashes under Wine when its stdout is a pipe: each run writes to a file.
+  say "building the npm package (Linux Deno)"
+  (cd "$REPO" && npx deno run -A scripts/build_npm.ts --no-test >&2)
+  stage="$CHROOT/opt/win/npmrun"
+  rm -rf "$stage"
+  mkdir -p "$stage/node_modules/@koromix"
+  cp -r "$REPO/npm/esm" "$REPO/npm/test" "$REPO/npm/package.json" "$stage/"
+  cp -rL "$WIN/koffi" "$stage/node_modules/koffi"
+  cp -rL "$WIN/koffi-win32-x64" "$stage/node_modules/@koromix/koffi-win32-x64"
+  if [[ $# -eq 0 ]]; then
+    set -- $(cd "$stage" && ls test/tests/*_test.js)
+  else
+    set -- $(for f in "$@"; do b="$(basename "$f")"; echo "test/tests/${b%.ts}.js"; done)
+  fi
+  total_pass=0 total_fail=0
+  for runtime in node bun; do
+    pass=0 fail=0
+    for f in "$@"; do
+      log="$stage/$(basename "$f" .js).$runtime.log"
+      if [[ $runtime == node ]]; then
+        cmd="wine /opt/win/node/bin/node.exe '$f' >'${log#"$CHROOT"}' 2>&1"
+      else
+        cmd="wine /opt/win/bun/bin/bun.exe test --timeout 180000 './$f' >'${log#"$CHROOT"}' 2>&1"
+      fi
+      set +e
+      in_root "${wine_env[@]}" sh -c "cd /opt/win/npmrun && $cmd"
+      set -e
+      text="$(sed 's/\x1b\[[0-9;]*m//g' "$log")"
+      echo "== $runtime $f"
+      grep -E '^(not ok|✖|\(fail\))' <<<"$text" | head -20 || true
+      if [[ $runtime == node ]]; then
+        p="$(sed -nE 's/^ℹ pass ([0-9]+)/\1/p; s/^# pass ([0-9]+)/\1/p' <<<"$text" | tail -1)"
+        x="$(sed -nE 's/^ℹ fail ([0-9]+)/\1/p; s/^# fail ([0-9]+)/\1/p' <<<"$text" | tail -1)"
+      else
+        p="$(sed -nE 's/^ *([0-9]+) pass$/\1/p' <<<"$text" | tail -1)"
+        x="$(sed -nE 's/^ *([0-9]+) fail$/\1/p' <<<"$text" | tail -1)"
+      fi
+      if [[ -z "$p" ]]; then
+        echo "$runtime: $f ended without a summary:"
+        tail -15 <<<"$text"
+        p=0 x=1
+      fi
+      echo "$runtime: $f: $p passed, $x failed"
+      pass=$((pass + p)) fail=$((fail + ${x:-0}))
+    done
+    echo "$runtime: $pass passed, $fail failed"
+    total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))
+  done
+  echo "$total_pass passed, $total_fail failed"
+  [[ $total_fail == 0 ]]
+  exit $?
+fi
 if [[ "$mode" == deno ]]; then
   if [[ $# -eq 0 ]]; then set -- tests/; fi
   out="$(mktemp)"
@@ -180,5 +234,6 @@ if [[ "$mode" == deno ]]; then
     exit 1
   fi
   echo "$passed passed, $failed failed"
+  if [[ "$failed" != 0 ]]; then exit 1; fi
   exit "$rc"
 fi
