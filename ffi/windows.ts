@@ -41,6 +41,8 @@ export interface WindowsBinder {
   bind(dll: string, table: Record<string, SymbolDef>): Record<string, BoundFn>;
   /** The C address of the first byte of `view` (stable while the view lives). */
   addressOf(view: ArrayBufferView): bigint;
+  /** Whether `nonblocking` entries really run off the calling thread (default true). */
+  readonly offThread?: boolean;
 }
 
 /**
@@ -217,6 +219,8 @@ export interface WindowsLayer {
   readonly libc: Libc;
   /** The Windows-only calls. */
   readonly extras: WindowsExtras;
+  /** Whether a blocking WSAPoll can wait on a helper thread (the reactor's WsaPollPoller). */
+  readonly offThread: boolean;
   /** The last failed call's WSA error (the errno cell). */
   errno(): number;
   /** Sets the errno cell. */
@@ -538,6 +542,7 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
   return {
     libc: libc as unknown as Libc,
     extras,
+    offThread: binder.offThread ?? true,
     errno: () => errnoCell[0],
     setErrno: (value) => void (errnoCell[0] = value),
   };

@@ -47,6 +47,8 @@ import { libc } from "../ffi/mod.ts";
 import { setCloseHook } from "./hooks.ts";
 import { type Poller, PollPoller } from "./poller.ts";
 import { EpollPoller } from "./epoll.ts";
+import { WsaPollPoller } from "./wsapoll.ts";
+import { windowsLayer } from "../ffi/windows.ts";
 
 export type { Poller, ReadyCallback } from "./poller.ts";
 export { PollPoller } from "./poller.ts";
@@ -806,7 +808,11 @@ let instance: Reactor | undefined;
 export function getReactor(): Reactor {
   if (instance === undefined) {
     const hasEpoll = typeof (libc as { epoll_create1?: unknown }).epoll_create1 === "function";
-    const r = new Reactor(hasEpoll ? new EpollPoller() : new PollPoller());
+    const r = new Reactor(
+      hasEpoll ? new EpollPoller() : windowsLayer?.offThread
+        ? new WsaPollPoller() // Windows, WSAPoll on a helper thread
+        : new PollPoller(),
+    );
     setCloseHook((fd) => r.forget(fd));
     instance = r;
   }
