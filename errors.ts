@@ -207,8 +207,15 @@ export function subclassFor(errno: number): typeof OSError {
 export function fromErrno(errno: number, syscall?: string, filename?: string): OSError {
   const e = new OSError(errno, strerror(errno), filename);
   e.syscall = syscall;
+  if (WINDOWS && errno >= 10000) {
+    // CPython raises Winsock errors with `winerror` set; str() then reads "[WinError N] ...".
+    (e as OSError & { winerror?: number }).winerror = errno;
+    e.message = e.message.replace(/^\[Errno /, "[WinError ");
+  }
   return e;
 }
+
+const WINDOWS = table.platform.startsWith("windows");
 
 /** Python's repr of a str, enough for messages: single quotes, escaped. */
 export function pyRepr(text: string): string {

@@ -104,6 +104,9 @@ windowsOnly("connect to a closed port: ConnectionRefusedError, errno WSAECONNREF
     assert.throws(() => s.connect(["127.0.0.1", port]), (e: unknown) => {
       assert.ok(e instanceof socket.ConnectionRefusedError);
       assert.equal((e as socket.OSError).errno, 10061);
+      // CPython: OSError(errno, strerror, None, winerror): str() is "[WinError 10061] ...".
+      assert.equal((e as { winerror?: number }).winerror, 10061);
+      assert.match((e as Error).message, /^\[WinError 10061\] /);
       return true;
     });
   } finally {
