@@ -493,8 +493,15 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
     gethostname(buf: Uint8Array, n: number | bigint): number {
       return zero(w.gethostname(buf, Math.min(Number(n), 0x7fffffff)));
     },
-    inet_pton: w.inet_pton,
-    inet_ntop: w.inet_ntop,
+    inet_pton(family: number, src: Uint8Array, dst: Uint8Array): number {
+      const r = w.inet_pton(family, src, dst);
+      return r < 0 ? fail() : r;
+    },
+    inet_ntop(family: number, src: Uint8Array, dst: Uint8Array, n: number): number | bigint {
+      const r = w.inet_ntop(family, src, dst, n);
+      if (r === 0 || r === 0n) fail();
+      return r;
+    },
     inet_aton(cp: Uint8Array, out: Uint8Array): number {
       // No inet_aton on Windows: inet_addr, as CPython does there (it takes the same
       // forms; its INADDR_NONE is also 255.255.255.255, told apart by the text).

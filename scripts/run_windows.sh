@@ -148,8 +148,19 @@ setup_prefix
 [[ "$mode" == setup ]] && exit 0
 
 # 4. Run, inside the root. Paths are the host's (the repository is bind-mounted in place).
+# A Windows process cannot start host programs: tests/helpers/wine_host_exec.py runs them
+# (python3, the oracle and the peers; sh; ss) for tests/helpers/host.ts, over loopback.
+host_exec_port=0
+if command -v python3 >/dev/null && [[ "$mode" != check ]]; then
+  exec {host_exec_fd}< <(exec python3 "$REPO/tests/helpers/wine_host_exec.py")
+  host_exec_pid=$!
+  read -r -u "$host_exec_fd" host_exec_port || host_exec_port=0
+  trap 'kill "$host_exec_pid" 2>/dev/null || true' EXIT
+else
+  say "no python3 on the host: tests that ask it skip or fail"
+fi
 wine_env=(env WINEDEBUG=-all DENO_NO_UPDATE_CHECK=1 NO_COLOR=1 SOCKET_TEST_UNDER_WINE=1
-  DENO_DIR=/root/deno_dir)
+  DENO_DIR=/root/deno_dir SOCKET_TEST_HOST_EXEC="$host_exec_port")
 cd "$REPO"
 if [[ "$mode" == check ]]; then
   exec_in=(in_root "${wine_env[@]}" sh -c "cd '$REPO' && exec wine /opt/win/deno/deno.exe eval --quiet \"\$0\"")

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync } from "./helpers/host.ts";
 
 import { ffi, libc } from "../ffi/mod.ts";
 import { table } from "../constants/mod.ts";

@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn } from "./helpers/host.ts";
 import * as socket from "../mod.ts";
 import { UnsupportedOperation } from "../makefile.ts";
 import type { SocketFile } from "../makefile.ts";

@@ -5,7 +5,7 @@
 // wake-up into a failure instead of a hang).
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn } from "./helpers/host.ts";
 import * as socket from "../mod.ts";
 import { sock_accept, sock_recv, sock_recv_into, sock_sendall } from "../asyncio.ts";
 import { getReactor } from "../reactor/mod.ts";

@@ -8,7 +8,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "./helpers/host.ts";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import * as socket from "../mod.ts";

@@ -10,7 +10,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "./helpers/host.ts";
 import { readdirSync } from "node:fs";
 import process from "node:process";
 

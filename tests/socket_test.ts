@@ -7,7 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync } from "./helpers/host.ts";
 import {
   closeSync,
   fstatSync,
@@ -374,7 +374,7 @@ test("sendall moves megabytes to a concurrent reader", async () => {
   // The reader is python3, so our blocking sendall has a real concurrent peer.
   using srv = socket.create_server(["127.0.0.1", 0]);
   const port = (srv.getsockname() as Inet)[1];
-  const { spawn } = await import("node:child_process");
+  const { spawn } = await import("./helpers/host.ts");
   const child = spawn("python3", [
     "-c",
     "import socket,sys,hashlib\ns=socket.create_connection(('127.0.0.1',int(sys.argv[1])),10)\n" +

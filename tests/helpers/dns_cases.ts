@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { execFileSync, type ExecFileSyncOptions } from "node:child_process";
+import { execFileSync, type ExecFileSyncOptions } from "./host.ts";
 import { fileURLToPath } from "node:url";
 import * as resolve from "../../resolve.ts";
 import * as interfaces from "../../interfaces.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync } from "./host.ts";
 
 /** Runs `code` in python3 and parses its standard output as JSON. */
 export function python<T = unknown>(code: string, input?: string): T {

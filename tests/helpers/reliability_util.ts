@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
+import { spawnSync } from "./host.ts";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
