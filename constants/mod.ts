@@ -7,7 +7,7 @@
  */
 import { platformId } from "../ffi/platform.ts";
 import type { PlatformTable } from "./types.ts";
-import { WINDOWS_SYS } from "../ffi/windows.ts";
+import { WINDOWS_LAYOUTS, WINDOWS_SYS } from "../ffi/windows.ts";
 
 export type { Layouts, PlatformTable, StructLayout } from "./types.ts";
 
@@ -51,7 +51,11 @@ function withEmulation(t: PlatformTable): PlatformTable {
   if (!t.platform.startsWith("windows")) return t;
   // Winsock's table has NI_MAXHOST/NI_MAXSERV among the socket module's constants.
   const { NI_MAXHOST, NI_MAXSERV } = t.constants;
-  return { ...t, sys: { NI_MAXHOST, NI_MAXSERV, ...t.sys, ...WINDOWS_SYS } };
+  return {
+    ...t,
+    sys: { NI_MAXHOST, NI_MAXSERV, ...t.sys, ...WINDOWS_SYS },
+    layouts: { ...t.layouts, ...WINDOWS_LAYOUTS },
+  };
 }
 
 /** The table of the running platform. Importing this module throws on a platform without one. */

@@ -45,6 +45,7 @@ export function bunWindowsBackend(): Backend {
       return out;
     },
     addressOf: bunMemory.addressOf,
+    peek: bunMemory.peek,
     offThread: false,
   });
   setWindowsLayer(layer);

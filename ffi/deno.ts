@@ -62,6 +62,7 @@ function load(): Libc {
         Deno.dlopen(dll, t as Deno.ForeignLibraryInterface).symbols as Record<string, BoundFn>,
       addressOf: (v) =>
         BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(v as Uint8Array<ArrayBuffer>))),
+      peek: (address, length) => backend.peek(address, length),
     });
     setWindowsLayer(layer);
     return layer.libc;

@@ -39,6 +39,7 @@ export function nodeWindowsBackend(): Backend {
       return out;
     },
     addressOf,
+    peek: koffiMemory.peek,
   });
   setWindowsLayer(layer);
   return {

@@ -41,6 +41,8 @@ export interface WindowsBinder {
   bind(dll: string, table: Record<string, SymbolDef>): Record<string, BoundFn>;
   /** The C address of the first byte of `view` (stable while the view lives). */
   addressOf(view: ArrayBufferView): bigint;
+  /** Copies `length` bytes at C address `address` (the backend's peek). */
+  peek(address: number | bigint, length: number): Uint8Array;
   /** Whether `nonblocking` entries really run off the calling thread (default true). */
   readonly offThread?: boolean;
 }
@@ -65,7 +67,20 @@ export const WINDOWS_SYS: Readonly<Record<string, number>> = {
   SOCK_NONBLOCK: 0x800,
   SOCK_CLOEXEC: 0x80000,
   MSG_NOSIGNAL: 0,
+  // netioapi.h: IF_NAMESIZE is NDIS_IF_MAX_STRING_SIZE (256); not in the generated table.
+  IF_NAMESIZE: 256,
 };
+
+/**
+ * The layout of the `struct if_nameindex` array that the emulated `if_nameindex` builds
+ * (Windows has no such call: it is made from GetIfTable2), merged into the table's layouts.
+ */
+export const WINDOWS_LAYOUTS = {
+  if_nameindex: { size: 16, align: 8, if_index: 0, if_name: 8 },
+} as const;
+
+/** sizeof(MIB_IF_ROW2) on 64-bit Windows; the table's rows start 8 bytes in. */
+const MIB_IF_ROW2_SIZE = 1352;
 
 // Values of the Windows headers used only by this layer (winsock2.h, winbase.h, winnt.h,
 // ws2def.h). They are fixed by the Windows ABI.
@@ -187,6 +202,12 @@ const kernel32: Record<string, SymbolDef> = {
   },
 };
 const iphlpapi: Record<string, SymbolDef> = {
+  // NETIO_STATUS GetIfTable2(PMIB_IF_TABLE2 *table)
+  GetIfTable2: { parameters: ["buffer"], result: "u32" },
+  // VOID FreeMibTable(PVOID memory)
+  FreeMibTable: { parameters: ["usize"], result: "void" },
+  // NETIO_STATUS ConvertInterfaceLuidToNameA(const NET_LUID *luid, PSTR name, SIZE_T length)
+  ConvertInterfaceLuidToNameA: { parameters: ["buffer", "buffer", "usize"], result: "u32" },
   // NET_IFINDEX if_nametoindex(PCSTR name)
   if_nametoindex: { parameters: ["buffer"], result: "u32" },
   // PCHAR if_indextoname(NET_IFINDEX index, PCHAR name)
@@ -342,6 +363,8 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
   const files = new Set<number>();
   const fileError = (): -1 => setError(FILE_ERRNO[k.GetLastError()] ?? 22);
   const chunk = new Uint8Array(SENDFILE_CHUNK);
+  /** The arrays (and their names) made by if_nameindex, alive until if_freenameindex. */
+  const nameIndexes = new Map<bigint, Uint8Array[]>();
 
   const libc: Record<string, unknown> = {
     errno_location: () => errnoAddress,
@@ -521,7 +544,47 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
       return 0;
     },
     if_nametoindex: ip.if_nametoindex,
-    if_indextoname: ip.if_indextoname,
+    if_indextoname(index: number, name: Uint8Array): number | bigint {
+      const r = ip.if_indextoname(index, name);
+      if (r === 0 || r === 0n) setError(WSAEINVAL);
+      return r;
+    },
+    if_nameindex(): number | bigint {
+      // As CPython on Windows: the interfaces of GetIfTable2, named by their LUID.
+      const cell = new BigUint64Array(1);
+      const status = ip.GetIfTable2(cell);
+      if (status !== 0) {
+        setError(status);
+        return 0;
+      }
+      const table = cell[0];
+      try {
+        const n = new DataView(binder.peek(table, 4).buffer).getUint32(0, true);
+        const L = WINDOWS_LAYOUTS.if_nameindex;
+        const array = new Uint8Array(new ArrayBuffer((n + 1) * L.size));
+        const view = new DataView(array.buffer);
+        const keep: Uint8Array[] = [array];
+        for (let i = 0; i < n; i++) {
+          const row = binder.peek(table + 8n + BigInt(i * MIB_IF_ROW2_SIZE), 12);
+          const name = new Uint8Array(new ArrayBuffer(WINDOWS_SYS.IF_NAMESIZE + 1));
+          if (ip.ConvertInterfaceLuidToNameA(row.subarray(0, 8), name, name.length) !== 0) {
+            continue;
+          }
+          keep.push(name);
+          const at = (keep.length - 2) * L.size;
+          view.setUint32(at + L.if_index, new DataView(row.buffer).getUint32(8, true), true);
+          view.setBigUint64(at + L.if_name, binder.addressOf(name), true);
+        }
+        const head = binder.addressOf(array);
+        nameIndexes.set(head, keep);
+        return head;
+      } finally {
+        ip.FreeMibTable(table);
+      }
+    },
+    if_freenameindex(head: number | bigint): void {
+      nameIndexes.delete(BigInt(head));
+    },
   };
   const extras: WindowsExtras = {
     wsaIoctl(s, code, input, output, returned) {

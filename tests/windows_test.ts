@@ -271,6 +271,17 @@ windowsOnly("getaddrinfo and getnameinfo with numeric hosts", () => {
   );
 });
 
+windowsOnly("if_nameindex (from GetIfTable2), if_nametoindex and if_indextoname agree", () => {
+  const all = socket.if_nameindex();
+  assert.ok(all.length > 0, "no interfaces");
+  for (const [index, name] of all) {
+    assert.ok(index > 0 && name.length > 0, `${index} ${name}`);
+    assert.equal(socket.if_nametoindex(name), index);
+    assert.equal(socket.if_indextoname(index), name);
+  }
+  assert.throws(() => socket.if_nametoindex("no such interface"), socket.OSError);
+});
+
 windowsOnly("AF_UNIX: a socket where the system has it (Wine: WSAEAFNOSUPPORT)", (t) => {
   let s: socket.socket;
   try {
