@@ -5,7 +5,7 @@
  * by their encoding against the kernel's struct layouts; and every bad address,
  * compared with Python's error class and message.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import { execFileSync } from "./helpers/host.ts";
 import { mkdtempSync, rmSync, statSync } from "node:fs";

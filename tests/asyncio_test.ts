@@ -1,4 +1,4 @@
-import { afterEach, test } from "node:test";
+import { afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "./helpers/host.ts";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -23,7 +23,7 @@ import { getReactor } from "../reactor/mod.ts";
 import { table } from "../constants/mod.ts";
 import { libc } from "../ffi/mod.ts";
 import { scriptCommand } from "./helpers/reliability_util.ts";
-import { skipOnWindows, WINDOWS } from "./helpers/platform.ts";
+import { skipOnWindows, test, WINDOWS } from "./helpers/platform.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

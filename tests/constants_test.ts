@@ -3,7 +3,7 @@
  * with the tables, the generator is deterministic, and the struct layouts are
  * sane. Written against node:test so the suite runs under Deno, Node and Bun.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import { execFileSync } from "./helpers/host.ts";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";

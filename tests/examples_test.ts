@@ -4,7 +4,7 @@
  * ours in every combination: our or Python's client x our or Python's server, for
  * the IPv4 pair and for the IPv4/IPv6 pair over IPv6.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "./helpers/host.ts";
 import process from "node:process";

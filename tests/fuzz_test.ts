@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import process from "node:process";
 import * as socket from "../mod.ts";

@@ -1,8 +1,7 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as socket from "../mod.ts";
 import { jsClassOf, outcome, PY_OUTCOME, python } from "./helpers/python.ts";
-import { UNDER_WINE } from "./helpers/platform.ts";
+import { test, UNDER_WINE } from "./helpers/platform.ts";
 
 type Outcome = { ok?: unknown; error?: string; errno?: number | null; message?: string };
 

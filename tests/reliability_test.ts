@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "./helpers/host.ts";
 import { readFileSync } from "node:fs";

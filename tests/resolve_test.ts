@@ -8,7 +8,7 @@
  * other hosts are numeric, and reverse lookups are of 127.0.0.1 only (or numeric).
  * Names beyond /etc/hosts are tested in dns_test.ts against a local DNS server.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "./helpers/host.ts";
 import { readdirSync } from "node:fs";

@@ -5,7 +5,7 @@
  * safety rules (EBADF after close without touching a reused descriptor number,
  * MSG_NOSIGNAL, idempotent close/detach).
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import { execFileSync } from "./helpers/host.ts";
 import {

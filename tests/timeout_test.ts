@@ -6,7 +6,7 @@
  * accept's timeout inheritance rules, and PEP 475: a recv interrupted by signals is
  * retried, not failed with InterruptedError.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import { spawn } from "./helpers/host.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

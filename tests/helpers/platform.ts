@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { test as nodeTest } from "node:test";
 import process from "node:process";
 import { table } from "../../constants/mod.ts";
 
@@ -26,3 +27,53 @@ export const UNDER_WINE: boolean = process.env.SOCKET_TEST_UNDER_WINE === "1";
 export function skipOnWindows(reason: string): string | false {
   return WINDOWS ? `Windows: ${reason}` : false;
 }
+
+/** Why a test cannot run on Windows: Linux-only kernel features, or what Wine lacks. */
+const NO_UNIX = "no AF_UNIX sockets (Wine answers WSAEAFNOSUPPORT; real Windows has them)";
+const LINUX_ONLY = "a Linux-only kernel feature";
+
+/**
+ * The tests skipped on Windows, by name (a string is a prefix), each with its reason.
+ * One list, so that what Windows does not run is seen in one place.
+ */
+const WINDOWS_SKIPS: [name: string | RegExp, reason: string][] = [
+  ["AF_UNIX", NO_UNIX],
+  [/\bunix\b/i, NO_UNIX],
+  ["AF_NETLINK", LINUX_ONLY + " (netlink)"],
+  ["AF_PACKET", LINUX_ONLY + " (packet sockets)"],
+  ["AF_VSOCK, AF_QIPCRTR", LINUX_ONLY + " (families Windows lacks)"],
+];
+
+/** The reason test `name` skips on this platform, or undefined. */
+export function windowsSkip(name: string): string | undefined {
+  if (!WINDOWS) return undefined;
+  for (const [pattern, reason] of WINDOWS_SKIPS) {
+    if (typeof pattern === "string" ? name.startsWith(pattern) : pattern.test(name)) {
+      return `Windows${UNDER_WINE ? " (Wine)" : ""}: ${reason}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * node:test's `test`, skipping on Windows the tests of {@link windowsSkip} with their
+ * reason (printed by the runner). Elsewhere it is node:test's `test` itself.
+ *
+ * @example
+ * ```ts
+ * import { test } from "./platform.ts";
+ * test("runs everywhere", () => {});
+ * ```
+ */
+export const test: typeof nodeTest = WINDOWS
+  ? ((name: string, a?: unknown, b?: unknown) => {
+    const reason = windowsSkip(name);
+    // deno-lint-ignore no-explicit-any
+    const run = nodeTest as any;
+    if (reason === undefined) return run(name, a, b);
+    const fn = typeof a === "function" ? a : b;
+    const options = typeof a === "object" && a !== null ? a : {};
+    console.log(`skip on Windows: ${name}: ${reason}`);
+    return run(name, { ...options, skip: reason }, fn);
+  }) as typeof nodeTest
+  : nodeTest;
