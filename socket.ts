@@ -35,7 +35,7 @@ import {
 import { makefile, type MakefileOptions, type SocketFileFor } from "./makefile.ts";
 import { notifyClose } from "./reactor/hooks.ts";
 import { netPermissionHook } from "./permissions.ts";
-import { emulatedSocketpair, installWindowsMethods } from "./winsock.ts";
+import { emulatedSocketpair, installWindowsMethods, protocolInfo } from "./winsock.ts";
 import { windowsLayer } from "./ffi/windows.ts";
 
 const C = table.constants;
@@ -57,7 +57,8 @@ const EINTR = E.EINTR!;
 const EAGAIN = E.EAGAIN!;
 const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
 const EINPROGRESS = E.EINPROGRESS!;
-const EBADF = E.EBADF!;
+// CPython on Windows calls Winsock with INVALID_SOCKET once closed: WSAENOTSOCK.
+const EBADF = WINDOWS ? E.ENOTSOCK! : E.EBADF!;
 const ECONNRESET = E.ECONNRESET!;
 const POLLIN = S.POLLIN!;
 const POLLOUT = S.POLLOUT!;
@@ -215,7 +216,9 @@ export class socket {
     if (fileno !== undefined && fileno !== null) {
       const fd = toCInt(fileno);
       if (fd < 0) throw new RangeError(`negative file descriptor`);
-      const query = (opt: number | undefined): number => {
+      let info: number[] | undefined; // Windows: WSAPROTOCOL_INFOW's, read once, as CPython
+      const query = (opt: number | undefined, fromInfo: number): number => {
+        if (WINDOWS) return (info ??= protocolInfo(fd))[fromInfo];
         if (opt === undefined) throw fromErrno(E.ENOPROTOOPT!, "getsockopt");
         lenScratch[0] = 4;
         lenScratch[1] = 0;
@@ -227,13 +230,13 @@ export class socket {
         return lenScratch[1] | 0;
       };
       this.#family = family === undefined || family === null || family === -1
-        ? query(S.SO_DOMAIN)
+        ? query(S.SO_DOMAIN, 0)
         : toCInt(family);
       this.#type = type === undefined || type === null || type === -1
-        ? query(S.SO_TYPE ?? C.SO_TYPE)
+        ? query(S.SO_TYPE ?? C.SO_TYPE, 1)
         : toCInt(type);
       this.#proto = proto === undefined || proto === null || proto === -1
-        ? query(S.SO_PROTOCOL)
+        ? query(S.SO_PROTOCOL, 2)
         : toCInt(proto);
       this.#fd = fd;
     } else {

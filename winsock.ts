@@ -89,6 +89,32 @@ export function emulatedSocketpair(
   }
 }
 
+/**
+ * `[family, type, proto]` of socket `fd` from its WSAPROTOCOL_INFOW
+ * (`getsockopt(SO_PROTOCOL_INFOW)`), as CPython reads them on Windows for
+ * `socket(fileno=...)`; OSError when `fd` is not a socket.
+ *
+ * @example
+ * ```ts ignore
+ * const [family, type, proto] = protocolInfo(fd); // Windows only
+ * ```
+ */
+export function protocolInfo(fd: number): [number, number, number] {
+  const { libc } = layer();
+  const info = new Uint8Array(PROTOCOL_INFO_SIZE);
+  const len = new Int32Array([PROTOCOL_INFO_SIZE]);
+  const SO_PROTOCOL_INFOW = table.sys.SO_PROTOCOL_INFOW!;
+  if (libc.getsockopt(fd, C.SOL_SOCKET!, SO_PROTOCOL_INFOW, info, new Uint8Array(len.buffer)) < 0) {
+    throw fromErrno(ffi.errno(), "getsockopt");
+  }
+  const v = new DataView(info.buffer);
+  return [
+    v.getInt32(INFO_FAMILY, true),
+    v.getInt32(INFO_TYPE, true),
+    v.getInt32(INFO_PROTOCOL, true),
+  ];
+}
+
 function ulongArg(v: unknown, what: string): number {
   if (typeof v === "boolean") return v ? 1 : 0;
   if (typeof v !== "number" && typeof v !== "bigint") {

@@ -201,6 +201,10 @@ const kernel32: Record<string, SymbolDef> = {
     result: "u32",
   },
 };
+const msvcrt: Record<string, SymbolDef> = {
+  // errno_t strerror_s(char *buf, size_t size, int errnum)
+  strerror_s: { parameters: ["buffer", "usize", "i32"], result: "i32" },
+};
 const iphlpapi: Record<string, SymbolDef> = {
   // NETIO_STATUS GetIfTable2(PMIB_IF_TABLE2 *table)
   GetIfTable2: { parameters: ["buffer"], result: "u32" },
@@ -262,6 +266,7 @@ export interface WindowsLayer {
 export function windowsLibc(binder: WindowsBinder): WindowsLayer {
   const w = binder.bind("ws2_32.dll", ws2);
   const k = binder.bind("kernel32.dll", kernel32);
+  const crt = binder.bind("msvcrt.dll", msvcrt);
   let ip: Record<string, BoundFn> = {};
   try {
     ip = binder.bind("iphlpapi.dll", iphlpapi);
@@ -537,6 +542,9 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
       return 1;
     },
     strerror_r(code: number, buf: Uint8Array, n: number | bigint): number {
+      // The C runtime's errno values (below Winsock's 10000) have the CRT's texts, as
+      // Python's os.strerror there; Winsock's come from FormatMessage.
+      if (code > 0 && code < 10000) return crt.strerror_s(buf, Number(n), code) === 0 ? 0 : 22;
       const text = message(code);
       const len = Math.min(text.length, Number(n));
       buf.set(text.subarray(0, len));

@@ -13,6 +13,7 @@ import * as socket from "../mod.ts";
 import { sock_accept, sock_connect, sock_recv, sock_sendall } from "../asyncio.ts";
 import { table } from "../constants/mod.ts";
 import type { WindowsMethods } from "../winsock.ts";
+import { python } from "./helpers/python.ts";
 
 const WINDOWS = table.platform.startsWith("windows");
 const E = table.errno;
@@ -58,6 +59,21 @@ windowsOnly("errno values are the WSA codes, as Python's errno module on Windows
   assert.equal(E.EINPROGRESS, 10036);
   assert.equal(E.ECONNRESET, 10054);
   assert.equal(E.EADDRINUSE, 10048);
+});
+
+windowsOnly("each errno name picks the class Python picks for that name", () => {
+  // The oracle may be another platform's python3 (Linux's under Wine): compare by name.
+  const py = python<Record<string, string>>(`
+import json, errno
+print(json.dumps({n: type(OSError(getattr(errno, n), "x")).__name__ for n in dir(errno) if n.startswith("E")}))
+`);
+  let compared = 0;
+  for (const [name, value] of Object.entries(E)) {
+    if (!(name in py)) continue;
+    assert.equal(new socket.OSError(value, "x").name, py[name], `${name} = ${value}`);
+    compared++;
+  }
+  assert.ok(compared > 50, `only ${compared} names compared`);
 });
 
 windowsOnly("TCP over IPv4 and IPv6 loopback: send, recv, shutdown, EOF", () => {

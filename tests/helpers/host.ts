@@ -10,11 +10,11 @@
  */
 import * as cp from "node:child_process";
 import { EventEmitter } from "node:events";
-import { connect } from "node:net";
 import process from "node:process";
 import { PassThrough } from "node:stream";
 import { Buffer } from "node:buffer";
 import * as socket from "../../mod.ts";
+import { sock_recv } from "../../asyncio.ts";
 
 export type { ChildProcess, ExecFileSyncOptions, SpawnOptions } from "node:child_process";
 
@@ -120,7 +120,12 @@ export const spawnSync: typeof cp.spawnSync = ((
   }
 }) as typeof cp.spawnSync;
 
-/** What the tests use of a ChildProcess, for a host program run through the bridge. */
+/**
+ * What the tests use of a ChildProcess, for a host program run through the bridge. The
+ * request goes out synchronously (a test may block the event loop right after spawn(),
+ * in a blocking accept() the program is to connect to); the output is read with this
+ * module's own asyncio functions.
+ */
 class HostChild extends EventEmitter {
   readonly stdout = new PassThrough();
   readonly stderr = new PassThrough();
@@ -129,14 +134,24 @@ class HostChild extends EventEmitter {
   signalCode: string | null = null;
   killed = false;
   readonly pid = 0;
-  #sock;
+  readonly #sock: socket.socket;
 
   constructor(cmd: string, args: readonly string[]) {
     super();
+    this.#sock = socket.create_connection(["127.0.0.1", PORT]);
+    this.#sock.sendall(request(cmd, args));
+    this.#sock.setblocking(false);
+    this.#pump().catch((e) => {
+      if (this.exitCode === null && this.signalCode === null) this.#exit(null, "SIGKILL", e);
+    });
+  }
+
+  async #pump(): Promise<void> {
     const frames: Frames = { out: [], err: [], code: null };
     let pending = Buffer.alloc(0);
-    this.#sock = connect(PORT, "127.0.0.1", () => this.#sock.write(request(cmd, args)));
-    this.#sock.on("data", (chunk: Buffer) => {
+    while (frames.code === null) {
+      const chunk = await sock_recv(this.#sock, 65536);
+      if (chunk.length === 0) break;
       pending = Buffer.concat([pending, chunk]);
       pending = pending.subarray(
         parse(pending, frames, (kind, data) => {
@@ -144,37 +159,30 @@ class HostChild extends EventEmitter {
         }),
       );
       frames.out.length = frames.err.length = 0;
-      if (frames.code !== null && this.exitCode === null) this.#exit(frames.code, null);
-    });
-    this.#sock.on("error", (e: Error) => this.emit("error", e));
-    this.#sock.on("close", () => {
-      if (this.exitCode === null && this.signalCode === null) this.#exit(null, "SIGKILL");
-    });
+    }
+    this.#exit(frames.code, frames.code === null ? "SIGKILL" : null);
   }
 
-  #exit(code: number | null, signal: string | null): void {
+  #exit(code: number | null, signal: string | null, _cause?: unknown): void {
+    if (this.exitCode !== null || this.signalCode !== null) return;
     this.exitCode = code;
     this.signalCode = signal;
     this.stdout.end();
     this.stderr.end();
-    this.#sock.end();
+    this.#sock.close();
     this.emit("exit", code, signal);
     this.emit("close", code, signal);
   }
 
   kill(_signal?: string): boolean {
     this.killed = true;
-    this.#sock.destroy();
+    this.#exit(null, "SIGKILL"); // closing the connection kills the program
     return true;
   }
 
-  ref(): void {
-    this.#sock.ref();
-  }
+  ref(): void {}
 
-  unref(): void {
-    this.#sock.unref();
-  }
+  unref(): void {}
 }
 
 /** node:child_process's spawn (host programs through the bridge under Wine). */

@@ -31,6 +31,9 @@ export function skipOnWindows(reason: string): string | false {
 /** Why a test cannot run on Windows: Linux-only kernel features, or what Wine lacks. */
 const NO_UNIX = "no AF_UNIX sockets (Wine answers WSAEAFNOSUPPORT; real Windows has them)";
 const LINUX_ONLY = "a Linux-only kernel feature";
+const NO_SENDMSG = "CPython has no sendmsg/recvmsg on Windows (no SCM_RIGHTS)";
+const ORACLE_NUMBERS = "compares numbers with python3's, which under Wine is Linux's python3 " +
+  "(Windows' errno and constant values differ; windows_test checks them by name)";
 
 /**
  * The tests skipped on Windows, by name (a string is a prefix), each with its reason.
@@ -42,6 +45,34 @@ const WINDOWS_SKIPS: [name: string | RegExp, reason: string][] = [
   ["AF_NETLINK", LINUX_ONLY + " (netlink)"],
   ["AF_PACKET", LINUX_ONLY + " (packet sockets)"],
   ["AF_VSOCK, AF_QIPCRTR", LINUX_ONLY + " (families Windows lacks)"],
+  ["OSError(errno, text) picks the PEP 3151 subclass", ORACLE_NUMBERS],
+  [
+    "cloexec: default not inheritable",
+    "the child reads /proc/<pid>/fd (windows_test checks handle inheritance)",
+  ],
+  [
+    "type masks SOCK_NONBLOCK and SOCK_CLOEXEC",
+    "Linux's socket-type flags (Python on Windows has neither)",
+  ],
+  [
+    "socketpair: AF_UNIX stream by default",
+    NO_UNIX + "; Windows' emulated socketpair is in windows_test",
+  ],
+  [
+    "create_server: family, backlog, reuse_port",
+    "no SO_REUSEPORT (create_server raises ValueError there, as here)",
+  ],
+  ["send_fds / recv_fds", NO_SENDMSG],
+  [
+    "a closed socket never touches its old descriptor number",
+    "needs the closed number reused at once; Winsock does not hand handle values out lowest-first",
+  ],
+  [
+    "MSG_NOSIGNAL: sending to a closed peer",
+    "no SIGPIPE; a closed peer is WSAECONNRESET/ABORTED (asyncio_test checks it)",
+  ],
+  ["errno names (Node's code) follow Python's", ORACLE_NUMBERS],
+  ["every int constant of Python's socket module", ORACLE_NUMBERS],
 ];
 
 /** The reason test `name` skips on this platform, or undefined. */
