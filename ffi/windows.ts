@@ -26,6 +26,7 @@
  * @module
  */
 import type { Libc, NativeType, SymbolDef } from "./symbols.ts";
+import { NETDB_LAYOUTS, NETDB_SYMBOLS, netdbCalls } from "./windows_netdb.ts";
 
 /** A bound C function. */
 // deno-lint-ignore no-explicit-any
@@ -77,6 +78,7 @@ export const WINDOWS_SYS: Readonly<Record<string, number>> = {
  */
 export const WINDOWS_LAYOUTS = {
   if_nameindex: { size: 16, align: 8, if_index: 0, if_name: 8 },
+  ...NETDB_LAYOUTS,
 } as const;
 
 /** sizeof(MIB_IF_ROW2) on 64-bit Windows; the table's rows start 8 bytes in. */
@@ -264,7 +266,7 @@ export interface WindowsLayer {
  * ```
  */
 export function windowsLibc(binder: WindowsBinder): WindowsLayer {
-  const w = binder.bind("ws2_32.dll", ws2);
+  const w = binder.bind("ws2_32.dll", { ...ws2, ...NETDB_SYMBOLS });
   const k = binder.bind("kernel32.dll", kernel32);
   const crt = binder.bind("msvcrt.dll", msvcrt);
   let ip: Record<string, BoundFn> = {};
@@ -517,7 +519,6 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
     gai_strerror: (code: number) => binder.addressOf(message(code)),
     getnameinfo: w.getnameinfo,
     getnameinfo_async: w.getnameinfo_async,
-    hstrerror: (code: number) => binder.addressOf(message(code)),
     gethostname(buf: Uint8Array, n: number | bigint): number {
       return zero(w.gethostname(buf, Math.min(Number(n), 0x7fffffff)));
     },
@@ -551,6 +552,7 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
       if (len > 0) buf[len - 1] = 0;
       return 0;
     },
+    ...netdbCalls(binder, w, () => w.WSAGetLastError()),
     if_nametoindex: ip.if_nametoindex,
     if_indextoname(index: number, name: Uint8Array): number | bigint {
       const r = ip.if_indextoname(index, name);

@@ -40,15 +40,21 @@ const ORACLE_NUMBERS = "compares numbers with python3's, which under Wine is Lin
  * One list, so that what Windows does not run is seen in one place.
  */
 const WINDOWS_SKIPS: [name: string | RegExp, reason: string][] = [
+  // Whatever its file: what Wine or Windows lacks.
   ["AF_UNIX", NO_UNIX],
   [/\bunix\b/i, NO_UNIX],
   ["AF_NETLINK", LINUX_ONLY + " (netlink)"],
   ["AF_PACKET", LINUX_ONLY + " (packet sockets)"],
   ["AF_VSOCK, AF_QIPCRTR", LINUX_ONLY + " (families Windows lacks)"],
+  ["send_fds / recv_fds", NO_SENDMSG],
+  // errors_test
   ["OSError(errno, text) picks the PEP 3151 subclass", ORACLE_NUMBERS],
+  ["errno names (Node's code) follow Python's", ORACLE_NUMBERS],
+  ["every int constant of Python's socket module", ORACLE_NUMBERS],
+  // socket_test
   [
     "cloexec: default not inheritable",
-    "the child reads /proc/<pid>/fd (windows_test checks handle inheritance)",
+    "the child reads /proc/<pid>/fd (windows_test checks inheritance)",
   ],
   [
     "type masks SOCK_NONBLOCK and SOCK_CLOEXEC",
@@ -56,23 +62,26 @@ const WINDOWS_SKIPS: [name: string | RegExp, reason: string][] = [
   ],
   [
     "socketpair: AF_UNIX stream by default",
-    NO_UNIX + "; Windows' emulated socketpair is in windows_test",
+    NO_UNIX + "; the emulated socketpair is in windows_test",
   ],
   [
     "create_server: family, backlog, reuse_port",
     "no SO_REUSEPORT (create_server raises ValueError there, as here)",
   ],
-  ["send_fds / recv_fds", NO_SENDMSG],
   [
     "a closed socket never touches its old descriptor number",
-    "needs the closed number reused at once; Winsock does not hand handle values out lowest-first",
+    "needs the closed number reused at once; Winsock does not hand out handle values lowest-first",
   ],
   [
     "MSG_NOSIGNAL: sending to a closed peer",
     "no SIGPIPE; a closed peer is WSAECONNRESET/ABORTED (asyncio_test checks it)",
   ],
-  ["errno names (Node's code) follow Python's", ORACLE_NUMBERS],
-  ["every int constant of Python's socket module", ORACLE_NUMBERS],
+  // resolve_test
+  [
+    "every case gives python3's result or error",
+    "compares the resolver with Linux's python3 (glibc); Winsock's resolver answers differently (windows_test checks numeric lookups)",
+  ],
+  [/^sethostname/, "Python on Windows has no sethostname; the test needs a Linux UTS namespace"],
 ];
 
 /** The reason test `name` skips on this platform, or undefined. */
