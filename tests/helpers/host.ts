@@ -18,7 +18,14 @@ import { sock_recv } from "../../asyncio.ts";
 
 export type { ChildProcess, ExecFileSyncOptions, SpawnOptions } from "node:child_process";
 
-const PORT = Number(process.env.SOCKET_TEST_HOST_EXEC ?? 0);
+/** The bridge's port; 0 when there is none (or the env cannot be read: no --allow-env). */
+const PORT = (() => {
+  try {
+    return Number(process.env.SOCKET_TEST_HOST_EXEC ?? 0);
+  } catch {
+    return 0;
+  }
+})();
 
 /** Whether `cmd` must go through the host bridge. */
 function onHost(cmd: string): boolean {

@@ -12,7 +12,13 @@ import { table } from "../../constants/mod.ts";
 export const WINDOWS: boolean = table.platform.startsWith("windows");
 
 /** Set by scripts/run_windows.sh: Windows is Wine here. */
-export const UNDER_WINE: boolean = process.env.SOCKET_TEST_UNDER_WINE === "1";
+export const UNDER_WINE: boolean = (() => {
+  try {
+    return process.env.SOCKET_TEST_UNDER_WINE === "1";
+  } catch {
+    return false; // no --allow-env (a child run with narrow permissions)
+  }
+})();
 
 /**
  * A `skip` option for `test()`: the reason on Windows, false elsewhere.
