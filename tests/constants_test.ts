@@ -43,7 +43,8 @@ const platformTables = Object.fromEntries(
 );
 
 test("the running platform has a table", async () => {
-  assert.equal(platformTables[table.platform], table);
+  // (on Windows constants/mod.ts adds the emulated calls' codes to a copy: compare a part)
+  assert.equal(platformTables[table.platform].constants, table.constants);
   await assert.rejects(
     loadPlatformTable("plan9_mips"),
     /no constants table for platform plan9_mips/,
@@ -171,7 +172,9 @@ test("struct layouts are sane", () => {
   assert.equal(layouts.sockaddr_in6.sin6_addr, 8);
   assert.equal(layouts.sockaddr_in6.sin6_scope_id, 24);
   assert.equal(layouts.sockaddr_storage.size, 128);
-  assert.equal(layouts.iovec.size, 2 * sys.SIZEOF_POINTER!);
+  // Windows has WSABUF {ULONG len; char *buf} where POSIX has iovec
+  const iovec = layouts.iovec ?? (layouts as unknown as Record<string, { size: number }>).WSABUF;
+  assert.equal(iovec.size, 2 * sys.SIZEOF_POINTER!);
   assert.ok(layouts.sockaddr_un.sun_path$size! >= 92);
   assert.equal(sys.CMSG_HDR_LEN, layouts.cmsghdr.cmsg_data);
   for (const [name, layout] of Object.entries(layouts)) {

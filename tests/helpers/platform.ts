@@ -82,6 +82,55 @@ const WINDOWS_SKIPS: [name: string | RegExp, reason: string][] = [
     "MSG_NOSIGNAL: sending to a closed peer",
     "no SIGPIPE; a closed peer is WSAECONNRESET/ABORTED (asyncio_test checks it)",
   ],
+  // message_test (CPython has no sendmsg/recvmsg/CMSG on Windows)
+  [/^(sendmsg gathers|SCM_RIGHTS|SCM_CREDENTIALS|IP_PKTINFO|MSG_CTRUNC)/, NO_SENDMSG],
+  // fuzz_test
+  [/^(send\/sendmsg of subarrays|recvmsg_into scatters|closeReceivedFds)/, NO_SENDMSG],
+  [
+    "after close or detach the old number is never touched",
+    "needs the closed number reused at once; Winsock does not hand out handle values lowest-first",
+  ],
+  // readiness_test
+  [
+    "timers keep firing while a same-process conversation",
+    "counts round trips in a fixed time; under Wine socket calls are 5-15 times slower",
+  ],
+  // interfaces_test
+  [
+    "if_* give python3's results and errors",
+    "compares the interfaces with Linux's python3 (Windows names them from GetIfTable2; windows_test checks them)",
+  ],
+  // reliability_test
+  [
+    "peer gone: BrokenPipeError",
+    "no SIGPIPE; a closed peer is WSAECONNRESET/ABORTED (asyncio_test checks it)",
+  ],
+  [
+    "connect to a black-holed address",
+    "the child runs in a Linux network namespace (unshare), which a Windows process cannot start",
+  ],
+  ["EINTR during a timeout-mode", "POSIX signals (SIGUSR2); Windows has none"],
+  ["10,000 concurrent loopback connections", "the child runs under prlimit, a Linux program"],
+  [
+    "soak: 10 s of mixed operations",
+    "the child passes descriptors with send_fds (" + NO_SENDMSG + ")",
+  ],
+  // ffi_backend_test (the POSIX binding itself; windows_test covers the Windows layer)
+  [
+    /^(errno after a failed call: close\(-1\)|errno survives a second failing call|socketpair send\/recv move bytes|lseek takes and returns|cstring reads libc's static strings)/,
+    "tests the POSIX libc binding (close(-1)'s EBADF, socketpair, lseek, gai_strerror's static strings)",
+  ],
+  // constants_test
+  ["the errno table matches Python's errno module", ORACLE_NUMBERS],
+  ["layouts agree with Python's ctypes", "compares with Linux's python3 ctypes layouts under Wine"],
+  [
+    /^(re-running the generator|the asm mode)/,
+    "runs the generator with the host's C compiler, a Linux program (the darwin branch's test reproduces the Windows table)",
+  ],
+  // examples_test
+  ["examples/netlink_routes.ts", LINUX_ONLY + " (netlink, in a namespace)"],
+  ["examples/reuseport_server.ts", "no SO_REUSEPORT on Windows"],
+  ["examples/fd_passing.ts", NO_SENDMSG],
   // resolve_test
   [
     "every case gives python3's result or error",
