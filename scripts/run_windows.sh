@@ -152,7 +152,7 @@ setup_prefix
 # (python3, the oracle and the peers; sh; ss) for tests/helpers/host.ts, over loopback.
 host_exec_port=0
 if command -v python3 >/dev/null && [[ "$mode" != check ]]; then
-  exec {host_exec_fd}< <(exec python3 "$REPO/tests/helpers/wine_host_exec.py")
+  exec {host_exec_fd}< <(WINE_ROOT="$CHROOT" exec python3 "$REPO/tests/helpers/wine_host_exec.py")
   host_exec_pid=$!
   read -r -u "$host_exec_fd" host_exec_port || host_exec_port=0
   trap 'kill "$host_exec_pid" 2>/dev/null || true' EXIT

@@ -18,11 +18,16 @@ import sys
 import threading
 
 WINPATH = re.compile(r"^[Zz]:\\")
+# The root Wine runs in (a chroot): a path that is only there is found under it.
+ROOT = os.environ.get("WINE_ROOT", "")
 
 
 def host_path(arg):
     if WINPATH.match(arg):
-        return "/" + arg[3:].replace("\\", "/")
+        path = "/" + arg[3:].replace("\\", "/")
+        if ROOT and not os.path.exists(path) and os.path.exists(ROOT + path):
+            return ROOT + path
+        return path
     return arg
 
 
@@ -102,7 +107,7 @@ def serve(conn):
 def main():
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0))
+    srv.bind(("127.0.0.1", 0))
     srv.listen(64)
     print(srv.getsockname()[1], flush=True)
     os.close(1)
