@@ -19,7 +19,7 @@ import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, gaierror, herror, OSError } from "./errors.ts";
 import { pyTypeName, toCInt, toInt } from "./args.ts";
-import { decodeAddress, type SockAddr } from "./address.ts";
+import { addrInfoRecord, decodeAddress, type SockAddr } from "./address.ts";
 export type { Inet6Address, InetAddress, SockAddr } from "./address.ts";
 import { inet_ntop } from "./inet.ts";
 
@@ -211,22 +211,16 @@ function pointerAt(dv: DataView, offset: number): bigint {
  */
 function readAddrInfoList(head: bigint): RawAddrInfo[] {
   const out: RawAddrInfo[] = [];
-  const size = AI.size;
   for (let p = head; p !== 0n;) {
-    const bytes = ffi.peek(p, size);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, size);
-    const addr = pointerAt(dv, AI.ai_addr);
-    const canon = pointerAt(dv, AI.ai_canonname);
+    const node = addrInfoRecord(ffi.peek(p, AI.size), AI, POINTER_SIZE);
     out.push({
-      family: dv.getInt32(AI.ai_family, littleEndian),
-      type: dv.getInt32(AI.ai_socktype, littleEndian),
-      proto: dv.getInt32(AI.ai_protocol, littleEndian),
-      canonname: canon === 0n ? "" : ffi.cstring(canon),
-      addr: addr === 0n
-        ? new Uint8Array(0)
-        : ffi.peek(addr, dv.getUint32(AI.ai_addrlen, littleEndian)),
+      family: node.family,
+      type: node.socktype,
+      proto: node.protocol,
+      canonname: node.canonname === 0n ? "" : ffi.cstring(node.canonname),
+      addr: node.addr === 0n ? new Uint8Array(0) : ffi.peek(node.addr, node.addrlen),
     });
-    p = pointerAt(dv, AI.ai_next);
+    p = node.next;
   }
   return out;
 }
@@ -672,6 +666,9 @@ const ERANGE = E.ERANGE;
 const HOSTENT_BUFFER = 16384;
 const HOSTENT_BUFFER_MAX = 1 << 24;
 
+/** Whether the reentrant host calls exist (not on macOS). */
+const HOSTENT_R = typeof (libc as { gethostbyname2_r?: unknown }).gethostbyname2_r === "function";
+
 /** One gethostbyname2_r or gethostbyaddr_r call, with its own buffers. */
 class HostEntCall implements Call {
   readonly ret: Uint8Array;
@@ -701,8 +698,19 @@ class HostEntCall implements Call {
     this.buf = buf;
   }
 
+  /** The hostent of the non-reentrant call (macOS), 0n for none. */
+  plain = 0n;
+
   sync(): number {
     const { query, ret, buf, result, herrno } = this;
+    if (!HOSTENT_R) {
+      // macOS: libinfo keeps the result per thread, read at once on this one.
+      const p = this.kind === "name"
+        ? libc.gethostbyname2(query, this.af)
+        : libc.gethostbyaddr(query, query.length, this.af);
+      this.plain = BigInt(p);
+      return this.plain === 0n ? -1 : 0;
+    }
     return this.kind === "name"
       ? libc.gethostbyname2_r(query, this.af, ret, buf, buf.length, result, herrno)
       : libc.gethostbyaddr_r(query, query.length, this.af, ret, buf, buf.length, result, herrno);
@@ -710,6 +718,8 @@ class HostEntCall implements Call {
 
   async(): Promise<number> {
     const { query, ret, buf, result, herrno } = this;
+    // Without the _r calls the result lives in the calling thread's storage: run here.
+    if (!HOSTENT_R) return Promise.resolve(this.sync());
     return this.kind === "name"
       ? libc.gethostbyname2_r_async(query, this.af, ret, buf, buf.length, result, herrno)
       : libc.gethostbyaddr_r_async(
@@ -726,11 +736,12 @@ class HostEntCall implements Call {
 
   /** The hostent found, or 0n. */
   found(): bigint {
-    return ffi.readPointer(ffi.addressOf(this.result), 0);
+    return HOSTENT_R ? ffi.readPointer(ffi.addressOf(this.result), 0) : this.plain;
   }
 
+  /** h_errno of the call (macOS: HOST_NOT_FOUND, its global h_errno is not bound). */
   hErrno(): number {
-    return view(this.herrno).getInt32(0, littleEndian);
+    return HOSTENT_R ? view(this.herrno).getInt32(0, littleEndian) : S.HOST_NOT_FOUND ?? 1;
   }
 }
 
@@ -966,12 +977,21 @@ function strArgument(value: unknown, fn: string, position: number): Uint8Array {
 
 /**
  * Runs a get*_r database call (`call(ret, buf, buflen, result)`), growing the buffer
- * on ERANGE; returns the entry found (the `ret` buffer's contents) or null.
+ * on ERANGE; returns the entry found (the `ret` buffer's contents) or null. Where the
+ * C library has no such _r call (`reentrant` false: macOS, musl's getprotobyname), it
+ * runs `plain`, the non-reentrant call, and copies the entry it points to (its
+ * strings stay where they are until the next call of this thread).
  */
 function databaseLookup(
   size: number,
+  reentrant: boolean,
   call: (ret: Uint8Array, buf: Uint8Array, buflen: number, result: Uint8Array) => number,
+  plain: () => number | bigint,
 ): Uint8Array | null {
+  if (!reentrant) {
+    const p = plain();
+    return p === 0 || p === 0n ? null : ffi.peek(p, size);
+  }
   for (let buflen = 1024;; buflen *= 2) {
     const [ret, result, buf] = arena(size, POINTER_SIZE, buflen);
     const r = call(ret, buf, buflen, result);
@@ -1002,7 +1022,9 @@ export function getservbyname(servicename: string, protocolname?: string): numbe
   const SE = L.servent;
   const entry = databaseLookup(
     SE.size,
+    typeof (libc as { getservbyname_r?: unknown }).getservbyname_r === "function",
     (ret, buf, buflen, result) => libc.getservbyname_r(name, proto, ret, buf, buflen, result),
+    () => libc.getservbyname(name, proto),
   );
   if (entry === null) throw new OSError("service/proto not found");
   return swap16(view(entry).getInt32(SE.s_port, littleEndian));
@@ -1026,7 +1048,9 @@ export function getservbyport(port: number, protocolname?: string): string {
   const SE = L.servent;
   const entry = databaseLookup(
     SE.size,
+    typeof (libc as { getservbyport_r?: unknown }).getservbyport_r === "function",
     (ret, buf, buflen, result) => libc.getservbyport_r(swap16(p), proto, ret, buf, buflen, result),
+    () => libc.getservbyport(swap16(p), proto),
   );
   if (entry === null) throw new OSError("port/proto not found");
   return ffi.cstring(ffi.readPointer(ffi.addressOf(entry), SE.s_name));
@@ -1047,7 +1071,9 @@ export function getprotobyname(protocolname: string): number {
   const PE = L.protoent;
   const entry = databaseLookup(
     PE.size,
+    typeof (libc as { getprotobyname_r?: unknown }).getprotobyname_r === "function",
     (ret, buf, buflen, result) => libc.getprotobyname_r(name, ret, buf, buflen, result),
+    () => libc.getprotobyname(name),
   );
   if (entry === null) throw new OSError("protocol not found");
   return view(entry).getInt32(PE.p_proto, littleEndian);

@@ -17,6 +17,7 @@ import {
   type Address,
   decodeAddress,
   encodeAddress,
+  familyOf,
   reprAddress,
   reusableKey,
   sameAddress,
@@ -50,9 +51,16 @@ const SOCK_STREAM = C.SOCK_STREAM!;
 const SOL_SOCKET = C.SOL_SOCKET!;
 const SOCK_NONBLOCK = S.SOCK_NONBLOCK ?? 0;
 const SOCK_CLOEXEC = S.SOCK_CLOEXEC ?? 0;
-const MSG_NOSIGNAL = S.MSG_NOSIGNAL ?? 0;
 /** macOS's per-socket SIGPIPE switch (Linux uses MSG_NOSIGNAL on each send instead). */
 const SO_NOSIGPIPE = S.SO_NOSIGPIPE;
+/** Not where SO_NOSIGPIPE is set on every socket (older macOS kernels lack the flag). */
+const MSG_NOSIGNAL = SO_NOSIGPIPE === undefined ? S.MSG_NOSIGNAL ?? 0 : 0;
+/** Linux's sendfile(2); macOS's has another signature, so a read-and-send loop there. */
+const HAS_SENDFILE = typeof (libc as { sendfile?: unknown }).sendfile === "function";
+/** The read-and-send loop's buffer (one per process: the loop never yields inside). */
+let sendScratch: Uint8Array | undefined;
+/** accept4 (Linux); elsewhere (macOS) accept, then FD_CLOEXEC as CPython does. */
+const HAS_ACCEPT4 = typeof (libc as { accept4?: unknown }).accept4 === "function";
 const EINTR = E.EINTR!;
 const EAGAIN = E.EAGAIN!;
 const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
@@ -230,13 +238,14 @@ export class socket {
         return lenScratch[1] | 0;
       };
       this.#family = family === undefined || family === null || family === -1
-        ? query(S.SO_DOMAIN, 0)
+        ? (S.SO_DOMAIN === undefined && !WINDOWS ? boundFamily(fd) : query(S.SO_DOMAIN, 0))
         : toCInt(family);
       this.#type = type === undefined || type === null || type === -1
         ? query(S.SO_TYPE ?? C.SO_TYPE, 1)
         : toCInt(type);
       this.#proto = proto === undefined || proto === null || proto === -1
-        ? query(S.SO_PROTOCOL, 2)
+        // macOS: 0, as CPython; Windows: WSAPROTOCOL_INFOW's
+        ? (S.SO_PROTOCOL === undefined && !WINDOWS ? 0 : query(S.SO_PROTOCOL, 2))
         : toCInt(proto);
       this.#fd = fd;
     } else {
@@ -327,7 +336,9 @@ export class socket {
           break;
         case Op.Accept:
           lenScratch[0] = SOCKADDR_MAX;
-          r = libc.accept4(fd, addrScratch, lenScratchBytes, flags);
+          r = HAS_ACCEPT4
+            ? libc.accept4(fd, addrScratch, lenScratchBytes, flags)
+            : libc.accept(fd, addrScratch, lenScratchBytes);
           this.#addrLength = lenScratch[0];
           break;
         case Op.RecvMsg:
@@ -447,6 +458,7 @@ export class socket {
   accept(options: SocketOptions = {}): [socket, SockAddr] {
     const flags = (options.cloexec ?? true) ? SOCK_CLOEXEC : 0;
     const fd = this.#io(Op.Accept, null, 0, flags, 0);
+    if (!HAS_ACCEPT4 && (options.cloexec ?? true)) closeOnExec(fd);
     let address: SockAddr;
     let sock: socket;
     try {
@@ -1357,6 +1369,7 @@ export class SendfileJob {
    * EINTR is retried, other errors raise.
    */
   run(fd: number): boolean {
+    if (!HAS_SENDFILE) return this.runBySend(fd);
     for (;;) {
       const want = this.#count === null ? MAX_IO : Math.min(this.#count - this.total, MAX_IO);
       if (want <= 0) return true;
@@ -1372,6 +1385,38 @@ export class SendfileJob {
     }
   }
 
+  /**
+   * {@link SendfileJob.run} without sendfile(2) (macOS's has another signature): reads
+   * the file at the job's offset and sends, as Python's fallback does.
+   */
+  runBySend(fd: number): boolean {
+    const buf = sendScratch ??= new Uint8Array(65536);
+    for (;;) {
+      const want = this.#count === null
+        ? buf.length
+        : Math.min(this.#count - this.total, buf.length);
+      if (want <= 0) return true;
+      if (Number(libc.lseek(this.fileFd, this.#offset[0], S.SEEK_SET!)) < 0) {
+        throw fromErrno(ffi.errno(), "lseek");
+      }
+      const n = libc.read(this.fileFd, buf, want);
+      if (n === 0) return true;
+      if (n < 0) {
+        if (ffi.errno() === EINTR) continue;
+        throw fromErrno(ffi.errno(), "read");
+      }
+      const r = libc.send(fd, buf, n, MSG_NOSIGNAL);
+      if (r < 0) {
+        const errno = ffi.errno();
+        if (errno === EAGAIN || errno === EWOULDBLOCK) return false;
+        if (errno !== EINTR) throw fromErrno(errno, "send");
+        continue;
+      }
+      this.total += r;
+      this.#offset[0] += BigInt(r);
+    }
+  }
+
   /** Closes the source if this job opened it. */
   close(): void {
     if (this.#owned) libc.close(this.fileFd);
@@ -1382,6 +1427,20 @@ export class SendfileJob {
 export const SocketType: typeof socket = socket;
 
 if (WINDOWS) installWindowsMethods(socket.prototype);
+
+/** Sets FD_CLOEXEC on `fd` (where socket() and accept() cannot: macOS). */
+function closeOnExec(fd: number): void {
+  libc.fcntl(fd, S.F_SETFD!, S.FD_CLOEXEC!);
+}
+
+/** The family of socket `fd` from getsockname (macOS has no SO_DOMAIN), as CPython. */
+function boundFamily(fd: number): number {
+  lenScratch[0] = SOCKADDR_MAX;
+  if (libc.getsockname(fd, addrScratch, lenScratchBytes) < 0) {
+    throw fromErrno(ffi.errno(), "getsockname");
+  }
+  return familyOf(addrScratch);
+}
 
 /**
  * A connected pair of sockets: `socketpair(family = AF_UNIX, type = SOCK_STREAM, proto = 0)`.
@@ -1410,6 +1469,10 @@ export function socketpair(
   const flags = (options.cloexec ?? true) ? SOCK_CLOEXEC : 0;
   if (libc.socketpair(fam, toCInt(type) | flags, toCInt(proto), fds) < 0) {
     throw fromErrno(ffi.errno(), "socketpair");
+  }
+  if (SOCK_CLOEXEC === 0 && (options.cloexec ?? true)) { // macOS: no SOCK_CLOEXEC
+    closeOnExec(fds[0]);
+    closeOnExec(fds[1]);
   }
   let a: socket | undefined;
   try {

@@ -19,7 +19,15 @@
 // @ts-ignore: bun:ffi exists only under Bun (its types come from bun-types, not installed here)
 import { CString, dlopen, ptr, read, toArrayBuffer } from "bun:ffi";
 import { type Backend, type Libc, type NativeType, type SymbolDef, symbols } from "./symbols.ts";
-import { available, cName, libraryPath, os, platformId } from "./node_platform.ts";
+import {
+  available,
+  binding,
+  cName,
+  libraryPath,
+  os,
+  platformId,
+  withVariadics,
+} from "./node_platform.ts";
 import { bunWindowsBackend } from "./bun_windows.ts";
 
 // On Windows the whole backend is bun_windows.ts (ws2_32 through ffi/windows.ts).
@@ -66,7 +74,7 @@ for (const [key, def] of Object.entries(symbols) as [string, SymbolDef][]) {
     asyncDefs[key] = def;
   } else {
     // bun:ffi binds by key; aliases go through a second library handle below
-    syncTable[key] = { ...declaration(def), name };
+    syncTable[key] = { ...declaration(binding(key, def)), name };
   }
 }
 
@@ -199,7 +207,7 @@ function bindAsync(): Record<string, Fn> {
   return out;
 }
 
-const libc = { ...sync, ...bindAsync() } as unknown as Libc;
+const libc = withVariadics({ ...sync, ...bindAsync() } as unknown as Libc);
 
 /**
  * JSC keeps a small typed array's bytes inside the GC heap until its ArrayBuffer is

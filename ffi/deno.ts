@@ -8,8 +8,11 @@ import {
   cSymbol,
   isAvailable,
   type Libc,
+  stackVariadicCalls,
+  stackVariadicDef,
   type SymbolDef,
   symbols,
+  variadicOnStack,
 } from "./symbols.ts";
 import { type BoundFn, setWindowsLayer, windowsLibc } from "./windows.ts";
 
@@ -34,25 +37,13 @@ function libraryCandidates(): string[] {
   throw new Error(`socket: unsupported operating system ${os}`);
 }
 
-/**
- * Apple's arm64 ABI passes every variadic argument on the stack, never in a register,
- * while an FFI call with a fixed signature puts a third argument in x2, where
- * `fcntl(fd, cmd, ...)` and `open(path, flags, ...)` do not look. There the two are
- * bound with six dummy arguments filling x2-x7, so that the real one takes the first
- * stack slot, where their va_arg reads it. (Designed from the ABI, untested: no Mac.)
- */
-const VARIADIC_ON_STACK = os === "darwin" && arch === "aarch64";
-const REGISTER_PAD = ["i64", "i64", "i64", "i64", "i64", "i64"] as const;
+const VARIADIC_ON_STACK = variadicOnStack(os, arch);
 
 /** C names (and, for variadic calls, signatures) that differ per platform from the table's. */
 function renamed(key: string, def: SymbolDef): SymbolDef {
-  const name = cSymbol(key, def, os, libcFlavour);
+  const name = cSymbol(key, def, os, libcFlavour, arch);
   if (name !== (def.name ?? key)) return { ...def, name };
-  if (VARIADIC_ON_STACK && (key === "fcntl" || key === "open")) {
-    const [first, second] = def.parameters;
-    return { ...def, parameters: [first, second, ...REGISTER_PAD, "i64"] };
-  }
-  return def;
+  return VARIADIC_ON_STACK ? stackVariadicDef(key, def) : def;
 }
 
 function load(): Libc {
@@ -95,15 +86,7 @@ function load(): Libc {
 const raw = load();
 
 /** fcntl and open with their variadic argument in the first stack slot (see renamed). */
-const variadicOnStack: Partial<Libc> = VARIADIC_ON_STACK
-  ? (() => {
-    const padded = raw as unknown as Record<"fcntl" | "open", (...args: unknown[]) => number>;
-    return {
-      fcntl: (fd, cmd, arg) => padded.fcntl(fd, cmd, 0n, 0n, 0n, 0n, 0n, 0n, BigInt(arg)),
-      open: (path, flags, mode) => padded.open(path, flags, 0n, 0n, 0n, 0n, 0n, 0n, BigInt(mode)),
-    };
-  })()
-  : {};
+const stackVariadic: Partial<Libc> = VARIADIC_ON_STACK ? stackVariadicCalls(raw) : {};
 
 /**
  * Deno takes its fast call path for a 64-bit parameter only when given a BigInt; a
@@ -119,7 +102,7 @@ const libc: Libc = {
   recvfrom: (fd, buf, n, flags, addr, len) => raw.recvfrom(fd, buf, BigInt(n), flags, addr, len),
   read: (fd, buf, n) => raw.read(fd, buf, BigInt(n)),
   write: (fd, buf, n) => raw.write(fd, buf, BigInt(n)),
-  ...variadicOnStack,
+  ...stackVariadic,
 };
 const errnoCell = new Int32Array(
   Deno.UnsafePointerView.getArrayBuffer(

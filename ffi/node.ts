@@ -15,7 +15,15 @@
  */
 import koffi from "koffi";
 import { type Backend, type Libc, type NativeType, type SymbolDef, symbols } from "./symbols.ts";
-import { available, cName, libraryPath, os, platformId } from "./node_platform.ts";
+import {
+  available,
+  binding,
+  cName,
+  libraryPath,
+  os,
+  platformId,
+  withVariadics,
+} from "./node_platform.ts";
 import { nodeWindowsBackend } from "./node_windows.ts";
 
 /** The koffi spelling of each table type. */
@@ -59,7 +67,7 @@ function load(lib: koffi.LibraryHandle): Libc {
     const fn = lib.func(
       cName(key, def),
       koffiType[def.result],
-      def.parameters.map((t) => koffiType[t]),
+      binding(key, def).parameters.map((t) => koffiType[t]),
     ) as unknown as KoffiFn;
     out[key] = def.nonblocking ? promised(fn) : fn;
   }
@@ -69,7 +77,7 @@ function load(lib: koffi.LibraryHandle): Libc {
 // On Windows the whole backend is node_windows.ts (ws2_32 through ffi/windows.ts).
 const windows = os === "win32";
 const lib = windows ? undefined! : open();
-const libc = windows ? undefined! : load(lib);
+const libc = windows ? undefined! : withVariadics(load(lib));
 /** `void *memset(void *s, int c, size_t n)` with n = 0 returns `s`: the address of a JS view. */
 const identity = windows ? undefined! : lib.func(
   "memset",

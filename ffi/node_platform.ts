@@ -7,7 +7,15 @@
  */
 import process from "node:process";
 import { readFileSync } from "node:fs";
-import { cSymbol, isAvailable, type SymbolDef } from "./symbols.ts";
+import {
+  cSymbol,
+  isAvailable,
+  type Libc,
+  stackVariadicCalls,
+  stackVariadicDef,
+  type SymbolDef,
+  variadicOnStack,
+} from "./symbols.ts";
 
 /** The operating system, as Node names it ("linux", "darwin"). */
 export const os: string = process.platform;
@@ -41,7 +49,19 @@ export function libraryPath(): string {
 
 /** The C name of table entry `key` here. */
 export function cName(key: string, def: SymbolDef): string {
-  return cSymbol(key, def, os, libcFlavour);
+  return cSymbol(key, def, os, libcFlavour, arch);
+}
+
+const VARIADIC_ON_STACK = variadicOnStack(os, arch);
+
+/** The signature to bind table entry `key` with here (padded variadics on macOS arm64). */
+export function binding(key: string, def: SymbolDef): SymbolDef {
+  return VARIADIC_ON_STACK ? stackVariadicDef(key, def) : def;
+}
+
+/** The bound library, with `fcntl`/`open` called through their padded bindings where needed. */
+export function withVariadics(libc: Libc): Libc {
+  return VARIADIC_ON_STACK ? { ...libc, ...stackVariadicCalls(libc) } : libc;
 }
 
 /** Whether this platform's libc has table entry `key`. */

@@ -48,6 +48,8 @@ export const symbols = {
   listen: { parameters: ["i32", "i32"], result: "i32" },
   // int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
   accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  // int accept(int fd, struct sockaddr *addr, socklen_t *len)  (macOS: no accept4)
+  accept: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   // int connect(int fd, const struct sockaddr *addr, socklen_t len)
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   // ssize_t send(int fd, const void *buf, size_t len, int flags)
@@ -163,6 +165,18 @@ export const symbols = {
     parameters: ["buffer", "buffer", "buffer", "usize", "buffer"],
     result: "i32",
   },
+  // The non-reentrant forms, for macOS, which has no _r ones (libinfo keeps their results
+  // per thread) and for musl's getprotobyname (a static table).
+  // struct hostent *gethostbyname2(const char *name, int af)
+  gethostbyname2: { parameters: ["buffer", "i32"], result: "usize" },
+  // struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
+  gethostbyaddr: { parameters: ["buffer", "u32", "i32"], result: "usize" },
+  // struct servent *getservbyname(const char *name, const char *proto)
+  getservbyname: { parameters: ["buffer", "buffer"], result: "usize" },
+  // struct servent *getservbyport(int port, const char *proto)
+  getservbyport: { parameters: ["i32", "buffer"], result: "usize" },
+  // struct protoent *getprotobyname(const char *name)
+  getprotobyname: { parameters: ["buffer"], result: "usize" },
   // const char *hstrerror(int err)
   hstrerror: { parameters: ["i32"], result: "usize" },
   // int gethostname(char *name, size_t len)
@@ -202,6 +216,18 @@ export const symbols = {
   },
   // int eventfd(unsigned initval, int flags)
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
+
+  // int kqueue(void)  (macOS, the BSDs)
+  kqueue: { parameters: [], result: "i32" },
+  // int kevent(int kq, const struct kevent *changes, int nchanges, struct kevent *events,
+  //            int nevents, const struct timespec *timeout)
+  kevent: { parameters: ["i32", "buffer", "i32", "buffer", "i32", "buffer"], result: "i32" },
+  kevent_async: {
+    name: "kevent",
+    parameters: ["i32", "buffer", "i32", "buffer", "i32", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
 } as const satisfies Record<string, SymbolDef>;
 
 /**
@@ -214,16 +240,77 @@ export const symbols = {
  */
 export function isAvailable(key: string, os: string, libc: string): boolean {
   if (os === "darwin") {
-    return !/^(epoll_|eventfd$|accept4$|sendfile$|gethostby(name2|addr)_r|get(serv|proto)by)/
+    return !/^(epoll_|eventfd$|accept4$|sendfile$|gethostby(name2|addr)_r|get(serv|proto)by.*_r)/
       .test(key);
   }
+  if (/^kqueue$|^kevent/.test(key)) return false; // Linux
+  if (/^(gethostbyname2|gethostbyaddr|getservbyname|getservbyport)$/.test(key)) return false;
+  if (key === "getprotobyname") return libc === "musl";
   if (libc === "musl") return key !== "getprotobyname_r";
   return true;
 }
 
-/** The C symbol of table entry `key` on `os` with C library flavour `libc` (see isAvailable). */
-export function cSymbol(key: string, def: SymbolDef, os: string, libc: string): string {
+/**
+ * Apple's arm64 ABI passes every variadic argument on the stack, never in a register,
+ * while an FFI call with a fixed signature puts a third argument in x2, where
+ * `fcntl(fd, cmd, ...)` and `open(path, flags, ...)` do not look. There the two are
+ * bound with six dummy arguments filling x2-x7, so that the real one takes the first
+ * stack slot, where their va_arg reads it (each variadic argument has an 8-byte slot).
+ * x86_64 macOS passes variadic arguments like fixed ones. (Designed from the ABI,
+ * untested: no Mac.)
+ */
+export function variadicOnStack(os: string, arch: string): boolean {
+  return os === "darwin" && arch === "aarch64";
+}
+
+const REGISTER_PAD = ["i64", "i64", "i64", "i64", "i64", "i64"] as const;
+
+/** The binding of `fcntl`/`open` under {@link variadicOnStack}: two fixed, six pads, one i64. */
+export function stackVariadicDef(key: string, def: SymbolDef): SymbolDef {
+  if (key !== "fcntl" && key !== "open") return def;
+  const [first, second] = def.parameters;
+  return { ...def, parameters: [first, second, ...REGISTER_PAD, "i64"] };
+}
+
+/** `fcntl` and `open` with the table's signatures over their padded bindings. */
+export function stackVariadicCalls(raw: Libc): Pick<Libc, "fcntl" | "open"> {
+  const padded = raw as unknown as Record<"fcntl" | "open", (...args: unknown[]) => number>;
+  return {
+    fcntl: (fd, cmd, arg) => padded.fcntl(fd, cmd, 0n, 0n, 0n, 0n, 0n, 0n, BigInt(arg)),
+    open: (path, flags, mode) => padded.open(path, flags, 0n, 0n, 0n, 0n, 0n, 0n, BigInt(mode)),
+  };
+}
+
+/**
+ * macOS's symbols for the UNIX-conformant or 64-bit-inode forms of calls whose plain
+ * name is an old one: `select` (if ever bound) must be `select$DARWIN_EXTSN`, and on
+ * x86_64 the stat family the `$INODE64` ones, whose `struct stat` the darwin_x86_64
+ * table describes (arm64 has only those, under the plain names).
+ */
+const DARWIN_NAMES: Readonly<Record<string, string>> = { select: "select$DARWIN_EXTSN" };
+const DARWIN_X86_64_NAMES: Readonly<Record<string, string>> = {
+  stat: "stat$INODE64",
+  fstat: "fstat$INODE64",
+  lstat: "lstat$INODE64",
+};
+
+/**
+ * The C symbol of table entry `key` on `os` with C library flavour `libc` (see
+ * isAvailable) and architecture `arch` ("x86_64", "aarch64").
+ */
+export function cSymbol(
+  key: string,
+  def: SymbolDef,
+  os: string,
+  libc: string,
+  arch = "",
+): string {
   if (key === "errno_location" && os === "darwin") return "__error";
+  if (os === "darwin") {
+    const name = def.name ?? key;
+    const renamed = DARWIN_NAMES[name] ?? (arch === "x86_64" ? DARWIN_X86_64_NAMES[name] : "");
+    if (renamed) return renamed;
+  }
   if (key === "strerror_r" && libc === "gnu") return "__xpg_strerror_r";
   return def.name ?? key;
 }

@@ -47,12 +47,14 @@ import { libc } from "../ffi/mod.ts";
 import { setCloseHook } from "./hooks.ts";
 import { type Poller, PollPoller } from "./poller.ts";
 import { EpollPoller } from "./epoll.ts";
+import { KqueuePoller } from "./kqueue.ts";
 import { WsaPollPoller } from "./wsapoll.ts";
 import { windowsLayer } from "../ffi/windows.ts";
 
 export type { Poller, ReadyCallback } from "./poller.ts";
 export { PollPoller } from "./poller.ts";
 export { EpollPoller } from "./epoll.ts";
+export { KqueuePoller } from "./kqueue.ts";
 
 const EBADF = table.errno.EBADF!;
 
@@ -797,7 +799,8 @@ export class Reactor {
 let instance: Reactor | undefined;
 
 /**
- * The process's reactor, created on first use (epoll where available, else poll(2)).
+ * The process's reactor, created on first use (epoll on Linux, kqueue on macOS, WSAPoll on
+ * Windows, else poll(2)).
  *
  * @example
  * ```ts
@@ -807,12 +810,15 @@ let instance: Reactor | undefined;
  */
 export function getReactor(): Reactor {
   if (instance === undefined) {
-    const hasEpoll = typeof (libc as { epoll_create1?: unknown }).epoll_create1 === "function";
-    const r = new Reactor(
-      hasEpoll ? new EpollPoller() : windowsLayer?.offThread
-        ? new WsaPollPoller() // Windows, WSAPoll on a helper thread
-        : new PollPoller(),
-    );
+    const has = (name: string) => typeof (libc as Record<string, unknown>)[name] === "function";
+    const poller = has("epoll_create1")
+      ? new EpollPoller()
+      : has("kqueue") && table.layouts.kevent
+      ? new KqueuePoller()
+      : windowsLayer?.offThread
+      ? new WsaPollPoller() // Windows: WSAPoll on a helper thread
+      : new PollPoller();
+    const r = new Reactor(poller);
     setCloseHook((fd) => r.forget(fd));
     instance = r;
   }

@@ -10,15 +10,9 @@
  *   re-polls on a timer backing off from 0 to 8 ms. A `poll` entry with
  *   `nonblocking: true` in the symbol table plus a self-pipe for wake-ups would make it
  *   block off-thread like epoll; until a platform needs it, the timer is enough.
- * - kqueue (macOS, the BSDs): TODO, not written since it cannot be run here. Design
- *   (edge-triggered, like epoll): `kqueue()`; `arm` = `kevent()` with EV_ADD|EV_CLEAR
- *   for EVFILT_READ once, and EVFILT_WRITE added (EV_ADD|EV_CLEAR) while writers wait
- *   and deleted after, `udata` = fd; `disarm` = EV_DELETE of both filters (ENOENT
- *   ignored); the off-thread wait = a `kevent_async` nonblocking symbol with a NULL
- *   timeout into a private result array; the wake-up = an EVFILT_USER event triggered
- *   with NOTE_TRIGGER (no eventfd on macOS); EV_EOF in `flags` plays EPOLLHUP/RDHUP
- *   (wake readers and writers), EV_ERROR plays EPOLLERR. Needs `struct kevent`'s layout
- *   in the constants table and the symbols `kqueue`, `kevent`, `kevent_async`.
+ * - `KqueuePoller` (kqueue.ts, macOS): edge-triggered like epoll (EV_CLEAR filters,
+ *   EVFILT_WRITE only while writers wait), an EVFILT_USER wake-up, `kevent_async` for
+ *   the off-thread wait. Written from the ABI and the manual, untested until run on a Mac.
  *
  * @module
  */

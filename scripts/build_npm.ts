@@ -218,6 +218,7 @@ const packageJson = {
   },
   files: ["esm/", "README.md", "LICENSE"],
   engines: { node: ">=20" },
+  // What the README calls supported (linux, win32: tested under Wine) or experimental (darwin).
   os: ["linux", "darwin", "win32"],
   dependencies: { koffi: koffiVersion },
   keywords: ["socket", "python", "ffi", "libc", "networking"],

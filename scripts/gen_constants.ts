@@ -300,13 +300,50 @@ const SYS_NAMES: readonly string[] = [
   "EV_ENABLE", "EV_EOF", "EV_ERROR", "EV_ONESHOT", "EV_RECEIPT", "NOTE_FFNOP", "NOTE_TRIGGER",
 ];
 
-/** Internal values computed by C expressions rather than named by a macro. */
-const SYS_EXPRESSIONS: readonly ProbeSpec[] = [
+/** Struct specs the POSIX and Winsock lists share (see {@link StructSpec}). */
+const COMMON: Readonly<Record<string, StructSpec>> = {
+  sockaddr_in: { name: "sockaddr_in", fields: ["sin_family", "sin_port", "sin_addr"] },
+  sockaddr_in6: {
+    name: "sockaddr_in6",
+    fields: ["sin6_family", "sin6_port", "sin6_flowinfo", "sin6_addr", "sin6_scope_id"],
+  },
+  sockaddr_un: { name: "sockaddr_un", fields: ["sun_family", "sun_path+"] },
+  sockaddr_storage: { name: "sockaddr_storage", fields: ["ss_family"] },
+  addrinfo: {
+    name: "addrinfo",
+    fields: [
+      "ai_flags",
+      "ai_family",
+      "ai_socktype",
+      "ai_protocol",
+      "ai_addrlen+",
+      "ai_addr",
+      "ai_canonname",
+      "ai_next",
+    ],
+  },
+  hostent: {
+    name: "hostent",
+    fields: ["h_name", "h_aliases", "h_addrtype", "h_length", "h_addr_list"],
+  },
+  servent: { name: "servent", fields: ["s_name", "s_aliases", "s_port", "s_proto"] },
+  protoent: { name: "protoent", fields: ["p_name", "p_aliases", "p_proto"] },
+  ip_mreq: { name: "ip_mreq", fields: ["imr_multiaddr", "imr_interface"] },
+  ipv6_mreq: { name: "ipv6_mreq", fields: ["ipv6mr_multiaddr", "ipv6mr_interface"] },
+};
+
+/** The sizes of C types every target records. */
+const SIZEOF_EXPRESSIONS: readonly ProbeSpec[] = [
   { key: "SIZEOF_POINTER", expr: "sizeof(void *)" },
   { key: "SIZEOF_SIZE_T", expr: "sizeof(size_t)" },
   { key: "SIZEOF_SOCKLEN_T", expr: "sizeof(socklen_t)" },
   { key: "SIZEOF_INT", expr: "sizeof(int)" },
   { key: "SIZEOF_LONG", expr: "sizeof(long)" },
+];
+
+/** Internal values computed by C expressions rather than named by a macro. */
+const SYS_EXPRESSIONS: readonly ProbeSpec[] = [
+  ...SIZEOF_EXPRESSIONS,
   // The boundary CMSG_ALIGN rounds up to. CMSG_ALIGN is not POSIX (macOS
   // lacks it); CMSG_SPACE(1) - CMSG_SPACE(0) is the same number.
   { key: "CMSG_ALIGN_TO", expr: "CMSG_ALIGN(1)", guard: "defined(CMSG_ALIGN)" },
@@ -361,11 +398,7 @@ const WINDOWS_SYS_NAMES: readonly string[] = [
 
 /** Winsock values computed by C expressions. */
 const WINDOWS_SYS_EXPRESSIONS: readonly ProbeSpec[] = [
-  { key: "SIZEOF_POINTER", expr: "sizeof(void *)" },
-  { key: "SIZEOF_SIZE_T", expr: "sizeof(size_t)" },
-  { key: "SIZEOF_SOCKLEN_T", expr: "sizeof(socklen_t)" },
-  { key: "SIZEOF_INT", expr: "sizeof(int)" },
-  { key: "SIZEOF_LONG", expr: "sizeof(long)" },
+  ...SIZEOF_EXPRESSIONS,
   // SOCKET is a UINT_PTR; INVALID_SOCKET (all ones) is recorded as the signed -1.
   { key: "SIZEOF_SOCKET", expr: "sizeof(SOCKET)" },
   { key: "INVALID_SOCKET", expr: "(long long)(INT_PTR)INVALID_SOCKET" },
@@ -376,13 +409,10 @@ const WINDOWS_SYS_EXPRESSIONS: readonly ProbeSpec[] = [
 /** The Winsock structs whose layouts go into the Windows table (keys as in types.ts). */
 const WINDOWS_STRUCTS: readonly StructSpec[] = [
   { name: "sockaddr", fields: ["sa_family+"] },
-  { name: "sockaddr_in", fields: ["sin_family", "sin_port", "sin_addr"] },
-  {
-    name: "sockaddr_in6",
-    fields: ["sin6_family", "sin6_port", "sin6_flowinfo", "sin6_addr", "sin6_scope_id"],
-  },
-  { name: "sockaddr_un", fields: ["sun_family", "sun_path+"] },
-  { name: "sockaddr_storage", fields: ["ss_family"] },
+  COMMON.sockaddr_in,
+  COMMON.sockaddr_in6,
+  COMMON.sockaddr_un,
+  COMMON.sockaddr_storage,
   {
     name: "WSAMSG",
     type: "WSAMSG",
@@ -390,29 +420,17 @@ const WINDOWS_STRUCTS: readonly StructSpec[] = [
   },
   { name: "WSABUF", type: "WSABUF", fields: ["len+", "buf"] },
   { name: "cmsghdr", type: "WSACMSGHDR", fields: ["cmsg_len+", "cmsg_level", "cmsg_type"] },
-  {
-    name: "addrinfo",
-    fields: [
-      "ai_flags",
-      "ai_family",
-      "ai_socktype",
-      "ai_protocol",
-      "ai_addrlen+",
-      "ai_addr",
-      "ai_canonname",
-      "ai_next",
-    ],
-  },
-  { name: "hostent", fields: ["h_name", "h_aliases", "h_addrtype", "h_length", "h_addr_list"] },
-  { name: "servent", fields: ["s_name", "s_aliases", "s_port", "s_proto"] },
-  { name: "protoent", fields: ["p_name", "p_aliases", "p_proto"] },
+  COMMON.addrinfo,
+  COMMON.hostent,
+  COMMON.servent,
+  COMMON.protoent,
   { name: "pollfd", type: "WSAPOLLFD", fields: ["fd+", "events+", "revents+"] },
   { name: "linger", fields: ["l_onoff+", "l_linger+"] },
   { name: "timeval", fields: ["tv_sec+", "tv_usec+"] },
   { name: "in_pktinfo", type: "IN_PKTINFO", fields: ["ipi_addr", "ipi_ifindex"] },
   { name: "in6_pktinfo", type: "IN6_PKTINFO", fields: ["ipi6_addr", "ipi6_ifindex"] },
-  { name: "ip_mreq", fields: ["imr_multiaddr", "imr_interface"] },
-  { name: "ipv6_mreq", fields: ["ipv6mr_multiaddr", "ipv6mr_interface"] },
+  COMMON.ip_mreq,
+  COMMON.ipv6_mreq,
   { name: "tcp_keepalive", fields: ["onoff", "keepalivetime", "keepaliveinterval"] },
 ];
 
@@ -492,13 +510,10 @@ const STRUCTS: readonly StructSpec[] = [
     fields: ["sa_family+"],
     optionalFields: { [BSD_SA_LEN]: ["sa_len+"] },
   },
-  { name: "sockaddr_in", fields: ["sin_family", "sin_port", "sin_addr"] },
-  {
-    name: "sockaddr_in6",
-    fields: ["sin6_family", "sin6_port", "sin6_flowinfo", "sin6_addr", "sin6_scope_id"],
-  },
-  { name: "sockaddr_un", fields: ["sun_family", "sun_path+"] },
-  { name: "sockaddr_storage", fields: ["ss_family"] },
+  COMMON.sockaddr_in,
+  COMMON.sockaddr_in6,
+  COMMON.sockaddr_un,
+  COMMON.sockaddr_storage,
   {
     name: "sockaddr_nl",
     guard: "defined(PROBE_HAVE_LINUX_NETLINK_H)",
@@ -556,22 +571,10 @@ const STRUCTS: readonly StructSpec[] = [
   },
   { name: "cmsghdr", fields: ["cmsg_len+", "cmsg_level", "cmsg_type"] },
   { name: "iovec", fields: ["iov_base", "iov_len+"] },
-  {
-    name: "addrinfo",
-    fields: [
-      "ai_flags",
-      "ai_family",
-      "ai_socktype",
-      "ai_protocol",
-      "ai_addrlen+",
-      "ai_addr",
-      "ai_canonname",
-      "ai_next",
-    ],
-  },
-  { name: "hostent", fields: ["h_name", "h_aliases", "h_addrtype", "h_length", "h_addr_list"] },
-  { name: "servent", fields: ["s_name", "s_aliases", "s_port", "s_proto"] },
-  { name: "protoent", fields: ["p_name", "p_aliases", "p_proto"] },
+  COMMON.addrinfo,
+  COMMON.hostent,
+  COMMON.servent,
+  COMMON.protoent,
   { name: "if_nameindex", fields: ["if_index", "if_name"] },
   { name: "pollfd", fields: ["fd", "events+", "revents+"] },
   { name: "linger", fields: ["l_onoff", "l_linger"] },
@@ -581,9 +584,9 @@ const STRUCTS: readonly StructSpec[] = [
   { name: "epoll_event", guard: "defined(PROBE_HAVE_SYS_EPOLL_H)", fields: ["events", "data+"] },
   { name: "in_pktinfo", guard: LINUX, fields: ["ipi_ifindex", "ipi_spec_dst", "ipi_addr"] },
   { name: "in6_pktinfo", fields: ["ipi6_addr", "ipi6_ifindex"] },
-  { name: "ip_mreq", fields: ["imr_multiaddr", "imr_interface"] },
+  COMMON.ip_mreq,
   { name: "ip_mreqn", guard: LINUX, fields: ["imr_multiaddr", "imr_address", "imr_ifindex"] },
-  { name: "ipv6_mreq", fields: ["ipv6mr_multiaddr", "ipv6mr_interface"] },
+  COMMON.ipv6_mreq,
   { name: "rlimit", fields: ["rlim_cur+", "rlim_max+"] },
   // macOS: 32 bytes, #pragma pack(4) on both architectures.
   {
