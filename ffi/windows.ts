@@ -68,6 +68,10 @@ export const WINDOWS_SYS: Readonly<Record<string, number>> = {
   SOCK_NONBLOCK: 0x800,
   SOCK_CLOEXEC: 0x80000,
   MSG_NOSIGNAL: 0,
+  // The emulated lseek's whence: the C runtime's SEEK_* (FILE_BEGIN/CURRENT/END alike).
+  SEEK_SET: 0,
+  SEEK_CUR: 1,
+  SEEK_END: 2,
   // netioapi.h: IF_NAMESIZE is NDIS_IF_MAX_STRING_SIZE (256); not in the generated table.
   IF_NAMESIZE: 256,
 };
@@ -464,6 +468,18 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
       if (h < 0) return fileError();
       files.add(h);
       return h;
+    },
+    lseek(file: number, offset: number | bigint, whence: number): number | bigint {
+      // Files of `open` only (SEEK_SET/CUR/END are FILE_BEGIN/CURRENT/END: 0/1/2).
+      const position = new BigInt64Array(1);
+      if (k.SetFilePointerEx(file, BigInt(offset), position, whence) === 0) return fileError();
+      return position[0];
+    },
+    read(file: number, buf: Uint8Array, n: number | bigint): number {
+      if (k.ReadFile(file, buf, Math.min(Number(n), buf.length), dword, 0) === 0) {
+        return fileError();
+      }
+      return dword[0];
     },
     sendfile(out: number, file: number, offset: Uint8Array, count: number | bigint): number {
       // No TransmitFile here (it needs overlapped I/O to be non-blocking): read, then send,
