@@ -5,6 +5,7 @@
 #   bash scripts/run_windows.sh tests/inet_test.ts     # some test files (Windows Deno)
 #   bash scripts/run_windows.sh --npm [files...]       # the npm build's suite, Windows Node and Bun
 #   bash scripts/run_windows.sh --setup-only           # build the environment, run nothing
+#   bash scripts/run_windows.sh --setup-deno           # the same, without Node and Bun
 #   bash scripts/run_windows.sh --check-only           # set up, print what Deno sees there
 #
 # Needs a Debian 12 (or later) x86_64 host, root, Debian's apt mirror and the npm registry.
@@ -139,6 +140,7 @@ mode=deno
 case "${1:-}" in
 --npm) mode=npm NEED_NPM=1 && shift ;;
 --setup-only) mode=setup NEED_NPM=1 && shift ;;
+--setup-deno) mode=setup && shift ;; # the root, the prefix and the Windows Deno only (CI)
 --check-only) mode=check && shift ;;
 --run) mode=eval && shift ;;
 esac
