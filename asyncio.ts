@@ -75,6 +75,8 @@ const EAGAIN = E.EAGAIN!;
 const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
 const EINTR = E.EINTR!;
 const EINPROGRESS = E.EINPROGRESS!;
+/** Winsock reports a connect in progress as WSAEWOULDBLOCK, not WSAEINPROGRESS. */
+const CONNECT_PENDING = table.platform.startsWith("windows") ? EWOULDBLOCK : EINPROGRESS;
 const EBADF = E.EBADF!;
 const AF_INET = C.AF_INET!;
 const AF_INET6 = C.AF_INET6!;
@@ -518,7 +520,9 @@ function connectNow(sock: socket, address: Address, signal?: AbortSignal): Promi
   const fd = neverBlocking(sock, "connect");
   const err = sock.connect_ex(address);
   if (err === 0) return Promise.resolve();
-  if (err !== EINPROGRESS && err !== EINTR) return Promise.reject(fromErrno(err, "connect"));
+  if (err !== EINPROGRESS && err !== CONNECT_PENDING && err !== EINTR) {
+    return Promise.reject(fromErrno(err, "connect"));
+  }
   let first = true;
   return submit(
     fd,

@@ -39,7 +39,8 @@ function freePort(family: number, host: string): number {
 
 /** Waits until something holds `port`: a bind without SO_REUSEADDR fails then. */
 async function waitForListener(family: number, host: string, port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  // Up to ~30 s: a child runtime can take seconds to start (under emulation, Wine, load).
+  for (let i = 0; i < 1200; i++) {
     try {
       using probe = new socket.socket(family, socket.SOCK_STREAM);
       probe.bind([host, port]);

@@ -51,6 +51,8 @@ import { setCloseHook, setOpenHook } from "./hooks.ts";
 import { type Poller, PollPoller } from "./poller.ts";
 import { EpollPoller } from "./epoll.ts";
 import { KqueuePoller } from "./kqueue.ts";
+import { WsaPollPoller } from "./wsapoll.ts";
+import { windowsLayer } from "../ffi/windows.ts";
 
 export type { Poller, ReadyCallback } from "./poller.ts";
 export { PollPoller } from "./poller.ts";
@@ -813,7 +815,8 @@ export class Reactor {
 let instance: Reactor | undefined;
 
 /**
- * The process's reactor, created on first use (epoll on Linux, kqueue on macOS, else poll(2)).
+ * The process's reactor, created on first use (epoll on Linux, kqueue on macOS, WSAPoll on
+ * Windows, else poll(2)).
  *
  * @example
  * ```ts
@@ -828,6 +831,8 @@ export function getReactor(): Reactor {
       ? new EpollPoller()
       : has("kqueue") && table.layouts.kevent
       ? new KqueuePoller()
+      : windowsLayer?.offThread
+      ? new WsaPollPoller() // Windows: WSAPoll on a helper thread
       : new PollPoller();
     const r = new Reactor(poller);
     setCloseHook((fd) => r.forget(fd));

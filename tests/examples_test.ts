@@ -4,9 +4,9 @@
  * ours in every combination: our or Python's client x our or Python's server, for
  * the IPv4 pair and for the IPv4/IPv6 pair over IPv6.
  */
-import { test } from "node:test";
+import { test, UNDER_WINE } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "./helpers/host.ts";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import * as socket from "../mod.ts";
@@ -24,7 +24,7 @@ function run(
   cmd: string,
   args: string[],
   // qemu-user (scripts/run_aarch64.sh) runs every child Deno ~20x slower.
-  timeoutMs = process.env.SOCKET_TEST_UNDER_QEMU === "1" ? 120_000 : 20_000,
+  timeoutMs = process.env.SOCKET_TEST_UNDER_QEMU === "1" || UNDER_WINE ? 120_000 : 20_000,
 ): Promise<Result> {
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -54,7 +54,9 @@ function freePort(family: number, host: string): number {
 
 /** Waits until a server holds the port (a plain bind fails), then a moment for listen(). */
 async function waitForListener(family: number, host: string, port: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
+  // Under Wine a child Deno takes seconds to start (and more on a busy machine).
+  const tries = UNDER_WINE ? 2400 : 400;
+  for (let i = 0; i < tries; i++) {
     try {
       using probe = new socket.socket(family, socket.SOCK_STREAM);
       probe.bind([host, port]);
