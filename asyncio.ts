@@ -73,6 +73,9 @@ const S = table.sys;
 const E = table.errno;
 const EINTR = E.EINTR!;
 const EINPROGRESS = E.EINPROGRESS!;
+const EWOULDBLOCK = E.EWOULDBLOCK ?? E.EAGAIN!;
+/** Winsock reports a connect in progress as WSAEWOULDBLOCK, not WSAEINPROGRESS. */
+const CONNECT_PENDING = table.platform.startsWith("windows") ? EWOULDBLOCK : EINPROGRESS;
 const EBADF = E.EBADF!;
 const AF_INET = C.AF_INET!;
 const AF_INET6 = C.AF_INET6!;
@@ -490,7 +493,9 @@ function connectNow(sock: socket, address: Address, signal?: AbortSignal): Promi
   const fd = neverBlocking(sock, "connect");
   const err = sock.connect_ex(address);
   if (err === 0) return Promise.resolve();
-  if (err !== EINPROGRESS && err !== EINTR) return Promise.reject(fromErrno(err, "connect"));
+  if (err !== EINPROGRESS && err !== CONNECT_PENDING && err !== EINTR) {
+    return Promise.reject(fromErrno(err, "connect"));
+  }
   let first = true;
   return submit(
     fd,

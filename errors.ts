@@ -280,6 +280,9 @@ export function subclassFor(errno: number): typeof OSError {
   return byErrno.get(errno) ?? OSError;
 }
 
+/** Windows: Winsock errors (10000 and up) carry `winerror`, as in CPython. */
+const WINDOWS = table.platform.startsWith("windows");
+
 /**
  * Builds the OSError subclass for an errno, with strerror's text and the syscall name.
  *
@@ -296,6 +299,11 @@ export function subclassFor(errno: number): typeof OSError {
 export function fromErrno(errno: number, syscall?: string, filename?: string): OSError {
   const e = new OSError(errno, strerror(errno), filename);
   e.syscall = syscall;
+  if (WINDOWS && errno >= 10000) {
+    // CPython raises Winsock errors with `winerror` set; str() then reads "[WinError N] ...".
+    (e as OSError & { winerror?: number }).winerror = errno;
+    e.message = e.message.replace(/^\[Errno /, "[WinError ");
+  }
   return e;
 }
 

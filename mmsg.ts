@@ -84,10 +84,13 @@ export const MMSG_MAX: number = table.sys.UIO_MAXIOV ?? 1024;
  * assert.deepStrictEqual(MMSGHDR, { size: 64, msg_len: 56 }); // 64-bit Linux
  * ```
  */
-export const MMSGHDR: { readonly size: number; readonly msg_len: number } = {
-  size: Math.ceil((LM.size + 4) / LM.align) * LM.align,
-  msg_len: LM.size,
-};
+export const MMSGHDR: { readonly size: number; readonly msg_len: number } = LM === undefined
+  // Windows: no msghdr (Winsock's layouts), no batch calls: MessageBatch raises ENOSYS.
+  ? { size: 0, msg_len: 0 }
+  : {
+    size: Math.ceil((LM.size + 4) / LM.align) * LM.align,
+    msg_len: LM.size,
+  };
 
 const hasMmsg = typeof (libc as { recvmmsg?: unknown }).recvmmsg === "function";
 
@@ -158,6 +161,7 @@ export class MessageBatch {
    * least `count * size` bytes) or in a new buffer.
    */
   constructor(count: number, size: number, buffer?: ArrayBufferView) {
+    if (LM === undefined) throw fromErrno(ENOSYS, "recvmmsg");
     const n = toInt(count);
     const s = toInt(size);
     if (n < 1 || n > MMSG_MAX) throw new RangeError(`batch count must be 1 to ${MMSG_MAX}`);

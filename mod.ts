@@ -159,6 +159,7 @@ export {
   MsgFlag,
   SocketKind,
 } from "./enums.ts";
+export { fromshare } from "./fromshare.ts";
 export { htonl, htons, inet_aton, inet_ntoa, inet_ntop, inet_pton, ntohl, ntohs } from "./inet.ts";
 export {
   type AncData,

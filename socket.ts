@@ -48,9 +48,13 @@ import {
 import { makefile, type MakefileOptions, type SocketFileFor } from "./makefile.ts";
 import { notifyClose, notifyOpen } from "./reactor/hooks.ts";
 import { netPermissionHook } from "./permissions.ts";
+import { emulatedSocketpair, installWindowsMethods, protocolInfo } from "./winsock.ts";
+import { windowsLayer } from "./ffi/windows.ts";
 
 const C = table.constants;
 const S = table.sys;
+/** Windows (ws2_32 through ffi/windows.ts): a few calls differ, see winsock.ts. */
+const WINDOWS = windowsLayer !== undefined;
 const E = table.errno;
 const L = table.layouts;
 
@@ -75,7 +79,8 @@ const EAGAIN = E.EAGAIN!;
 const EWOULDBLOCK = E.EWOULDBLOCK ?? EAGAIN;
 const EINPROGRESS = E.EINPROGRESS!;
 const EISCONN = E.EISCONN!;
-const EBADF = E.EBADF!;
+// CPython on Windows calls Winsock with INVALID_SOCKET once closed: WSAENOTSOCK.
+const EBADF = WINDOWS ? E.ENOTSOCK! : E.EBADF!;
 const ECONNRESET = E.ECONNRESET!;
 const ENOTSOCK = E.ENOTSOCK!;
 const POLLIN = S.POLLIN!;
@@ -298,24 +303,27 @@ export class socket {
       const fd = toCInt(fileno);
       if (fd < 0) throw new RangeError(`negative file descriptor`);
       // As CPython: getsockname() proves the descriptor is a socket (a regular file is
-      // ENOTSOCK, a closed number EBADF) even when family, type and proto are given.
+      // ENOTSOCK, a closed number EBADF; Windows: WSAENOTSOCK for both) even when family, type and proto are given.
       lenScratch[0] = SOCKADDR_MAX;
       if (libc.getsockname(fd, addrScratch, lenScratchBytes) < 0) {
         const errno = ffi.errno();
         if (errno === EBADF || errno === ENOTSOCK) throw fromErrno(errno);
       }
-      const query = (opt: number | undefined): number => {
+      let info: number[] | undefined; // Windows: WSAPROTOCOL_INFOW's, read once, as CPython
+      const query = (opt: number | undefined, fromInfo: number): number => {
+        if (WINDOWS) return (info ??= protocolInfo(fd))[fromInfo];
         if (opt === undefined) throw fromErrno(E.ENOPROTOOPT!, "getsockopt");
         return intOptionOrRaise(fd, SOL_SOCKET, opt);
       };
       this.#family = family === undefined || family === null || family === -1
-        ? (S.SO_DOMAIN === undefined ? boundFamily(fd) : query(S.SO_DOMAIN))
+        ? (S.SO_DOMAIN === undefined && !WINDOWS ? boundFamily(fd) : query(S.SO_DOMAIN, 0))
         : toCInt(family);
       this.#type = type === undefined || type === null || type === -1
-        ? query(S.SO_TYPE ?? C.SO_TYPE)
+        ? query(S.SO_TYPE ?? C.SO_TYPE, 1)
         : toCInt(type);
       this.#proto = proto === undefined || proto === null || proto === -1
-        ? (S.SO_PROTOCOL === undefined ? 0 : query(S.SO_PROTOCOL)) // macOS: 0, as CPython
+        // macOS: 0, as CPython; Windows: WSAPROTOCOL_INFOW's
+        ? (S.SO_PROTOCOL === undefined && !WINDOWS ? 0 : query(S.SO_PROTOCOL, 2))
         : toCInt(proto);
       this.#fd = fd;
     } else {
@@ -626,7 +634,11 @@ export class socket {
       // PEP 475: an interrupted connect goes on in the kernel; wait for it to finish
       // (calling connect() again would fail with EALREADY).
       deadline = timeout === null ? Infinity : performance.now() + timeout * 1000;
-    } else if (errno === EINPROGRESS && timeout !== null && timeout > 0) {
+    } else if (
+      // Winsock says a connect in progress is WSAEWOULDBLOCK.
+      (errno === EINPROGRESS || (WINDOWS && errno === EWOULDBLOCK)) && timeout !== null &&
+      timeout > 0
+    ) {
       deadline = performance.now() + timeout * 1000;
     } else {
       return errno;
@@ -1770,6 +1782,8 @@ function reprValue(value: unknown): string {
 /** Python's `socket.SocketType`: the socket class. */
 export const SocketType: typeof socket = socket;
 
+if (WINDOWS) installWindowsMethods(socket.prototype);
+
 /** Sets FD_CLOEXEC on `fd` (where socket() and accept() cannot: macOS). */
 function closeOnExec(fd: number): void {
   libc.fcntl(fd, S.F_SETFD!, S.FD_CLOEXEC!);
@@ -1806,6 +1820,7 @@ export function socketpair(
   proto = 0,
   options: SocketOptions = {},
 ): [socket, socket] {
+  if (WINDOWS) return emulatedSocketpair(socket, family, type, proto);
   const fam = family === null ? C.AF_UNIX! : toCInt(family);
   const fds = new Int32Array(2);
   const flags = (options.cloexec ?? true) ? SOCK_CLOEXEC : 0;

@@ -16,6 +16,8 @@ import { table as linux_aarch64_gnu } from "./linux_aarch64_gnu.ts";
 import { table as linux_aarch64_musl } from "./linux_aarch64_musl.ts";
 import { table as linux_x86_64_gnu } from "./linux_x86_64_gnu.ts";
 import { table as linux_x86_64_musl } from "./linux_x86_64_musl.ts";
+import { table as windows_x86_64 } from "./windows_x86_64.ts";
+import { WINDOWS_LAYOUTS, WINDOWS_SYS } from "../ffi/windows.ts";
 
 export type { Layouts, PlatformTable, StructLayout } from "./types.ts";
 
@@ -27,6 +29,9 @@ export const platformTables: Readonly<Record<string, PlatformTable>> = {
   linux_aarch64_musl,
   linux_x86_64_gnu,
   linux_x86_64_musl,
+  // Winsock's layouts (WindowsLayouts) lack the POSIX-only structs (msghdr, iovec, stat, ...):
+  // the code that reads those never runs on Windows.
+  windows_x86_64: windows_x86_64 as unknown as PlatformTable,
 };
 
 /** The table of platform `id`; Error naming the known platforms if there is none. */
@@ -41,5 +46,20 @@ export function platformTable(id: string): PlatformTable {
   return platformTables[id];
 }
 
+/**
+ * On Windows, the codes of the POSIX calls that ffi/windows.ts emulates (fcntl's
+ * F_GETFL/O_NONBLOCK, SOCK_CLOEXEC, MSG_NOSIGNAL = 0, ...) join the generated `sys`.
+ */
+function withEmulation(t: PlatformTable): PlatformTable {
+  if (!t.platform.startsWith("windows")) return t;
+  // Winsock's table has NI_MAXHOST/NI_MAXSERV among the socket module's constants.
+  const { NI_MAXHOST, NI_MAXSERV } = t.constants;
+  return {
+    ...t,
+    sys: { NI_MAXHOST, NI_MAXSERV, ...t.sys, ...WINDOWS_SYS },
+    layouts: { ...t.layouts, ...WINDOWS_LAYOUTS },
+  };
+}
+
 /** The table of the running platform. Importing this module throws on a platform without one. */
-export const table: PlatformTable = platformTable(platformId);
+export const table: PlatformTable = withEmulation(platformTable(platformId));

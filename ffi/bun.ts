@@ -34,12 +34,17 @@ import {
   binding,
   cName,
   libraryPath,
+  os,
   platformId,
   withVariadics,
 } from "./node_platform.ts";
+import { bunWindowsBackend } from "./bun_windows.ts";
+
+// On Windows the whole backend is bun_windows.ts (ws2_32 through ffi/windows.ts).
+const windows = os === "win32";
 
 /** bun:ffi parameter types. */
-const argType: Record<NativeType, string> = {
+export const argType: Record<NativeType, string> = {
   i32: "i32",
   u32: "u32",
   i64: "i64",
@@ -49,7 +54,7 @@ const argType: Record<NativeType, string> = {
   void: "void",
 };
 /** bun:ffi result types: 64-bit results as a number when exact, else a bigint (as Deno). */
-const resultType: Record<NativeType, string> = {
+export const resultType: Record<NativeType, string> = {
   ...argType,
   i64: "i64_fast",
   usize: "u64_fast",
@@ -67,7 +72,7 @@ function declaration(def: SymbolDef): Declaration {
 
 type Fn = (...args: unknown[]) => unknown;
 
-const path = libraryPath();
+const path = windows ? "" : libraryPath();
 const syncTable: Record<string, Declaration & { name?: string }> = {};
 const asyncTable: Record<string, Declaration> = {};
 const asyncDefs: Record<string, SymbolDef> = {};
@@ -101,9 +106,9 @@ function bindSync(): Record<string, Fn> {
   return out;
 }
 
-const sync = bindSync();
-const errnoAddress = Number(sync.errno_location());
-const errnoCell = new Int32Array(toArrayBuffer(errnoAddress, 0, 4));
+const sync = windows ? {} : bindSync();
+const errnoAddress = windows ? 0 : Number(sync.errno_location());
+const errnoCell = windows ? new Int32Array(1) : new Int32Array(toArrayBuffer(errnoAddress, 0, 4));
 
 // ---- nonblocking entries: helper Workers ----
 
@@ -259,7 +264,7 @@ const libc = withVariadics({ ...sync, ...bindAsync() } as unknown as Libc);
  * JSC keeps a small typed array's bytes inside the GC heap until its ArrayBuffer is
  * asked for, then moves them out: touching `.buffer` first makes the address stable.
  */
-function pinned<T extends ArrayBufferView>(view: T): T {
+export function pinned<T extends ArrayBufferView>(view: T): T {
   void view.buffer;
   return view;
 }
@@ -269,14 +274,8 @@ function address(value: number | bigint): number {
   return Number(value);
 }
 
-/** The bun:ffi implementation of the backend interface. */
-export const backend: Backend = {
-  platformId,
-  libc,
-  errno: () => errnoCell[0],
-  setErrno: (value: number) => {
-    errnoCell[0] = value;
-  },
+/** Reading C memory through bun:ffi (also the Windows backend's, bun_windows.ts). */
+export const bunMemory: Pick<Backend, "peek" | "cstring" | "readPointer" | "addressOf"> = {
   peek(addr, length) {
     if (length === 0) return new Uint8Array(0);
     return new Uint8Array(toArrayBuffer(address(addr), 0, length)).slice();
@@ -285,4 +284,15 @@ export const backend: Backend = {
   readPointer: (addr, offset) => BigInt(read.u64(address(addr), offset)),
   addressOf: (view) => BigInt(ptr(pinned(view))),
   dedicated: dedicated as Backend["dedicated"],
+};
+
+/** The bun:ffi implementation of the backend interface. */
+export const backend: Backend = windows ? bunWindowsBackend() : {
+  platformId,
+  libc,
+  errno: () => errnoCell[0],
+  setErrno: (value: number) => {
+    errnoCell[0] = value;
+  },
+  ...bunMemory,
 };

@@ -15,6 +15,7 @@ import {
   variadicOnStack,
 } from "./symbols.ts";
 import { Gate } from "./gate.ts";
+import { type BoundFn, setWindowsLayer, windowsLibc } from "./windows.ts";
 
 const os = Deno.build.os;
 const arch = Deno.build.arch;
@@ -47,6 +48,17 @@ function renamed(key: string, def: SymbolDef): SymbolDef {
 }
 
 function load(): Libc {
+  if (os === "windows") {
+    const layer = windowsLibc({
+      bind: (dll, t) =>
+        Deno.dlopen(dll, t as Deno.ForeignLibraryInterface).symbols as Record<string, BoundFn>,
+      addressOf: (v) =>
+        BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(v as Uint8Array<ArrayBuffer>))),
+      peek: (address, length) => backend.peek(address, length),
+    });
+    setWindowsLayer(layer);
+    return layer.libc;
+  }
   const table: Record<string, SymbolDef> = {};
   for (const [key, def] of Object.entries(symbols)) {
     if (isAvailable(key, os, libcFlavour)) table[key] = renamed(key, def);

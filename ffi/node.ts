@@ -36,13 +36,15 @@ import {
   binding,
   cName,
   libraryPath,
+  os,
   platformId,
   withVariadics,
 } from "./node_platform.ts";
 import { Gate } from "./gate.ts";
+import { nodeWindowsBackend } from "./node_windows.ts";
 
 /** The koffi spelling of each table type. */
-const koffiType: Record<NativeType, string> = {
+export const koffiType: Record<NativeType, string> = {
   i32: "int32_t",
   u32: "uint32_t",
   i64: "int64_t",
@@ -64,7 +66,7 @@ type KoffiFn = ((...args: unknown[]) => unknown) & {
 const gate = new Gate(Math.min(128, (koffi.config().max_async_calls ?? 256) >> 1));
 
 /** Turns koffi's callback-style `.async` into a gated, Promise-returning function. */
-function promised(fn: KoffiFn): (...args: unknown[]) => Promise<unknown> {
+export function promised(fn: KoffiFn): (...args: unknown[]) => Promise<unknown> {
   return (...args) =>
     gate.run(() =>
       new Promise((resolve, reject) => {
@@ -98,10 +100,16 @@ function load(lib: koffi.LibraryHandle): Libc {
   return out as unknown as Libc;
 }
 
-const lib = open();
-const libc = withVariadics(load(lib));
+// On Windows the whole backend is node_windows.ts (ws2_32 through ffi/windows.ts).
+const windows = os === "win32";
+const lib = windows ? undefined! : open();
+const libc = windows ? undefined! : withVariadics(load(lib));
 /** `void *memset(void *s, int c, size_t n)` with n = 0 returns `s`: the address of a JS view. */
-const identity = lib.func("memset", "uintptr_t", ["void *", "int32_t", "size_t"]) as unknown as (
+const identity = windows ? undefined! : lib.func(
+  "memset",
+  "uintptr_t",
+  ["void *", "int32_t", "size_t"],
+) as unknown as (
   view: ArrayBufferView,
   c: number,
   n: number,
@@ -233,20 +241,25 @@ function dedicated(
     });
 }
 
-/** The koffi implementation of the backend interface. */
-export const backend: Backend = {
-  platformId,
-  libc,
-  errno: () => koffi.errno(),
-  setErrno: (value: number) => {
-    koffi.errno(value);
-  },
+/** Reading C memory through koffi (also the Windows backend's, node_windows.ts). */
+export const koffiMemory: Pick<Backend, "peek" | "cstring" | "readPointer"> = {
   peek(addr, length) {
     if (length === 0) return new Uint8Array(0);
     return new Uint8Array(koffi.view(address(addr), length)).slice();
   },
   cstring: (addr) => koffi.decode(address(addr), "char", -1) as string,
   readPointer: (addr, offset) => BigInt(koffi.decode(address(addr), offset, "uintptr_t")),
+};
+
+/** The koffi implementation of the backend interface. */
+export const backend: Backend = windows ? nodeWindowsBackend() : {
+  platformId,
+  libc,
+  errno: () => koffi.errno(),
+  setErrno: (value: number) => {
+    koffi.errno(value);
+  },
+  ...koffiMemory,
   addressOf: (view) => BigInt(identity(view, 0, 0)),
   dedicated: dedicated as Backend["dedicated"],
 };

@@ -53,6 +53,8 @@ import { PollPoller } from "./poll.ts";
 import { EpollPoller } from "./epoll.ts";
 import { KqueuePoller } from "./kqueue.ts";
 import { AGAIN, noop, Op, OpQueue, type OpStep, type Step } from "./op.ts";
+import { WsaPollPoller } from "./wsapoll.ts";
+import { windowsLayer } from "../ffi/windows.ts";
 
 export type { Poller, ReadyCallback } from "./poller.ts";
 export { PollPoller } from "./poll.ts";
@@ -732,7 +734,8 @@ export class Reactor {
 let instance: Reactor | undefined;
 
 /**
- * The process's reactor, created on first use (epoll on Linux, kqueue on macOS, else poll(2)).
+ * The process's reactor, created on first use (epoll on Linux, kqueue on macOS, WSAPoll on
+ * Windows, else poll(2)).
  *
  * @example
  * ```ts
@@ -747,6 +750,8 @@ export function getReactor(): Reactor {
       ? new EpollPoller()
       : has("kqueue") && table.layouts.kevent
       ? new KqueuePoller()
+      : windowsLayer?.offThread
+      ? new WsaPollPoller() // Windows: WSAPoll on a helper thread
       : new PollPoller();
     const r = new Reactor(poller);
     setCloseHook((fd) => r.forget(fd));

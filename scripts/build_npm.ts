@@ -239,8 +239,8 @@ const packageJson = {
   files: ["esm/", "README.md", "LICENSE"],
   // Node 18 runs it (ES modules; require() needs Node 20.19+ or 22.12+).
   engines: { node: ">=18" },
-  // What the README calls supported (linux) or experimental (darwin); Windows has a table only.
-  os: ["linux", "darwin"],
+  // What the README calls supported (linux, win32: tested under Wine) or experimental (darwin).
+  os: ["linux", "darwin", "win32"],
   cpu: ["x64", "arm64"],
   // Only Node needs koffi (Bun has bun:ffi, Deno Deno.dlopen): optional, so that a
   // platform without a koffi build, or a Bun or Deno install, does not fail on it.

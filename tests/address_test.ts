@@ -5,9 +5,9 @@
  * by their encoding against the kernel's struct layouts; and every bad address,
  * compared with Python's error class and message.
  */
-import { test } from "node:test";
+import { test, WINDOWS } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync } from "./helpers/host.ts";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,7 +40,12 @@ function toJson(v: unknown): unknown {
 
 /** Python's outcomes for `cases`, in one python3 process. */
 function pythonOutcomes(cases: Case[]): Outcome[] {
-  const input = JSON.stringify(cases.map((c) => [...c.slice(0, 4), toJson(c[4]), c[5]]));
+  // Families by name: under Wine the oracle is Linux's python3, whose numbers differ.
+  const family = (f: number) =>
+    WINDOWS ? (f === AF_INET ? "AF_INET" : f === AF_INET6 ? "AF_INET6" : f) : f;
+  const input = JSON.stringify(
+    cases.map((c) => [family(c[0]), ...c.slice(1, 4), toJson(c[4]), c[5]]),
+  );
   return JSON.parse(execFileSync("python3", [oracle], { input, encoding: "utf8" }));
 }
 
@@ -101,6 +106,8 @@ function compare(cases: Case[]): void {
       assert.deepEqual(ours.ok, py.ok, label);
     } else {
       assert.equal(ours.error, jsClassOf(py.error!), label);
+      // Under Wine an OSError's errno and text come from Linux's python3: the class must agree.
+      if (WINDOWS && py.errno !== null && py.errno !== undefined) return;
       assert.equal(ours.message, py.message, label);
       if (py.errno !== null && py.errno !== undefined) assert.equal(ours.errno, py.errno, label);
     }
@@ -126,9 +133,9 @@ test("AF_INET: '', '<broadcast>', numeric and 'localhost' hosts, as Python", () 
     dgram("connect+getpeername", ["localhost", 9]),
     dgram("connect+getpeername", ["127.1.2.3", 65535]),
     dgram("connect+getpeername", ["<broadcast>", 9], ["broadcast"]),
-    dgram("connect", ["<broadcast>", 9]), // EACCES without SO_BROADCAST
+    dgram("connect", ["<broadcast>", 9]), // EACCES without SO_BROADCAST (Linux)
     dgram("connect+getpeername", [enc.encode("127.0.0.1"), 9]),
-  ]);
+  ].filter((c) => !(WINDOWS && c[4] && JSON.stringify(c).includes("<broadcast>"))));
   // '' binds the wildcard; the port is the kernel's choice
   using s = new socket.socket(AF_INET, SOCK_DGRAM);
   s.bind(["", 0]);
@@ -154,6 +161,11 @@ test("AF_INET6: 2-, 3- and 4-tuples, flowinfo, scope ids and '%lo'", () => {
     address,
     [],
   ];
+  // '%lo' and scope id 1 name Linux's loopback interface: not on Windows; and Linux drops
+  // a flow label nobody registered (getpeername reads 0) where Wine keeps it; and
+  // IPV6_V6ONLY is on by default on Windows (no v4-mapped peer).
+  const linuxLoopback = (c: Case) =>
+    WINDOWS && /%lo|fe80|, ?0, ?1\]|74565|::ffff:/.test(JSON.stringify(c[4]));
   compare([
     dgram("connect+getpeername", ["::1", 9]),
     dgram("connect+getpeername", ["::1", 9, 0]),
@@ -168,7 +180,7 @@ test("AF_INET6: 2-, 3- and 4-tuples, flowinfo, scope ids and '%lo'", () => {
     dgram("connect+getpeername", ["::ffff:127.0.0.1", 9]),
     dgram("connect+getpeername", ["localhost", 9]),
     dgram("connect+getpeername", ["0:0::0:1", 9]),
-  ]);
+  ].filter((c) => !linuxLoopback(c)));
   // a 4-tuple to and from the wire
   using r = new socket.socket(AF_INET6, SOCK_DGRAM);
   r.bind(["::1", 0]);
@@ -182,6 +194,7 @@ test("AF_INET6: 2-, 3- and 4-tuples, flowinfo, scope ids and '%lo'", () => {
   assert.equal(scope, 0);
   // '%lo' in the host is not a scope id: Python drops it (the connect fails with
   // EINVAL, link-local without a scope), and so do we (the compare above)
+  if (WINDOWS) return;
   using l = new socket.socket(AF_INET6, SOCK_DGRAM);
   assert.throws(() => l.connect(["fe80::1%lo", 9]), (e: socket.OSError) => e.errno === 22);
 });
@@ -483,7 +496,8 @@ test("bad addresses: the same error class and message as Python", () => {
     // 109 bytes of abstract name do not fit sun_path
     unix("bind", new Uint8Array([0, ...enc.encode("a".repeat(108))])),
   ];
-  compare(cases);
+  // Windows: no AF_UNIX under Wine, no netlink or packet sockets.
+  compare(WINDOWS ? cases.filter((c) => c[0] === AF_INET || c[0] === AF_INET6) : cases);
 });
 
 test("AF_UNIX: an abstract name may fill sun_path (108 bytes), a path may not", () => {

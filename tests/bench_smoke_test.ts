@@ -3,7 +3,7 @@
  * of the counts, one round) for C, Python and ours, and every checksum must be right. No
  * timing is asserted. Deno only (the harness is a Deno program).
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 
 const WORKLOADS = ["w1", "w2", "w3", "w4", "w5", "w6", "w9"];

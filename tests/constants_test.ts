@@ -3,9 +3,9 @@
  * with the tables, the generator is deterministic, and the struct layouts are
  * sane. Written against node:test so the suite runs under Deno, Node and Bun.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync } from "./helpers/host.ts";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +37,8 @@ const hasPython = python("print(1)") !== null;
 const exported = names as unknown as Record<string, number | undefined>;
 
 test("the running platform has a table", () => {
-  assert.equal(platformTables[table.platform], table);
+  // (on Windows constants/mod.ts adds the emulated calls' codes to a copy: compare a part)
+  assert.equal(platformTables[table.platform].constants, table.constants);
   assert.throws(() => platformTable("plan9_mips"), /no constants table for platform plan9_mips/);
   assert.ok(Object.keys(table.constants).length > 100);
 });
@@ -166,7 +167,9 @@ test("struct layouts are sane", () => {
   assert.equal(layouts.sockaddr_in6.sin6_addr, 8);
   assert.equal(layouts.sockaddr_in6.sin6_scope_id, 24);
   assert.equal(layouts.sockaddr_storage.size, 128);
-  assert.equal(layouts.iovec.size, 2 * sys.SIZEOF_POINTER!);
+  // Windows has WSABUF {ULONG len; char *buf} where POSIX has iovec
+  const iovec = layouts.iovec ?? (layouts as unknown as Record<string, { size: number }>).WSABUF;
+  assert.equal(iovec.size, 2 * sys.SIZEOF_POINTER!);
   assert.ok(layouts.sockaddr_un.sun_path$size! >= 92);
   assert.equal(sys.CMSG_HDR_LEN, layouts.cmsghdr.cmsg_data);
   for (const [name, layout] of Object.entries(layouts)) {

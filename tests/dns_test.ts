@@ -11,9 +11,9 @@
  * machine. python3 evaluates the same cases in the same namespaces, and the
  * answers must be equal. Skipped, with the reason, when unshare is not permitted.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync } from "./helpers/host.ts";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import * as socket from "../mod.ts";
 import { errorcode, fromErrno, strerror } from "../errors.ts";

@@ -4,9 +4,9 @@
  * ours in every combination: our or Python's client x our or Python's server, for
  * the IPv4 pair and for the IPv4/IPv6 pair over IPv6.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "./helpers/host.ts";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -3,9 +3,9 @@
  * errno after a failed call, the memory readers on known data, and a
  * nonblocking call. Written against node:test so it runs under Deno, Node and Bun.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync } from "./helpers/host.ts";
 
 import { ffi, libc } from "../ffi/mod.ts";
 import { table } from "../constants/mod.ts";

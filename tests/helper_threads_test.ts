@@ -10,9 +10,9 @@
  * network namespaces with a name server that holds every query (skipped, with the reason,
  * where `unshare -mn` is not permitted).
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawnSync } from "./helpers/host.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

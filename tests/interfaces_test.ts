@@ -2,7 +2,7 @@
  * interfaces.ts against python3 on the same machine: if_nameindex, if_nametoindex
  * and if_indextoname give Python's results and errors.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 
 import { if_indextoname, if_nameindex, if_nametoindex } from "../interfaces.ts";

@@ -3,9 +3,9 @@
  * and datagram (our unbound datagram client connect()s to Python's datagram server,
  * and Python's to ours), with each side once the server and once the client.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn } from "./helpers/host.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

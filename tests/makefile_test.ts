@@ -2,9 +2,9 @@
  * socket.makefile(): buffered and text files over a socket, their close semantics, timeouts,
  * and, with python3 as peer and as oracle, the same lines from the same bytes as Python's.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn } from "./helpers/host.ts";
 import * as socket from "../mod.ts";
 import { UnsupportedOperation } from "../makefile.ts";
 import type { SocketFile } from "../makefile.ts";

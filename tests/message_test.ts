@@ -4,9 +4,9 @@
  * IP_PKTINFO / IPV6_PKTINFO on UDP loopback, MSG_CTRUNC with a control buffer too
  * small (and nothing read past it), and CMSG_LEN / CMSG_SPACE against Python's.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn } from "./helpers/host.ts";
 import {
   closeSync,
   mkdtempSync,

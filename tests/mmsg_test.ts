@@ -4,7 +4,7 @@
  * datagram socketpairs (MSG_TRUNC, nothing written past a slot or the caller's buffer),
  * the three socket modes, the async forms, and every argument check.
  */
-import { test } from "node:test";
+import { testUnlessWindows } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import * as socket from "../mod.ts";
 import {
@@ -18,6 +18,10 @@ import {
 } from "../mmsg.ts";
 
 const { AF_INET, AF_UNIX, SOCK_DGRAM } = socket;
+
+const test = testUnlessWindows(
+  "recvmmsg/sendmmsg are Linux's (Winsock has no such calls: MessageBatch raises ENOSYS)",
+);
 
 function udp(): socket.socket {
   const s = new socket.socket(AF_INET, SOCK_DGRAM);

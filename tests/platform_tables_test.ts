@@ -5,7 +5,7 @@
  * are pure functions of the generated tables (the libc calls they make, for IPv6 text,
  * use the running platform's family numbers).
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -3,9 +3,10 @@
 // readiness reported while no receive waits. Each case is a way data can be there without
 // the reactor having seen it arrive; every one must complete (a deadline turns a lost
 // wake-up into a failure instead of a hang).
-import { afterEach, test } from "node:test";
+import { afterEach } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn } from "./helpers/host.ts";
 import * as socket from "../mod.ts";
 import { sock_accept, sock_recv, sock_recv_into, sock_sendall } from "../asyncio.ts";
 import { getReactor } from "../reactor/mod.ts";

@@ -3,9 +3,9 @@
  * the built package's README.md, importing the package by its name) and of the JSR
  * overview (Deno: the module doc of mod.ts, which JSR shows as the package's overview).
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawnSync } from "./helpers/host.ts";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";

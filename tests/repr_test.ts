@@ -3,9 +3,9 @@
  * surrogates), bytes and tuples; and the messages that print them (create_server's bind
  * error, makefile's mode error).
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "./helpers/host.ts";
 
 import * as socket from "../mod.ts";
 import { pyBytes, pyRepr, pyReprValue } from "../repr.ts";

@@ -2,7 +2,7 @@
  * Web streams and `for await` over connected sockets (streams.ts), and handing a
  * configured socket to Node's `net` (a documented interop path).
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import * as socket from "../mod.ts";
 import { sock_connect, sock_recv, sock_sendall } from "../asyncio.ts";

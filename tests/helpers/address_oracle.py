@@ -34,6 +34,8 @@ def plain(v):
 
 def run(case):
     family, type_, proto, method, address, setup = case
+    if isinstance(family, str):  # by name: the caller's numbers may be another platform's
+        family = getattr(socket, family)
     address = decode(address)
     try:
         with socket.socket(family, type_, proto) as s:

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { execFileSync, type ExecFileSyncOptions } from "node:child_process";
+import { execFileSync, type ExecFileSyncOptions } from "./host.ts";
 import { fileURLToPath } from "node:url";
 import * as socket from "../../mod.ts";
 import { OSError } from "../../errors.ts";

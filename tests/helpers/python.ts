@@ -4,11 +4,17 @@
  *
  * @module
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync } from "./host.ts";
 import { fileURLToPath } from "node:url";
 
-/** This folder, where js_words.py is. */
-const HELPERS = fileURLToPath(new URL(".", import.meta.url));
+/**
+ * This folder, where js_words.py is, as the host's python3 sees it (under Wine, "Z:\\x"
+ * is the host's "/x").
+ */
+const HELPERS = fileURLToPath(new URL(".", import.meta.url)).replace(
+  /^Z:\\(.*)$/i,
+  (_, rest: string) => "/" + rest.replaceAll("\\", "/"),
+);
 
 /** Runs `code` in python3 and parses its standard output as JSON. */
 export function python<T = unknown>(code: string, input?: string): T {

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as socket from "../../mod.ts";
 import { closeReceivedFds } from "../../message.ts";
-import { spawn } from "node:child_process";
+import { spawn } from "./host.ts";
 import { childCommand, fdCount, fdTarget, rssKiB } from "./reliability_util.ts";
 
 const mode = process.argv[2];

@@ -19,6 +19,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as socket from "../../mod.ts";
 import { fdTarget, openFds, Prng } from "./reliability_util.ts";
+import { table } from "../../constants/mod.ts";
+
+const WINDOWS = table.platform.startsWith("windows");
 
 const seed = Number(process.env.FUZZ_SEED ?? 1) >>> 0;
 const maxCalls = process.env.FUZZ_ROUNDS ? Number(process.env.FUZZ_ROUNDS) : Infinity;
@@ -847,7 +850,14 @@ while (calls < maxCalls && (maxCalls !== Infinity || performance.now() - started
 for (const f of files) safe(() => f.close());
 for (const s of allSocks) safe(() => s.close());
 for (const fd of ownedFds) safe(() => socket.close(fd));
-rmSync(dir, { recursive: true, force: true });
+try {
+  rmSync(dir, { recursive: true, force: true });
+} catch (e) {
+  // Windows refuses to remove a directory while any handle to a file in it is open
+  // (under Wine, also one of Wine's own): the leak check below stays the judge.
+  if (!WINDOWS) throw e;
+  console.error(`fuzz: temp dir ${dir} not removed: ${e}`);
+}
 
 const fdsAfter = openFds();
 for (let i = 0; i < Math.min(calls, 500); i++) {

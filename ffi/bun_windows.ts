@@ -1,0 +1,62 @@
+/**
+ * The bun:ffi backend on Windows: ffi/windows.ts over bun:ffi (Bun under Windows).
+ * Bun has no asynchronous FFI calls and the Worker pool of bun.ts speaks errno, not
+ * WSAGetLastError: here the table's `nonblocking` entries run on the calling thread
+ * and return settled Promises (WSAPoll's with a zero timeout, so that the reactor's
+ * wait never stops the event loop).
+ *
+ * @module
+ */
+// @ts-ignore: bun:ffi exists only under Bun (its types come from bun-types, not installed here)
+import { dlopen } from "bun:ffi";
+import type { Backend, SymbolDef } from "./symbols.ts";
+import { type BoundFn, setWindowsLayer, windowsLibc } from "./windows.ts";
+import { argType, bunMemory, resultType } from "./bun.ts";
+
+/**
+ * Makes the Windows backend with bun:ffi.
+ *
+ * @example
+ * ```ts ignore
+ * import { bunWindowsBackend } from "./bun_windows.ts";
+ * const backend = bunWindowsBackend(); // on Windows only
+ * ```
+ */
+export function bunWindowsBackend(): Backend {
+  const layer = windowsLibc({
+    bind(dll: string, table: Record<string, SymbolDef>) {
+      const decls: Record<string, { args: string[]; returns: string }> = {};
+      for (const [key, def] of Object.entries(table)) {
+        if (def.nonblocking) continue;
+        decls[key] = {
+          args: def.parameters.map((t) => argType[t]),
+          returns: resultType[def.result],
+        };
+      }
+      const bound = dlopen(dll, decls).symbols as Record<string, BoundFn>;
+      const out: Record<string, BoundFn> = { ...bound };
+      for (const [key, def] of Object.entries(table)) {
+        if (!def.nonblocking) continue;
+        const sync = bound[def.name ?? key];
+        out[key] = key === "WSAPoll_async"
+          ? (fds: unknown, n: unknown) => Promise.resolve(sync(fds, n, 0))
+          : (...args: unknown[]) => Promise.resolve(sync(...args));
+      }
+      return out;
+    },
+    addressOf: bunMemory.addressOf,
+    peek: bunMemory.peek,
+    offThread: false,
+  });
+  setWindowsLayer(layer);
+  return {
+    platformId: "windows_x86_64",
+    libc: layer.libc,
+    errno: layer.errno,
+    setErrno: layer.setErrno,
+    ...bunMemory,
+    // The Windows reactor waits through WSAPoll_async (reactor/wsapoll.ts), not here: a
+    // nonblocking entry is the layer's own (ffi/windows.ts stores WSAGetLastError per call).
+    dedicated: (key) => layer.libc[key],
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The koffi backend on Windows: ffi/windows.ts over koffi (Node under Windows).
+ *
+ * @module
+ */
+import koffi from "koffi";
+import type { Backend, SymbolDef } from "./symbols.ts";
+import { type BoundFn, setWindowsLayer, windowsLibc } from "./windows.ts";
+import { koffiMemory, koffiType, promised } from "./node.ts";
+
+type KoffiFn = BoundFn & { async: (...args: unknown[]) => void };
+
+/**
+ * Makes the Windows backend with koffi: binds ws2_32, kernel32 and iphlpapi.
+ *
+ * @example
+ * ```ts ignore
+ * import { nodeWindowsBackend } from "./node_windows.ts";
+ * const backend = nodeWindowsBackend(); // on Windows only
+ * ```
+ */
+export function nodeWindowsBackend(): Backend {
+  // memset(view, 0, 0) returns its first argument: the address of a JS view.
+  const crt = koffi.load("msvcrt.dll");
+  const identity = crt.func("memset", "uintptr_t", ["void *", "int32_t", "size_t"]) as BoundFn;
+  const addressOf = (view: ArrayBufferView) => BigInt(identity(view, 0, 0));
+  const layer = windowsLibc({
+    bind(dll: string, table: Record<string, SymbolDef>) {
+      const lib = koffi.load(dll);
+      const out: Record<string, BoundFn> = {};
+      for (const [key, def] of Object.entries(table)) {
+        const fn = lib.func(
+          def.name ?? key,
+          koffiType[def.result],
+          def.parameters.map((t) => koffiType[t]),
+        ) as unknown as KoffiFn;
+        out[key] = def.nonblocking ? promised(fn) : fn;
+      }
+      return out;
+    },
+    addressOf,
+    peek: koffiMemory.peek,
+  });
+  setWindowsLayer(layer);
+  return {
+    platformId: "windows_x86_64",
+    libc: layer.libc,
+    errno: layer.errno,
+    setErrno: layer.setErrno,
+    ...koffiMemory,
+    addressOf,
+    // The Windows reactor waits through WSAPoll_async (reactor/wsapoll.ts), not here: a
+    // nonblocking entry is the layer's own (ffi/windows.ts stores WSAGetLastError per call).
+    dedicated: (key) => layer.libc[key],
+  };
+}
