@@ -28,16 +28,22 @@ import { getaddrinfo } from "./resolve.ts";
 import { type SockaddrCodec, sockaddrCodec } from "./sockaddr.ts";
 export {
   type Address,
+  type AddressInputOf,
+  type AddressOf,
   type AddrInfoRecord,
   addrInfoRecord,
   decodeAddress,
+  type FamilyConstant,
   familyOf,
   type Inet6Address,
+  type Inet6Family,
   type InetAddress,
+  type InetFamily,
   type SockAddr,
   SOCKADDR_MAX,
   type SockaddrCodec,
   sockaddrCodec,
+  type UnixFamily,
 } from "./sockaddr.ts";
 export { pyBytes, pyReprValue as reprAddress } from "./repr.ts";
 

@@ -49,7 +49,7 @@
 import { libc, MAX_IO } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno } from "./errors.ts";
-import type { Address, SockAddr } from "./address.ts";
+import type { Address, AddressInputOf, AddressOf, SockAddr } from "./address.ts";
 import { toBytes, toInt } from "./args.ts";
 import { inet_pton } from "./inet.ts";
 import {
@@ -354,6 +354,11 @@ export function sock_recv_into(
  * console.log(data, from?.[0]); // Uint8Array(1) [9] "127.0.0.1"
  * ```
  */
+export function sock_recvfrom<F extends number>(
+  sock: socket<F>,
+  bufsize: number,
+  options?: AsyncOptions,
+): Promise<[Uint8Array, AddressOf<F> | null]>;
 export function sock_recvfrom(
   sock: socket,
   bufsize: number,
@@ -379,6 +384,12 @@ export function sock_recvfrom(
  * console.log(n); // 2
  * ```
  */
+export function sock_recvfrom_into<F extends number>(
+  sock: socket<F>,
+  buf: ArrayBufferView,
+  nbytes?: number,
+  options?: AsyncOptions,
+): Promise<[number, AddressOf<F> | null]>;
 export function sock_recvfrom_into(
   sock: socket,
   buf: ArrayBufferView,
@@ -430,6 +441,12 @@ export function sock_sendall(
  * console.log(await sock_sendto(s, new Uint8Array([1, 2]), r.getsockname())); // 2
  * ```
  */
+export function sock_sendto<F extends number>(
+  sock: socket<F>,
+  data: ArrayBufferView,
+  address: AddressInputOf<F>,
+  options?: AsyncOptions,
+): Promise<number>;
 export function sock_sendto(
   sock: socket,
   data: ArrayBufferView,
@@ -464,10 +481,15 @@ function needsLookup(family: number, host: unknown): host is string {
  * using srv = socket.create_server(["127.0.0.1", 0]);
  * using s = new socket.socket();
  * s.setblocking(false);
- * await sock_connect(s, ["localhost", (srv.getsockname() as [string, number])[1]]);
+ * await sock_connect(s, ["localhost", srv.getsockname()[1]]);
  * console.log(s.getpeername()[0]); // "127.0.0.1"
  * ```
  */
+export function sock_connect<F extends number>(
+  sock: socket<F>,
+  address: AddressInputOf<F>,
+  options?: AsyncOptions,
+): Promise<void>;
 export function sock_connect(
   sock: socket,
   address: Address,
@@ -526,12 +548,16 @@ function connectNow(sock: socket, address: Address, signal?: AbortSignal): Promi
  * import { sock_accept } from "./asyncio.ts";
  * using srv = socket.create_server(["127.0.0.1", 0]);
  * srv.setblocking(false);
- * using cli = socket.create_connection(srv.getsockname() as [string, number]);
+ * using cli = socket.create_connection(srv.getsockname());
  * const [conn, addr] = await sock_accept(srv);
  * console.log(conn.getblocking(), addr[0]); // false "127.0.0.1"
  * conn.close();
  * ```
  */
+export function sock_accept<F extends number>(
+  sock: socket<F>,
+  options?: AsyncOptions,
+): Promise<[socket<F>, AddressOf<F>]>;
 export function sock_accept(sock: socket, options?: AsyncOptions): Promise<[socket, SockAddr]> {
   return guarded(() => {
     const fd = nonblocking(sock);

@@ -7,7 +7,7 @@
  */
 import { table } from "./constants/mod.ts";
 import { OSError } from "./errors.ts";
-import type { Address, SockAddr } from "./address.ts";
+import type { Address, AddressInputOf, InetFamily, SockAddr } from "./address.ts";
 import { getaddrinfo } from "./resolve.ts";
 import { socket } from "./socket.ts";
 import { CMSG_LEN } from "./message.ts";
@@ -48,7 +48,7 @@ export interface CreateConnectionOptions {
  * import assert from "node:assert";
  * import * as socket from "./mod.ts";
  * using srv = socket.create_server(["127.0.0.1", 0]);
- * using c = socket.create_connection(srv.getsockname() as [string, number], 5);
+ * using c = socket.create_connection(srv.getsockname(), 5);
  * assert.strictEqual(c.gettimeout(), 5);
  * ```
  */
@@ -129,6 +129,10 @@ export interface CreateServerOptions {
  * assert.strictEqual(srv.getsockname()[0], "::");
  * ```
  */
+export function create_server<F extends number = InetFamily>(
+  address: AddressInputOf<F>,
+  options?: CreateServerOptions & { family?: F },
+): socket<F>;
 export function create_server(address: Address, options: CreateServerOptions = {}): socket {
   const family = options.family ?? AF_INET;
   const { backlog = null, reuse_port = false, dualstack_ipv6 = false } = options;

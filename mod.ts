@@ -24,7 +24,7 @@
  * import * as socket from "@socket/socket";
  *
  * using srv = socket.create_server(["127.0.0.1", 0]);
- * using cli = socket.create_connection(srv.getsockname() as [string, number]);
+ * using cli = socket.create_connection(srv.getsockname());
  * const [conn, addr] = srv.accept();
  * cli.sendall(new TextEncoder().encode("hello"));
  * const text = new TextDecoder().decode(conn.recv(1024));
@@ -86,7 +86,7 @@
  * import * as socket from "@socket/socket";
  *
  * const unused = socket.create_server(["127.0.0.1", 0]);
- * const address = unused.getsockname() as [string, number];
+ * const address = unused.getsockname();
  * unused.close(); // nothing listens there now
  * try {
  *   socket.create_connection(address, 5);
@@ -168,7 +168,18 @@ export {
   type RecvmsgIntoResult,
   type RecvmsgResult,
 } from "./message.ts";
-export type { Address, Inet6Address, InetAddress, SockAddr } from "./address.ts";
+export type {
+  Address,
+  AddressInputOf,
+  AddressOf,
+  FamilyConstant,
+  Inet6Address,
+  Inet6Family,
+  InetAddress,
+  InetFamily,
+  SockAddr,
+  UnixFamily,
+} from "./address.ts";
 export {
   close,
   fromfd,

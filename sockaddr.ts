@@ -34,6 +34,40 @@ export type SockAddr =
 /** What may be passed where an address is expected (tuples, strings, bytes). */
 export type Address = SockAddr | readonly unknown[];
 
+/**
+ * An address family constant branded with its family (`socket.AF_INET` is a
+ * `FamilyConstant<"inet">`): the values differ per platform, the brand does not, so
+ * a socket made with it knows its address shape at type level.
+ */
+export type FamilyConstant<K extends "inet" | "inet6" | "unix"> = number & {
+  readonly __family: K;
+};
+/** The type of `socket.AF_INET`. */
+export type InetFamily = FamilyConstant<"inet">;
+/** The type of `socket.AF_INET6`. */
+export type Inet6Family = FamilyConstant<"inet6">;
+/** The type of `socket.AF_UNIX`. */
+export type UnixFamily = FamilyConstant<"unix">;
+/**
+ * The addresses a socket of family `F` gives (getsockname, accept, recvfrom, ...):
+ * `[host, port]` for AF_INET, the 4-tuple for AF_INET6, a path or abstract name for
+ * AF_UNIX, and any {@link SockAddr} for a family not known at type level.
+ */
+export type AddressOf<F extends number> = F extends InetFamily ? InetAddress
+  : F extends Inet6Family ? Inet6Address
+  : F extends UnixFamily ? string | Uint8Array
+  : SockAddr;
+/**
+ * The addresses a socket of family `F` takes (bind, connect, sendto, ...): AF_INET6
+ * takes `[host, port]` with optional flowinfo and scope_id; a family not known at
+ * type level takes any {@link Address}.
+ */
+export type AddressInputOf<F extends number> = F extends InetFamily ? InetAddress
+  : F extends Inet6Family
+    ? readonly [host: string, port: number, flowinfo?: number, scope_id?: number]
+  : F extends UnixFamily ? string | Uint8Array
+  : Address;
+
 /** Bytes enough for any sockaddr (sizeof(struct sockaddr_storage)). */
 export const SOCKADDR_MAX: number = table.layouts.sockaddr_storage.size;
 

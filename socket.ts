@@ -16,6 +16,8 @@ import { fromErrno, OSError, resourceWarning, TimeoutError } from "./errors.ts";
 import { pyRepr } from "./repr.ts";
 import {
   type Address,
+  type AddressInputOf,
+  type AddressOf,
   decodeAddress,
   encodeAddress,
   familyOf,
@@ -256,14 +258,14 @@ let recvScratch = new Uint8Array(0);
  * using srv = new socket.socket(socket.AF_INET, socket.SOCK_STREAM);
  * srv.bind(["127.0.0.1", 0]);
  * srv.listen();
- * using cli = socket.create_connection(srv.getsockname() as [string, number]);
+ * using cli = socket.create_connection(srv.getsockname());
  * const [conn] = srv.accept();
  * cli.sendall(new TextEncoder().encode("hello"));
  * assert.strictEqual(new TextDecoder().decode(conn.recv(1024)), "hello");
  * conn.close();
  * ```
  */
-export class socket {
+export class socket<F extends number = number> {
   #fd = -1;
   #family: number;
   #type: number;
@@ -292,7 +294,7 @@ export class socket {
    * With a `fileno` and no family/type/proto, they are read from the descriptor.
    */
   constructor(
-    family?: number | null,
+    family?: F | null,
     type?: number | null,
     proto?: number | null,
     fileno?: number | null,
@@ -510,13 +512,14 @@ export class socket {
    * ```ts
    * import assert from "node:assert";
    * import * as socket from "./mod.ts";
-   * using s = new socket.socket();
+   * using s = new socket.socket(socket.AF_INET);
    * s.bind(["127.0.0.1", 0]);
-   * const [host, port] = s.getsockname() as [string, number]; // ["127.0.0.1", 41234]
+   * const [host, port] = s.getsockname(); // ["127.0.0.1", 41234]
    * assert.strictEqual(host, "127.0.0.1");
    * assert.ok(port > 0); // the kernel chose a free port
    * ```
    */
+  bind(address: AddressInputOf<F>): void;
   bind(address: Address): void {
     checkOneArgument("socket.bind", arguments.length);
     const fd = this.#live();
@@ -552,12 +555,13 @@ export class socket {
    * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using srv = socket.create_server(["127.0.0.1", 0]);
-   * using cli = socket.create_connection(srv.getsockname() as [string, number]);
+   * using cli = socket.create_connection(srv.getsockname());
    * const [conn, addr] = srv.accept();
    * assert.strictEqual(addr[0], "127.0.0.1");
    * conn.close();
    * ```
    */
+  accept(options?: SocketOptions): [socket<F>, AddressOf<F>];
   accept(options: SocketOptions = {}): [socket, SockAddr] {
     return this.#accept(options.cloexec ?? true, 0)!;
   }
@@ -594,6 +598,7 @@ export class socket {
    * s.connect(srv.getsockname());
    * ```
    */
+  connect(address: AddressInputOf<F>): void;
   connect(address: Address): void {
     checkOneArgument("socket.connect", arguments.length);
     const err = this.#connect(address, true);
@@ -612,6 +617,7 @@ export class socket {
    * assert.strictEqual(s.connect_ex(["127.0.0.1", 1]), 111); // ECONNREFUSED on Linux (nothing listens on port 1)
    * ```
    */
+  connect_ex(address: AddressInputOf<F>): number;
   connect_ex(address: Address): number {
     checkOneArgument("socket.connect_ex", arguments.length);
     return this.#connect(address, false);
@@ -737,6 +743,7 @@ export class socket {
    * assert.strictEqual(from?.[0], "127.0.0.1");
    * ```
    */
+  recvfrom(bufsize: number, flags?: number): [Uint8Array, AddressOf<F> | null];
   recvfrom(bufsize: number, flags = 0): [Uint8Array, SockAddr | null] {
     checkArgs("recvfrom", arguments.length, 1, 2);
     const size = toInt(bufsize);
@@ -762,6 +769,11 @@ export class socket {
    * assert.strictEqual(a.recvfrom_into(new Uint8Array(8))[0], 2);
    * ```
    */
+  recvfrom_into(
+    buffer: ArrayBufferView,
+    nbytes?: number,
+    flags?: number,
+  ): [number, AddressOf<F> | null];
   recvfrom_into(buffer: ArrayBufferView, nbytes = 0, flags = 0): [number, SockAddr | null] {
     if (arguments.length === 0 || arguments.length > 3) {
       checkBufferArgs("recvfrom_into", arguments.length);
@@ -847,7 +859,7 @@ export class socket {
    * assert.strictEqual(s.sendto(new Uint8Array([1, 2]), r.getsockname()), 2);
    * ```
    */
-  sendto(data: ArrayBufferView, address: Address): number;
+  sendto(data: ArrayBufferView, address: AddressInputOf<F>): number;
   /**
    * Sends a datagram to `address` with `flags` (MSG_*): Python's second signature.
    *
@@ -861,7 +873,7 @@ export class socket {
    * assert.strictEqual(s.sendto(new Uint8Array([1]), 0, r.getsockname()), 1);
    * ```
    */
-  sendto(data: ArrayBufferView, flags: number, address: Address): number;
+  sendto(data: ArrayBufferView, flags: number, address: AddressInputOf<F>): number;
   sendto(data: ArrayBufferView, flagsOrAddress: unknown, maybeAddress?: unknown): number {
     let flags = 0;
     let address = flagsOrAddress;
@@ -1187,11 +1199,12 @@ export class socket {
    * import * as socket from "./mod.ts";
    * using s = new socket.socket(socket.AF_INET6);
    * s.bind(["::1", 0]);
-   * const [host, port, flowinfo, scope_id] = s.getsockname() as socket.Inet6Address;
+   * const [host, port, flowinfo, scope_id] = s.getsockname();
    * assert.deepStrictEqual([host, flowinfo, scope_id], ["::1", 0, 0]);
    * assert.ok(port > 0); // the kernel chose a free port
    * ```
    */
+  getsockname(): AddressOf<F>;
   getsockname(): SockAddr {
     checkNoArguments("socket.getsockname", arguments.length);
     return this.#name("getsockname");
@@ -1205,10 +1218,11 @@ export class socket {
    * import assert from "node:assert";
    * import * as socket from "./mod.ts";
    * using srv = socket.create_server(["127.0.0.1", 0]);
-   * using c = socket.create_connection(srv.getsockname() as [string, number]);
+   * using c = socket.create_connection(srv.getsockname());
    * assert.deepStrictEqual(c.getpeername(), srv.getsockname());
    * ```
    */
+  getpeername(): AddressOf<F>;
   getpeername(): SockAddr {
     checkNoArguments("socket.getpeername", arguments.length);
     return this.#name("getpeername");

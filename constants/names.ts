@@ -35,9 +35,13 @@ export const AF_ECONET: number | undefined = constants.AF_ECONET;
 /** Address family AF_HYPERV (socket.AF_HYPERV). */
 export const AF_HYPERV: number | undefined = constants.AF_HYPERV;
 /** Address family AF_INET (socket.AF_INET). */
-export const AF_INET: number = constants.AF_INET!;
+export const AF_INET: number & { readonly __family: "inet" } = constants.AF_INET! as number & {
+  readonly __family: "inet";
+};
 /** Address family AF_INET6 (socket.AF_INET6). */
-export const AF_INET6: number = constants.AF_INET6!;
+export const AF_INET6: number & { readonly __family: "inet6" } = constants.AF_INET6! as number & {
+  readonly __family: "inet6";
+};
 /** Address family AF_IPX (socket.AF_IPX). */
 export const AF_IPX: number = constants.AF_IPX!;
 /** Address family AF_IRDA (socket.AF_IRDA). */
@@ -75,7 +79,9 @@ export const AF_SYSTEM: number | undefined = constants.AF_SYSTEM;
 /** Address family AF_TIPC (socket.AF_TIPC). */
 export const AF_TIPC: number | undefined = constants.AF_TIPC;
 /** Address family AF_UNIX (socket.AF_UNIX). */
-export const AF_UNIX: number = constants.AF_UNIX!;
+export const AF_UNIX: number & { readonly __family: "unix" } = constants.AF_UNIX! as number & {
+  readonly __family: "unix";
+};
 /** Address family AF_UNSPEC (socket.AF_UNSPEC). */
 export const AF_UNSPEC: number = constants.AF_UNSPEC!;
 /** Address family AF_VSOCK (socket.AF_VSOCK). */

@@ -1354,6 +1354,12 @@ ${layouts}  },
 `;
 }
 
+/** The address families typed by their address shape (names.ts's branded constants). */
+const FAMILY_BRANDS: Readonly<Record<string, string>> = {
+  AF_INET: `number & { readonly __family: "inet" }`,
+  AF_INET6: `number & { readonly __family: "inet6" }`,
+  AF_UNIX: `number & { readonly __family: "unix" }`,
+};
 /** What a constant is, by prefix (longest prefix wins), for its JSDoc sentence. */
 const DESCRIPTIONS: Readonly<Record<string, string>> = {
   AF_: "Address family",
@@ -1428,8 +1434,13 @@ function renderNames(tables: readonly Table[]): string {
   for (const name of [...all].sort(byCodeUnit)) {
     const everywhere = tables.every((table) => name in table.constants);
     lines.push(`/** ${describe(name)} ${name} (socket.${name}). */`);
+    // The families whose address shape is known carry a brand (sockaddr.ts's
+    // FamilyConstant): a socket made with one types its addresses.
+    const brand = FAMILY_BRANDS[name];
     lines.push(
-      everywhere
+      brand !== undefined && everywhere
+        ? `export const ${name}: ${brand} = constants.${name}! as ${brand};`
+        : everywhere
         ? `export const ${name}: number = constants.${name}!;`
         : `export const ${name}: number | undefined = constants.${name};`,
     );

@@ -524,11 +524,14 @@ test("permission checks: an address is read once (a getter cannot pass one host,
     );
     // a proxy that answers differently on each read
     let reads = 0;
-    const proxy = new Proxy(["", port], {
+    const proxy = new Proxy<[string, number]>(["", port], {
       get: (target, key) =>
         key === "0" ? (reads++ === 0 ? "127.0.0.2" : "localhost") : Reflect.get(target, key),
     });
-    assert.throws(() => s.sendto(new Uint8Array([1]), proxy), socket.PermissionError);
+    assert.throws(
+      () => s.sendto(new Uint8Array([1]), proxy),
+      socket.PermissionError,
+    );
     assert.equal(reads, 1, "the host was read once");
   } finally {
     disableNetPermissionChecks();
