@@ -25,7 +25,7 @@ function windowsOnly(name: string, fn: (t: TestContext) => void | Promise<void>)
   test(name, { skip: WINDOWS ? false : "Windows only (this is " + table.platform + ")" }, fn);
 }
 
-function pair(family = socket.AF_INET, host = "127.0.0.1"): [socket.socket, socket.socket] {
+function pair(family: number = socket.AF_INET, host = "127.0.0.1"): [socket.socket, socket.socket] {
   const srv = new socket.socket(family, socket.SOCK_STREAM);
   try {
     srv.bind([host, 0]);
