@@ -7,7 +7,7 @@
  * `@ts-expect-error` fails the check if its line compiles); the run-time tests make a
  * few real round trips with no cast.
  */
-import { test } from "node:test";
+import { test } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
