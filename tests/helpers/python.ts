@@ -5,16 +5,13 @@
  * @module
  */
 import { execFileSync } from "./host.ts";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 
 /**
- * This folder, where js_words.py is, as the host's python3 sees it (under Wine, "Z:\\x"
- * is the host's "/x").
+ * js_words.py's source, inlined into {@link PY_OUTCOME}: no path for python3 to find (under
+ * Wine the host's python3 does not see the Windows runtime's paths).
  */
-const HELPERS = fileURLToPath(new URL(".", import.meta.url)).replace(
-  /^Z:\\(.*)$/i,
-  (_, rest: string) => "/" + rest.replaceAll("\\", "/"),
-);
+const JS_WORDS = readFileSync(new URL("./js_words.py", import.meta.url), "utf8");
 
 /** Runs `code` in python3 and parses its standard output as JSON. */
 export function python<T = unknown>(code: string, input?: string): T {
@@ -33,8 +30,7 @@ export function python<T = unknown>(code: string, input?: string): T {
  */
 export const PY_OUTCOME = `
 import json, socket, sys, errno as _errno
-sys.path.insert(0, ${JSON.stringify(HELPERS)})
-from js_words import js_words
+${JS_WORDS}
 def _plain(v):
     if isinstance(v, (bytes, bytearray)): return list(v)
     if isinstance(v, (list, tuple)): return [_plain(x) for x in v]
