@@ -24,6 +24,7 @@ import { SendfileJob, socketpair } from "../socket.ts";
 import { ffi } from "../ffi/mod.ts";
 import {
   cSymbol,
+  hErrnoAddress,
   isAvailable,
   stackVariadicDef,
   symbols,
@@ -358,6 +359,17 @@ test("the symbol choices of macOS (pure functions of os, libc and arch)", () => 
     assert.equal(has(key, "linux", "gnu"), key === "accept", key);
   }
   assert.equal(has("getprotobyname", "linux", "musl"), true);
+  // h_errno: macOS's non-_r lookups leave it in a global, found with dlsym (Linux: the _r
+  // calls' h_errnop; dlsym is not bound there)
+  assert.equal(has("dlsym", "darwin"), true);
+  assert.equal(has("dlsym", "linux", "gnu"), false);
+  assert.equal(has("dlsym", "linux", "musl"), false);
+  const asked: unknown[][] = [];
+  const dlsym = (handle: number | bigint, name: unknown) => (asked.push([handle, name]), 0x1234);
+  assert.equal(hErrnoAddress({ dlsym }, "darwin"), 0x1234n);
+  assert.deepEqual(asked, [[-2, new TextEncoder().encode("h_errno\0")]]); // RTLD_DEFAULT
+  assert.equal(hErrnoAddress({ dlsym }, "linux"), 0n);
+  assert.equal(asked.length, 1);
   assert.equal(has("getprotobyname_r", "linux", "musl"), false);
   const def = { parameters: [], result: "i32" } as const;
   assert.equal(cSymbol("errno_location", symbols.errno_location, "darwin", ""), "__error");
