@@ -181,6 +181,8 @@ export function addressCodec(t: PlatformTable): AddressCodec {
   const IN6 = L.sockaddr_in6;
   const UN = L.sockaddr_un!;
   const SUN_PATH_SIZE = UN["sun_path$size"] ?? 108;
+  /** Linux's abstract namespace: CPython reads a leading NUL so only under `__linux__`. */
+  const ABSTRACT_NAMES = t.platform.startsWith("linux");
 
   function familyName(family: number): string {
     for (const [name, value] of Object.entries(C)) {
@@ -308,8 +310,9 @@ export function addressCodec(t: PlatformTable): AddressCodec {
       const path = bytesOfPath(address);
       // An abstract name (leading NUL) or the empty autobind request has exactly its own
       // length and may fill sun_path; a path also passes its terminating NUL, so needs
-      // room for it (macOS's sun_len says the same length).
-      const abstract = path.length === 0 || path[0] === 0;
+      // room for it (macOS's sun_len says the same length). Elsewhere than on Linux a
+      // leading NUL is a path's first byte, as in CPython.
+      const abstract = path.length === 0 || (ABSTRACT_NAMES && path[0] === 0);
       if (path.length > SUN_PATH_SIZE - (abstract ? 0 : 1)) {
         throw new OSError("AF_UNIX path too long");
       }

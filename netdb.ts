@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ffi, libc } from "./ffi/mod.ts";
+import { ffi, hErrnoLocation, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, herror, OSError } from "./errors.ts";
 import {
@@ -176,7 +176,12 @@ class HostEntCall implements Call {
         ? libc.gethostbyname2(query, this.af)
         : libc.gethostbyaddr(query, query.length, this.af);
       this.plain = BigInt(p);
-      return this.plain === 0n ? -1 : 0;
+      if (this.plain !== 0n) return 0;
+      // The error is in libc's h_errno (a global there): copied at once, before another
+      // lookup on this thread can change it; HOST_NOT_FOUND if it could not be found.
+      if (hErrnoLocation !== 0n) herrno.set(ffi.peek(hErrnoLocation, 4));
+      else view(herrno).setInt32(0, S.HOST_NOT_FOUND ?? 1, littleEndian);
+      return -1;
     }
     return this.kind === "name"
       ? libc.gethostbyname2_r(query, this.af, ret, buf, buf.length, result, herrno)
@@ -206,9 +211,9 @@ class HostEntCall implements Call {
     return HOSTENT_R ? ffi.readPointer(ffi.addressOf(this.result), 0) : this.plain;
   }
 
-  /** h_errno of the call (macOS: HOST_NOT_FOUND, its global h_errno is not bound). */
+  /** h_errno of the call (from its h_errnop argument; macOS: copied from libc's h_errno). */
   hErrno(): number {
-    return HOSTENT_R ? view(this.herrno).getInt32(0, littleEndian) : S.HOST_NOT_FOUND ?? 1;
+    return view(this.herrno).getInt32(0, littleEndian);
   }
 }
 

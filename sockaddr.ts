@@ -153,6 +153,8 @@ export function sockaddrCodec(t: PlatformTable): SockaddrCodec {
   const IN6 = L.sockaddr_in6;
   const UN = L.sockaddr_un!;
   const FAMILY_OFFSET = L.sockaddr.sa_family;
+  /** Linux's abstract namespace: CPython reads a leading NUL so only under `__linux__`. */
+  const ABSTRACT_NAMES = t.platform.startsWith("linux");
   /** macOS and the BSDs lead every sockaddr with a length byte. */
   const SA_LEN = L.sockaddr.sa_len;
   /** Where sa_data starts: after sa_family (2 bytes), or after sa_len and sa_family. */
@@ -216,7 +218,9 @@ export function sockaddrCodec(t: PlatformTable): SockaddrCodec {
       const start = UN.sun_path;
       if (length <= start) return "";
       const path = buf.subarray(start, length);
-      if (path[0] === 0) return path.slice();
+      // Elsewhere a NUL-led path is empty: XNU names an unbound sender or an unbound
+      // connecting peer with its sun_noname (16 bytes, no path), which Python reads as ''.
+      if (ABSTRACT_NAMES && path[0] === 0) return path.slice();
       return decodeFsName(beforeNul(path));
     }
     if (length < buf.length || buf.length < SOCKADDR_SIZE) {

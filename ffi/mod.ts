@@ -6,6 +6,7 @@
  * @module
  */
 import { backend } from "./deno.ts";
+import { hErrnoAddress } from "./symbols.ts";
 export type { Backend, BufferArg, Libc } from "./symbols.ts";
 export { MAX_IO } from "./symbols.ts";
 
@@ -13,3 +14,8 @@ export { MAX_IO } from "./symbols.ts";
 export const ffi = backend;
 /** The bound libc functions. */
 export const libc = backend.libc;
+/**
+ * macOS: the address of the C library's `h_errno`, where its non-reentrant host lookups
+ * leave their error (see `hErrnoAddress`); 0n elsewhere (the `_r` calls return it).
+ */
+export const hErrnoLocation: bigint = hErrnoAddress(libc, backend.platformId.split("_")[0]);

@@ -186,6 +186,8 @@ export const symbols = {
   getprotobyname: { parameters: ["buffer"], result: "usize" },
   // const char *hstrerror(int err)
   hstrerror: { parameters: ["i32"], result: "usize" },
+  // void *dlsym(void *handle, const char *symbol)  (macOS only: the address of h_errno)
+  dlsym: { parameters: ["isize", "buffer"], result: "usize" },
   // int gethostname(char *name, size_t len)
   gethostname: { parameters: ["buffer", "usize"], result: "i32" },
   // int sethostname(const char *name, size_t len)
@@ -250,12 +252,32 @@ export function isAvailable(key: string, os: string, libc: string): boolean {
     return !/^(epoll_|eventfd$|accept4$|sendfile$|(recv|send)mmsg$|gethostby(name2|addr)_r|get(serv|proto)by.*_r)/
       .test(key);
   }
-  if (/^kqueue$|^kevent/.test(key)) return false; // Linux
+  if (/^kqueue$|^kevent|^dlsym$/.test(key)) return false; // Linux
   if (/^(gethostbyname2|gethostbyaddr|getservbyname|getservbyport)$/.test(key)) return false;
   if (key === "getprotobyname") return libc === "musl";
   if (libc === "musl") return key !== "getprotobyname_r";
   return true;
 }
+
+/**
+ * The address of the C library's `h_errno` where the non-reentrant `gethostbyname2` and
+ * `gethostbyaddr` leave their error (macOS), or 0n where the `_r` calls return it through
+ * their `h_errnop` argument instead (Linux). macOS's <netdb.h> (Apple's SDK, Libinfo)
+ * declares a plain `extern int h_errno;`: no function such as glibc's
+ * `__h_errno_location`, but a data symbol, defined in Libinfo's dns.subproj/herror.c and
+ * set by lookup.subproj/libinfo.c's gethostbyname2/gethostbyaddr (`h_errno = status;`),
+ * whose address `dlsym(RTLD_DEFAULT, "h_errno")` gives (RTLD_DEFAULT is `(void *)-2` in
+ * Apple's <dlfcn.h>). CPython there reads the same variable.
+ */
+export function hErrnoAddress(libc: Pick<Libc, "dlsym">, os: string): bigint {
+  if (os !== "darwin" || typeof libc.dlsym !== "function") return 0n;
+  return BigInt(libc.dlsym(DARWIN_RTLD_DEFAULT, H_ERRNO_NAME));
+}
+
+/** `RTLD_DEFAULT` of Apple's <dlfcn.h>: search every image loaded in the process. */
+const DARWIN_RTLD_DEFAULT = -2;
+/** "h_errno", NUL-terminated. */
+const H_ERRNO_NAME = new Uint8Array([...Array.from("h_errno", (c) => c.charCodeAt(0)), 0]);
 
 /**
  * Apple's arm64 ABI passes every variadic argument on the stack, never in a register,

@@ -24,7 +24,7 @@ import { table } from "../constants/mod.ts";
 import { libc } from "../ffi/mod.ts";
 import { scriptCommand } from "./helpers/reliability_util.ts";
 import { scaled } from "./helpers/timing.ts";
-import { skipOnWindows, test, UNDER_WINE, WINDOWS } from "./helpers/platform.ts";
+import { FD_DIR, skipOnWindows, test, UNDER_WINE, WINDOWS } from "./helpers/platform.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -46,7 +46,7 @@ function tcpPair(): { srv: socket.socket; cli: socket.socket; conn: socket.socke
 }
 
 function openFds(): number {
-  return readdirSync("/proc/self/fd").length;
+  return readdirSync(FD_DIR).length;
 }
 
 const later = (ms: number, fn: () => void) => setTimeout(fn, ms);
@@ -367,7 +367,7 @@ test(`${CONCURRENT.toLocaleString("en")} concurrent loopback connections echo 10
     clearTimeout(timer);
   }
   srv.close();
-  if (!WINDOWS) assert.equal(openFds(), before - 1); // no /proc/self/fd there
+  if (!WINDOWS) assert.equal(openFds(), before - 1); // no descriptor directory there
 });
 
 test("a script that does its work exits promptly", () => {

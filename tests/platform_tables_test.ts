@@ -24,6 +24,7 @@ import { SendfileJob, socketpair } from "../socket.ts";
 import { ffi } from "../ffi/mod.ts";
 import {
   cSymbol,
+  hErrnoAddress,
   isAvailable,
   stackVariadicDef,
   symbols,
@@ -172,12 +173,23 @@ test("darwin codec keeps the input checks: file-system names, sun_path's room, N
       0,
     ]);
     assert.equal(codec.decodeAddress(out, n), "/tmp/\udc80");
-    // An abstract name may fill sun_path (104 bytes here); a path needs room for its NUL.
-    const abstract = new Uint8Array(104);
-    assert.equal(codec.encodeAddress(C.AF_UNIX!, abstract, out, "bind"), 2 + 104);
+    // No abstract names (Linux's): a leading NUL is a path's byte, as CPython has it there,
+    // so 104 bytes (sun_path's size here) leave no room for the NUL.
+    assert.throws(() => codec.encodeAddress(C.AF_UNIX!, new Uint8Array(104), out, "bind"), {
+      name: "OSError",
+      message: "AF_UNIX path too long",
+    });
+    assert.equal(codec.encodeAddress(C.AF_UNIX!, new Uint8Array(103), out, "bind"), 2 + 104);
     assert.equal(out[0], 106);
-    assert.throws(() => codec.encodeAddress(C.AF_UNIX!, new Uint8Array(105), out, "bind"), OSError);
     assert.equal(codec.encodeAddress(C.AF_UNIX!, "x".repeat(103), out, "bind"), 2 + 104);
+    // XNU's sun_noname (an unbound sender or connecting peer): 16 bytes, no path; Python
+    // reads '' (its abstract-name bytes are Linux's only).
+    const noname = new Uint8Array(16);
+    noname[0] = 16;
+    noname[1] = C.AF_UNIX!;
+    assert.equal(codec.decodeAddress(noname, 16), "");
+    noname[5] = 0x41; // a byte after the NUL is not read
+    assert.equal(codec.decodeAddress(noname, 16), "");
     // A host the idna codec refuses: TypeError before any lookup.
     assert.throws(() => codec.encodeAddress(C.AF_INET!, ["\ud800", 80], out, "bind"), {
       name: "TypeError",
@@ -347,6 +359,17 @@ test("the symbol choices of macOS (pure functions of os, libc and arch)", () => 
     assert.equal(has(key, "linux", "gnu"), key === "accept", key);
   }
   assert.equal(has("getprotobyname", "linux", "musl"), true);
+  // h_errno: macOS's non-_r lookups leave it in a global, found with dlsym (Linux: the _r
+  // calls' h_errnop; dlsym is not bound there)
+  assert.equal(has("dlsym", "darwin"), true);
+  assert.equal(has("dlsym", "linux", "gnu"), false);
+  assert.equal(has("dlsym", "linux", "musl"), false);
+  const asked: unknown[][] = [];
+  const dlsym = (handle: number | bigint, name: unknown) => (asked.push([handle, name]), 0x1234);
+  assert.equal(hErrnoAddress({ dlsym }, "darwin"), 0x1234n);
+  assert.deepEqual(asked, [[-2, new TextEncoder().encode("h_errno\0")]]); // RTLD_DEFAULT
+  assert.equal(hErrnoAddress({ dlsym }, "linux"), 0n);
+  assert.equal(asked.length, 1);
   assert.equal(has("getprotobyname_r", "linux", "musl"), false);
   const def = { parameters: [], result: "i32" } as const;
   assert.equal(cSymbol("errno_location", symbols.errno_location, "darwin", ""), "__error");

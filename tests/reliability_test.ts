@@ -7,6 +7,7 @@
  * @module
  */
 import { test, WINDOWS } from "./helpers/platform.ts";
+import { table } from "../constants/mod.ts";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "./helpers/host.ts";
 import { readFileSync } from "node:fs";
@@ -177,7 +178,7 @@ test("full datagram buffer: BlockingIOError non-blocking, TimeoutError with a ti
       error = e;
     }
     assert.ok(error instanceof socket.BlockingIOError, `got ${error}`);
-    assert.equal((error as socket.OSError).errno, 11);
+    assert.equal((error as socket.OSError).errno, table.errno.EAGAIN);
     a.settimeout(0.2);
     const t0 = performance.now();
     assert.throws(() => a.send(new Uint8Array(1024)), socket.TimeoutError);
@@ -200,7 +201,7 @@ test("full datagram buffer: BlockingIOError non-blocking, TimeoutError with a ti
       s.sendto(new Uint8Array(1400), r.getsockname());
     } catch (e) {
       assert.ok(
-        e instanceof socket.BlockingIOError || (e as socket.OSError).errno === 105,
+        e instanceof socket.BlockingIOError || (e as socket.OSError).errno === table.errno.ENOBUFS,
         `got ${e}`,
       );
     }

@@ -8,7 +8,7 @@
  * other hosts are numeric, and reverse lookups are of 127.0.0.1 only (or numeric).
  * Names beyond /etc/hosts are tested in dns_test.ts against a local DNS server.
  */
-import { test, WINDOWS } from "./helpers/platform.ts";
+import { FD_DIR, test, WINDOWS } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "./helpers/host.ts";
 import { readdirSync } from "node:fs";
@@ -261,7 +261,7 @@ test("the async twins reject (never throw) on bad arguments", async () => {
   await assert.rejects(p, TypeError);
 });
 
-const fdDir = "/proc/self/fd";
+const fdDir = FD_DIR;
 const haveProc = (() => {
   try {
     readdirSync(fdDir);
@@ -273,7 +273,7 @@ const haveProc = (() => {
 
 test(
   "1,000 lookups leak no descriptor and little memory",
-  { skip: !haveProc && "no /proc" },
+  { skip: !haveProc && `no ${fdDir}` },
   () => {
     const lookups = () => {
       for (let i = 0; i < 1000; i++) {

@@ -77,6 +77,20 @@ function _typeLevel(data: Uint8Array, unknownFamily: number): void {
   // @ts-expect-error a host and port on an AF_UNIX socket
   su.connect(["127.0.0.1", 80]);
 
+  // No arguments, as Python's socket.socket(): AF_INET, SOCK_STREAM at run time; the
+  // family is not known at type level (a plain socket), unless the declaration says it.
+  const sd = new socket.socket();
+  typeIs<Equal<typeof sd, socket.socket>>();
+  sd.bind(["127.0.0.1", 0]);
+  const sdInet: socket.socket<socket.InetFamily> = new socket.socket();
+  typeIs<Equal<ReturnType<typeof sdInet.getsockname>, socket.InetAddress>>();
+  // @ts-expect-error declared AF_INET: a path is not its address
+  sdInet.connect("/tmp/sock");
+  const sdDgram = new socket.socket(undefined, socket.SOCK_DGRAM);
+  sdDgram.sendto(data, ["127.0.0.1", 9]);
+  using sdUsing = new socket.socket();
+  void sdUsing;
+
   // A family not known at type level: today's broad types, every shape compiles.
   const sx = new socket.socket(unknownFamily);
   typeIs<Equal<ReturnType<typeof sx.getsockname>, socket.SockAddr>>();
@@ -127,6 +141,21 @@ test("AF_INET: the README's round trip with no cast", () => {
   assert.deepEqual(cli.getsockname(), [host, port]);
   assert.deepEqual(conn.getpeername(), addr);
   conn.close();
+});
+
+test("new socket() with no arguments: AF_INET, SOCK_STREAM, as Python's socket.socket()", () => {
+  using s = new socket.socket();
+  assert.equal(s.family, socket.AF_INET);
+  assert.equal(s.type, socket.SOCK_STREAM);
+  assert.equal(s.proto, 0);
+  s.bind(["127.0.0.1", 0]);
+  const [host, port] = s.getsockname() as socket.InetAddress;
+  assert.equal(host, "127.0.0.1");
+  assert.ok(port > 0);
+  // declared AF_INET, as Python's default, with no cast on what it gives
+  using t: socket.socket<socket.InetFamily> = new socket.socket();
+  t.bind(["127.0.0.1", 0]);
+  assert.equal(t.getsockname()[0], "127.0.0.1");
 });
 
 test("AF_INET6: getsockname gives the 4-tuple, bind takes [host, port]", (t) => {

@@ -1,6 +1,7 @@
 /**
  * What the tests need to know of the platform they run on: Windows (where Winsock
- * differs from Linux as CPython shows there) and Wine (which lacks some of Windows).
+ * differs from Linux as CPython shows there), Wine (which lacks some of Windows) and
+ * macOS (which lacks Linux's own features: /proc, namespaces, netlink, ...).
  *
  * @module
  */
@@ -10,6 +11,22 @@ import { table } from "../../constants/mod.ts";
 
 /** The tests run on Windows (the Windows build of the runtime; under Wine or not). */
 export const WINDOWS: boolean = table.platform.startsWith("windows");
+
+/** The tests run on macOS (`darwin_aarch64`, `darwin_x86_64`). */
+export const DARWIN: boolean = table.platform.startsWith("darwin");
+
+/** The tests run on Linux (glibc or musl). */
+export const LINUX: boolean = table.platform.startsWith("linux");
+
+/** The loopback interface's name: `lo` on Linux, `lo0` on macOS. */
+export const LOOPBACK: string = DARWIN ? "lo0" : "lo";
+
+/**
+ * A directory listing this process's open descriptors: `/proc/self/fd` on Linux, `/dev/fd`
+ * on macOS (fdescfs). Only the count is portable: macOS's entries are not symbolic links
+ * to what the descriptor refers to.
+ */
+export const FD_DIR: string = DARWIN ? "/dev/fd" : "/proc/self/fd";
 
 /** Set by scripts/run_windows.sh: Windows is Wine here. */
 export const UNDER_WINE: boolean = (() => {
@@ -185,20 +202,145 @@ const WINDOWS_SKIPS: [name: string | RegExp, reason: string][] = [
   ],
 ];
 
-/** The reason test `name` skips on this platform, or undefined. */
-export function windowsSkip(name: string): string | undefined {
-  if (!WINDOWS) return undefined;
-  for (const [pattern, reason] of WINDOWS_SKIPS) {
+/** Why a test cannot run on macOS. */
+const MAC_PROC = "reads /proc (Linux's; macOS has none)";
+const MAC_NETNS = "needs a Linux network namespace (unshare); macOS has none";
+const MAC_ABSTRACT = "binds abstract AF_UNIX names (a leading NUL byte), which are Linux's";
+const MAC_LINUX_ONLY = "a Linux-only kernel feature, absent from Apple's headers (darwin_*.ts)";
+
+/**
+ * The tests skipped on macOS, by name (a string is a prefix), each with its reason. What is
+ * macOS's own answer (errno values, `lo0`, SO_NOSIGPIPE, ...) is handled inside the tests;
+ * this list is what macOS lacks or answers by design differently.
+ */
+const DARWIN_SKIPS: [name: string | RegExp, reason: string][] = [
+  // address_test
+  [
+    "AF_UNIX: path, abstract name, autobind",
+    MAC_ABSTRACT + "; autobind (bind('')) is Linux's",
+  ],
+  ["AF_UNIX: an abstract name may fill sun_path", MAC_ABSTRACT + " (sun_path is 104 bytes there)"],
+  ["AF_NETLINK", MAC_LINUX_ONLY + " (netlink)"],
+  ["AF_PACKET", MAC_LINUX_ONLY + " (packet sockets)"],
+  ["AF_VSOCK, AF_QIPCRTR", MAC_LINUX_ONLY + " (AF_VSOCK, AF_QIPCRTR, AF_CAN, AF_TIPC, AF_ALG)"],
+  ["AF_CAN and AF_ALG names", MAC_LINUX_ONLY + " (AF_CAN, AF_ALG)"],
+  // async_lifetime_test, fuzz_test
+  ["sock_sendto / sock_sendmsg: a buffer detached or shrunk", MAC_ABSTRACT],
+  ["fuzz: buffers resized, detached or shared", MAC_ABSTRACT],
+  // bench_smoke_test
+  ["bench --quick", "the C baseline (bench/c/bench.c) and W9 call Linux's recvmmsg/sendmmsg"],
+  // constants_test
+  [
+    /^(re-running the generator|the asm mode)/,
+    "the darwin tables come from Zig's copy of Apple's SDK (scripts/gen_all_platforms.sh); " +
+    "the Mac's own SDK and compiler write another header comment, maybe another SDK's values",
+  ],
+  // dns_test, helper_threads_test, reliability_test, resolve_test
+  ["resolution beyond /etc/hosts", MAC_NETNS + " (and glibc's resolv.conf handling)"],
+  ["resolver calls blocked on a name server", MAC_NETNS + " (and glibc's resolv.conf timeouts)"],
+  ["connect to a black-holed address", MAC_NETNS + " (a route to lo in a private namespace)"],
+  [/^sethostname/, "needs a Linux UTS namespace (unshare -u); macOS has none"],
+  // examples_test
+  ["examples/netlink_routes.ts", MAC_LINUX_ONLY + " (netlink, in a network namespace)"],
+  ["examples/packet_counter.ts", MAC_LINUX_ONLY + " (AF_PACKET)"],
+  [
+    "examples/reuseport_server.ts",
+    "macOS's SO_REUSEPORT does not spread connections across listeners (Linux's does)",
+  ],
+  [
+    "examples/async_echo_server.ts: the accept loop survives EMFILE",
+    "limits the server's descriptors with prlimit (util-linux) and reads /proc/<pid>/fd",
+  ],
+  // fuzz_test: descriptor counts and targets come from /proc/self/fd and fdinfo
+  ["fuzz: every call returns or raises", MAC_PROC + ": the fuzzer's leak check names descriptors"],
+  ["MSG_CTRUNC: a small ancbufsize", MAC_PROC + ": /proc/self/fd names the received descriptors"],
+  ["after close or detach the old number", MAC_PROC + ": /proc/self/fdinfo"],
+  ["closeReceivedFds closes the SCM_RIGHTS", MAC_PROC + ": /proc/self/fd"],
+  ["FinalizationRegistry closes dropped sockets", MAC_PROC + ": counts /proc/self/fd"],
+  ["10,000 open/connect/error/close cycles", MAC_PROC + ": counts /proc/self/fd"],
+  // input_checks_test
+  ["AF_VSOCK:", MAC_LINUX_ONLY + " (AF_VSOCK)"],
+  // message_test
+  ["SCM_RIGHTS: python3 sends us descriptors", MAC_PROC + ": reads the file through /proc/self/fd"],
+  [
+    "SCM_CREDENTIALS",
+    MAC_LINUX_ONLY + " (SO_PASSCRED/SCM_CREDENTIALS; macOS has LOCAL_PEERCRED and SCM_CREDS)",
+  ],
+  // reliability_test
+  [
+    "full datagram buffer",
+    "macOS fails an AF_UNIX datagram send to a full queue with ENOBUFS (no wait for room), " +
+    "where Linux says EAGAIN",
+  ],
+  [
+    "listening socket with a full backlog",
+    "macOS refuses an AF_UNIX connect past the backlog with ECONNREFUSED, Linux with EAGAIN",
+  ],
+  [
+    "10,000 concurrent loopback connections",
+    MAC_PROC + " (/proc/self/limits) and raises the limit with prlimit (util-linux)",
+  ],
+  ["soak:", MAC_PROC + ": the descriptor count and VmRSS"],
+  // socket_test
+  ["cloexec: default not inheritable", MAC_PROC + ": the child reads /proc/<pid>/fd"],
+  [
+    "type masks SOCK_NONBLOCK and SOCK_CLOEXEC",
+    "Linux's socket-type flags (macOS has neither; Python there neither)",
+  ],
+  // timeout_test
+  [
+    "connect honours the timeout (SYN dropped by a full accept queue)",
+    "a black hole made of Linux's accept queue (listen(0) holds one connection, later SYNs " +
+    "are dropped); XNU's listen(0) admits none and newer XNU answers a full queue with SYN cookies",
+  ],
+  [
+    "PEP 475: a recv interrupted by signals",
+    "the child binds glibc's sigaction and __errno_location, with Linux's struct sigaction " +
+    "and signal numbers",
+  ],
+];
+
+/**
+ * The reason test `name` skips on platform `platform` (a constants table id such as
+ * `darwin_aarch64`), labelled with the platform, or undefined. A pure function of its
+ * arguments, so that the macOS list can be checked on Linux (tests/platform_skips_test.ts).
+ *
+ * @example
+ * ```ts
+ * import { platformSkip } from "./platform.ts";
+ * console.log(platformSkip("darwin_aarch64", "AF_NETLINK: bind")); // "macOS: ..."
+ * ```
+ */
+export function platformSkip(platform: string, name: string): string | undefined {
+  const windows = platform.startsWith("windows");
+  const skips = windows ? WINDOWS_SKIPS : platform.startsWith("darwin") ? DARWIN_SKIPS : [];
+  for (const [pattern, reason] of skips) {
     if (typeof pattern === "string" ? name.startsWith(pattern) : pattern.test(name)) {
-      return `Windows${UNDER_WINE ? " (Wine)" : ""}: ${reason}`;
+      return `${labelOf(platform)}: ${reason}`;
     }
   }
   return undefined;
 }
 
+/** The platform's name in skip reasons: "Windows (Wine)", "macOS", ... */
+function labelOf(platform: string): string {
+  if (platform.startsWith("windows")) return `Windows${UNDER_WINE ? " (Wine)" : ""}`;
+  if (platform.startsWith("darwin")) return "macOS";
+  return platform;
+}
+
+/** The patterns of macOS's skip list (for tests/platform_skips_test.ts). */
+export const DARWIN_SKIP_PATTERNS: readonly (string | RegExp)[] = DARWIN_SKIPS.map(([p]) => p);
+
+/** The reason test `name` skips on this platform if it is Windows, or undefined. */
+export function windowsSkip(name: string): string | undefined {
+  return WINDOWS ? platformSkip(table.platform, name) : undefined;
+}
+
 /**
- * node:test's `test`, skipping on Windows the tests of {@link windowsSkip} with their
- * reason (printed by the runner). Elsewhere it is node:test's `test` itself.
+ * node:test's `test`, skipping on Windows and macOS the tests their lists name (see
+ * {@link platformSkip}), with the reason (printed by the runner). On Linux it is
+ * node:test's `test` itself.
  *
  * @example
  * ```ts
@@ -206,11 +348,14 @@ export function windowsSkip(name: string): string | undefined {
  * test("runs everywhere", () => {});
  * ```
  */
-export const test: typeof nodeTest = WINDOWS ? windowsTest(windowsSkip) : nodeTest;
+export const test: typeof nodeTest = WINDOWS || DARWIN
+  ? skippingTest((name) => platformSkip(table.platform, name))
+  : nodeTest;
 
 /**
  * For a file whose every test needs what Windows lacks: its `test`, which on Windows
- * skips each test with `reason` (printed by the runner); elsewhere node:test's `test`.
+ * skips each test with `reason` (printed by the runner); elsewhere this module's `test`
+ * (which on macOS skips what macOS's list names).
  *
  * @example
  * ```ts
@@ -220,10 +365,42 @@ export const test: typeof nodeTest = WINDOWS ? windowsTest(windowsSkip) : nodeTe
  * ```
  */
 export function testUnlessWindows(reason: string): typeof nodeTest {
-  return WINDOWS ? windowsTest(() => `Windows${UNDER_WINE ? " (Wine)" : ""}: ${reason}`) : nodeTest;
+  return WINDOWS ? skippingTest(() => `${labelOf(table.platform)}: ${reason}`) : test;
 }
 
-function windowsTest(skipReason: (name: string) => string | undefined): typeof nodeTest {
+/**
+ * For a file whose every test needs Linux: its `test`, which elsewhere (Windows, macOS)
+ * skips each test with `reason` (printed by the runner); on Linux node:test's `test`.
+ *
+ * @example
+ * ```ts
+ * import { testLinuxOnly } from "./platform.ts";
+ * const test = testLinuxOnly("recvmmsg is Linux's");
+ * test("runs on Linux only", () => {});
+ * ```
+ */
+export function testLinuxOnly(reason: string): typeof nodeTest {
+  return LINUX ? nodeTest : skippingTest(() => `${labelOf(table.platform)}: ${reason}`);
+}
+
+/**
+ * A `skip` option for `test()`: false on Linux, elsewhere `reason` labelled with the
+ * platform. For a test that needs Linux, wherever its file is run.
+ *
+ * @example
+ * ```ts
+ * import { test } from "node:test";
+ * import { skipUnlessLinux } from "./platform.ts";
+ * test("netlink", { skip: skipUnlessLinux("netlink is Linux's") }, () => {});
+ * ```
+ */
+export function skipUnlessLinux(reason: string): string | false {
+  return LINUX ? false : `${labelOf(table.platform)}: ${reason}`;
+}
+
+/** node:test's `test`, skipping (with the printed reason) each test `skipReason` names. */
+function skippingTest(skipReason: (name: string) => string | undefined): typeof nodeTest {
+  const label = labelOf(table.platform).replace(/ \(Wine\)$/, "");
   return ((name: string, a?: unknown, b?: unknown) => {
     const reason = skipReason(name);
     // deno-lint-ignore no-explicit-any
@@ -231,7 +408,7 @@ function windowsTest(skipReason: (name: string) => string | undefined): typeof n
     if (reason === undefined) return run(name, a, b);
     const fn = typeof a === "function" ? a : b;
     const options = typeof a === "object" && a !== null ? a : {};
-    console.log(`skip on Windows: ${name}: ${reason}`);
+    console.log(`skip on ${label}: ${name}: ${reason}`);
     return run(name, { ...options, skip: reason }, fn);
   }) as typeof nodeTest;
 }

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
+import { execFileSync } from "node:child_process";
 
 /** How many times slower than native this run is (`SOCKET_TEST_SLOWDOWN`, default 1). */
 export const SLOWDOWN: number = (() => {
@@ -29,9 +30,11 @@ export function scaled(ms: number): number {
 
 /**
  * Whether a TCP socket listens on `port` (IPv4 or IPv6), from the kernel's own tables
- * (/proc/net/tcp, /proc/net/tcp6; state 0A is LISTEN).
+ * (/proc/net/tcp, /proc/net/tcp6; state 0A is LISTEN); on macOS, which has no /proc,
+ * from `netstat`. Never by connecting: a one-connection server would take the probe.
  */
 export function listening(port: number): boolean {
+  if (process.platform === "darwin") return netstatListening(port);
   const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")} `;
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     let text = "";
@@ -46,6 +49,18 @@ export function listening(port: number): boolean {
     }
   }
   return false;
+}
+
+/**
+ * macOS's `netstat -an -p tcp` (tcp4, tcp6 and tcp46 sockets): a line whose local address
+ * (field 4: `127.0.0.1.8080`, `::1.8080`, `*.8080`) ends with the port, in state LISTEN.
+ */
+function netstatListening(port: number): boolean {
+  const text = execFileSync("netstat", ["-an", "-p", "tcp"], { encoding: "utf8" });
+  return text.split("\n").some((line) => {
+    const f = line.trim().split(/\s+/);
+    return f[0].startsWith("tcp") && f[3]?.endsWith(`.${port}`) && f[5] === "LISTEN";
+  });
 }
 
 /**
