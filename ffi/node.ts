@@ -38,6 +38,7 @@ import {
   libraryPath,
   os,
   platformId,
+  type ThreadTarget,
   withVariadics,
 } from "./node_platform.ts";
 import { Gate } from "./gate.ts";
@@ -121,19 +122,22 @@ function address(value: number | bigint): number | bigint {
 }
 
 /**
- * The dedicated thread's script. It binds one entry (`buffer` parameters as addresses: the
- * thread shares the process's memory and the main thread keeps each view alive, and so in
- * place, until the reply), sleeps in `Atomics.wait` on the request counter (`ctl[0]`;
+ * The dedicated thread's script. It binds one C function (`buffer` parameters as addresses:
+ * the thread shares the process's memory and the main thread keeps each view alive, and so
+ * in place, until the reply), sleeps in `Atomics.wait` on the request counter (`ctl[0]`;
  * negative: stop), reads the arguments from `args` (float64: exact for 32-bit values and
- * addresses), makes the call and posts its result and errno (a message is the only way to
- * wake the main thread's event loop; a request needs none). CommonJS, evaluated: loading
- * it reads files synchronously, where an ES module worker would read them on libuv's pool,
- * and so wait behind whatever blocks there.
+ * addresses), makes the call and posts its result and error (koffi's saved errno, or the
+ * result of the library's `lastError` function: Winsock's errors are per thread). A message
+ * is the only way to wake the main thread's event loop; a request needs none. CommonJS,
+ * evaluated: loading it reads files synchronously, where an ES module worker would read them
+ * on libuv's pool, and so wait behind whatever blocks there.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData: init } = require("node:worker_threads");
 const koffi = require(init.koffi);
-const fn = koffi.load(init.path).func(init.name, init.result, init.parameters);
+const lib = koffi.load(init.path);
+const fn = lib.func(init.name, init.result, init.parameters);
+const lastError = init.lastError ? lib.func(init.lastError, "int32_t", []) : () => koffi.errno();
 const ctl = new Int32Array(init.shared, 0, 2);
 const slots = new Float64Array(init.shared, 8, init.parameters.length);
 const args = new Array(init.parameters.length);
@@ -143,7 +147,7 @@ for (let seq = 0;;) {
   if (seq < 0) break;
   for (let i = 0; i < args.length; i++) args[i] = slots[i];
   const result = fn(...args);
-  parentPort.postMessage([result, koffi.errno()]);
+  parentPort.postMessage([result, lastError()]);
 }
 `;
 
@@ -155,19 +159,31 @@ interface ThreadCall {
 }
 
 /**
- * Entry `key` on a Worker of its own ({@link WORKER_SOURCE}), made at the first call, one
- * call at a time; ref'd only while a call is in flight (an idle program exits). At process
- * exit the thread is told to stop and, with a call in flight, `wake` ends that call: Node
- * terminates and joins its Workers before it exits.
+ * `target` on a Worker of its own ({@link WORKER_SOURCE}), made at the first call, one call
+ * at a time; ref'd only while a call is in flight (an idle program exits). Each reply's
+ * error goes to `setErrno`, the buffers' addresses come from `addressOf`. At process exit
+ * the thread is told to stop and, with a call in flight, `wake` ends that call: Node
+ * terminates and joins its Workers before it exits. (The Linux backend's `dedicated`, and
+ * the Windows one's: node_windows.ts.)
+ *
+ * @example
+ * ```ts ignore
+ * import { dedicatedThread } from "./node.ts";
+ * const def = { parameters: ["buffer", "usize", "i32"], result: "i32" } as const;
+ * const poll = dedicatedThread({ path: "libc.so.6", name: "poll", def }, wake, setErrno, addressOf);
+ * const ready = await poll(fds, 1, -1); // on a Worker of its own
+ * ```
  */
-function dedicated(
-  key: NonblockingKey,
+export function dedicatedThread(
+  target: ThreadTarget,
   wake: () => void,
+  setErrno: (errno: number) => void,
+  addressOf: (view: ArrayBufferView) => bigint,
 ): (...args: unknown[]) => Promise<unknown> {
-  const def = symbols[key] as SymbolDef;
-  const shared = new SharedArrayBuffer(8 + 8 * def.parameters.length);
+  const { parameters } = target.def;
+  const shared = new SharedArrayBuffer(8 + 8 * parameters.length);
   const ctl = new Int32Array(shared, 0, 2);
-  const slots = new Float64Array(shared, 8, def.parameters.length);
+  const slots = new Float64Array(shared, 8, parameters.length);
   const queue: ThreadCall[] = [];
   let worker: Worker | undefined;
   let current: ThreadCall | undefined;
@@ -182,11 +198,11 @@ function dedicated(
     const { args } = current;
     for (let i = 0; i < args.length; i++) {
       const arg = args[i];
-      slots[i] = def.parameters[i] !== "buffer"
+      slots[i] = parameters[i] !== "buffer"
         ? Number(arg)
         : arg === null || arg === undefined
         ? 0
-        : Number(identity(arg as ArrayBufferView, 0, 0));
+        : Number(addressOf(arg as ArrayBufferView));
     }
     worker ??= spawn();
     worker.ref();
@@ -199,16 +215,17 @@ function dedicated(
       eval: true,
       workerData: {
         koffi: createRequire(import.meta.url).resolve("koffi"),
-        path: libraryPath(),
-        name: cName(key, def),
-        result: koffiType[def.result],
-        parameters: def.parameters.map((t) => t === "buffer" ? "uintptr_t" : koffiType[t]),
+        path: target.path,
+        name: target.name,
+        lastError: target.lastError,
+        result: koffiType[target.def.result],
+        parameters: parameters.map((t) => t === "buffer" ? "uintptr_t" : koffiType[t]),
         shared,
       },
     });
     w.on("message", ([result, errno]: [unknown, number]) => {
       const call = current!;
-      koffi.errno(errno);
+      setErrno(errno);
       send();
       call.resolve(result);
     });
@@ -239,6 +256,20 @@ function dedicated(
       queue.push({ args, resolve, reject });
       if (current === undefined) send();
     });
+}
+
+/** Entry `key` of the libc table on a thread of its own ({@link dedicatedThread}). */
+function dedicated(
+  key: NonblockingKey,
+  wake: () => void,
+): (...args: unknown[]) => Promise<unknown> {
+  const def = symbols[key] as SymbolDef;
+  return dedicatedThread(
+    { path: libraryPath(), name: cName(key, def), def },
+    wake,
+    (errno) => koffi.errno(errno),
+    (view) => BigInt(identity(view, 0, 0)),
+  );
 }
 
 /** Reading C memory through koffi (also the Windows backend's, node_windows.ts). */

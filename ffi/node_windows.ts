@@ -1,12 +1,14 @@
 /**
- * The koffi backend on Windows: ffi/windows.ts over koffi (Node under Windows).
+ * The koffi backend on Windows: ffi/windows.ts over koffi (Node under Windows). The
+ * reactor's wait (`dedicated`) runs on a Worker of its own, as on Linux (node.ts): on
+ * libuv's pool it would take one of its few threads, and Node's exit would wait for it.
  *
  * @module
  */
 import koffi from "koffi";
 import type { Backend, SymbolDef } from "./symbols.ts";
-import { type BoundFn, setWindowsLayer, windowsLibc } from "./windows.ts";
-import { koffiMemory, koffiType, promised } from "./node.ts";
+import { type BoundFn, setWindowsLayer, WINDOWS_THREAD_CALLS, windowsLibc } from "./windows.ts";
+import { dedicatedThread, koffiMemory, koffiType, promised } from "./node.ts";
 
 type KoffiFn = BoundFn & { async: (...args: unknown[]) => void };
 
@@ -49,8 +51,10 @@ export function nodeWindowsBackend(): Backend {
     setErrno: layer.setErrno,
     ...koffiMemory,
     addressOf,
-    // The Windows reactor waits through WSAPoll_async (reactor/wsapoll.ts), not here: a
-    // nonblocking entry is the layer's own (ffi/windows.ts stores WSAGetLastError per call).
-    dedicated: (key) => layer.libc[key],
+    dedicated(key, wake) {
+      const call = WINDOWS_THREAD_CALLS[key];
+      if (call === undefined) return layer.libc[key];
+      return dedicatedThread(call, wake, layer.setErrno, addressOf) as Backend["libc"][typeof key];
+    },
   };
 }
