@@ -22,10 +22,8 @@ type KoffiFn = BoundFn & { async: (...args: unknown[]) => void };
  * ```
  */
 export function nodeWindowsBackend(): Backend {
-  // memset(view, 0, 0) returns its first argument: the address of a JS view.
-  const crt = koffi.load("msvcrt.dll");
-  const identity = crt.func("memset", "uintptr_t", ["void *", "int32_t", "size_t"]) as BoundFn;
-  const addressOf = (view: ArrayBufferView) => BigInt(identity(view, 0, 0));
+  const memory = koffiMemory(koffi.load("msvcrt.dll"));
+  const { addressOf } = memory;
   const layer = windowsLibc({
     bind(dll: string, table: Record<string, SymbolDef>) {
       const lib = koffi.load(dll);
@@ -41,7 +39,7 @@ export function nodeWindowsBackend(): Backend {
       return out;
     },
     addressOf,
-    peek: koffiMemory.peek,
+    peek: memory.peek,
   });
   setWindowsLayer(layer);
   return {
@@ -49,8 +47,7 @@ export function nodeWindowsBackend(): Backend {
     libc: layer.libc,
     errno: layer.errno,
     setErrno: layer.setErrno,
-    ...koffiMemory,
-    addressOf,
+    ...memory,
     dedicated(key, wake) {
       const call = WINDOWS_THREAD_CALLS[key];
       if (call === undefined) return layer.libc[key];
