@@ -36,6 +36,7 @@ import {
   libraryPath,
   os,
   platformId,
+  type ThreadTarget,
   withVariadics,
 } from "./node_platform.ts";
 import { bunWindowsBackend } from "./bun_windows.ts";
@@ -127,6 +128,17 @@ interface Helper {
   worker: Worker & { ref(): void; unref(): void };
   pending: Map<number, Pending>;
 }
+/**
+ * A helper's first message (see bun_worker.ts): the library, its declarations (by C name),
+ * and the function whose result is errno's address, or (`errnoIsValue`) the error itself.
+ */
+interface WorkerInit {
+  kind: "init";
+  path: string;
+  symbols: Record<string, Declaration>;
+  errnoName: string;
+  errnoIsValue?: boolean;
+}
 
 /** The most helper Workers of the shared pool alive at once. */
 const MAX_WORKERS = 8;
@@ -140,9 +152,12 @@ const workerUrl = new URL(
 /**
  * A set of at most `max` helper Workers, made on demand, one call at a time each: the
  * shared pool ({@link MAX_WORKERS}), or one Worker of its own for a {@link dedicated} entry.
+ * Each Worker starts with `init`; each reply's errno goes to `setErrno`.
  */
 class Lane {
   readonly #max: number;
+  readonly #init: WorkerInit;
+  readonly #setErrno: (errno: number) => void;
   readonly #idle: Helper[] = [];
   /** Calls waiting for a helper (all `max` busy), in order. */
   readonly #queued: Array<(helper: Helper) => void> = [];
@@ -150,8 +165,10 @@ class Lane {
   /** Calls given a helper and not yet answered. */
   busy = 0;
 
-  constructor(max: number) {
+  constructor(max: number, init: WorkerInit, setErrno: (errno: number) => void) {
     this.#max = max;
+    this.#init = init;
+    this.#setErrno = setErrno;
   }
 
   /** Runs `start` with a helper, now or once one is free. */
@@ -185,12 +202,7 @@ class Lane {
     this.#workers++;
     const worker = new Worker(workerUrl.href) as Helper["worker"];
     const helper: Helper = { worker, pending: new Map() };
-    worker.postMessage({
-      kind: "init",
-      path,
-      symbols: asyncTable,
-      errnoName: cName("errno_location", symbols.errno_location),
-    });
+    worker.postMessage(this.#init);
     worker.onmessage = (event: MessageEvent<Reply>) => {
       const reply = event.data;
       const waiter = helper.pending.get(reply.id);
@@ -201,7 +213,7 @@ class Lane {
       if (reply.error !== undefined) {
         waiter.reject(new Error(`socket: nonblocking call failed: ${reply.error}`));
       } else {
-        errnoCell[0] = reply.errno ?? 0;
+        this.#setErrno(reply.errno ?? 0);
         waiter.resolve(reply.result);
       }
     };
@@ -218,9 +230,16 @@ class Lane {
   }
 }
 
-const pool = new Lane(MAX_WORKERS);
+const errnoName = windows ? "" : cName("errno_location", symbols.errno_location);
+const setErrno = (errno: number) => void (errnoCell[0] = errno);
+const pool = new Lane(
+  MAX_WORKERS,
+  { kind: "init", path, symbols: asyncTable, errnoName },
+  setErrno,
+);
 
-function callAsync(lane: Lane, key: string, def: SymbolDef, args: unknown[]): Promise<unknown> {
+/** Calls C function `name` (signature `def`) on a helper of `lane`. */
+function callAsync(lane: Lane, name: string, def: SymbolDef, args: unknown[]): Promise<unknown> {
   const wire = args.map((arg, i) => {
     if (def.parameters[i] !== "buffer" || arg === null || arg === undefined) return arg ?? null;
     const view = arg as ArrayBufferView;
@@ -232,7 +251,7 @@ function callAsync(lane: Lane, key: string, def: SymbolDef, args: unknown[]): Pr
     lane.acquire((helper) => {
       helper.worker.ref();
       helper.pending.set(id, { resolve, reject, keep: args });
-      helper.worker.postMessage({ kind: "call", id, key: cName(key, def), args: wire });
+      helper.worker.postMessage({ kind: "call", id, key: name, args: wire });
     });
   });
 }
@@ -240,22 +259,47 @@ function callAsync(lane: Lane, key: string, def: SymbolDef, args: unknown[]): Pr
 function bindAsync(): Record<string, Fn> {
   const out: Record<string, Fn> = {};
   for (const [key, def] of Object.entries(asyncDefs)) {
-    out[key] = (...args: unknown[]) => callAsync(pool, key, def, args);
+    const name = cName(key, def);
+    out[key] = (...args: unknown[]) => callAsync(pool, name, def, args);
   }
   return out;
 }
 
 /**
- * Entry `key` on a Worker of its own (the backend's `dedicated`): never queued behind the
- * pool's calls. At process exit with a call in flight, `wake` ends it.
+ * `target` on a Worker of its own: never queued behind the pool's calls; each reply's
+ * error goes to `setErrno`. At process exit with a call in flight, `wake` ends it. (The
+ * Linux backend's `dedicated`, and the Windows one's: bun_windows.ts.)
+ *
+ * @example
+ * ```ts ignore
+ * import { dedicatedWorker } from "./bun.ts";
+ * const def = { parameters: ["buffer", "usize", "i32"], result: "i32" } as const;
+ * const poll = dedicatedWorker({ path: "libc.so.6", name: "poll", def }, wake, setErrno);
+ * const ready = await poll(fds, 1, -1); // on a Worker of its own
+ * ```
  */
-function dedicated(key: NonblockingKey, wake: () => void): Fn {
-  const def = asyncDefs[key];
-  const lane = new Lane(1);
+export function dedicatedWorker(
+  target: ThreadTarget,
+  wake: () => void,
+  setErrno: (errno: number) => void,
+): Fn {
+  const lane = new Lane(1, {
+    kind: "init",
+    path: target.path,
+    symbols: { [target.name]: declaration(target.def) },
+    errnoName: target.lastError ?? errnoName,
+    errnoIsValue: target.lastError !== undefined,
+  }, setErrno);
   process.on("exit", () => {
     if (lane.busy !== 0) wake();
   });
-  return (...args: unknown[]) => callAsync(lane, key, def, args);
+  return (...args: unknown[]) => callAsync(lane, target.name, target.def, args);
+}
+
+/** Entry `key` of the libc table on a Worker of its own ({@link dedicatedWorker}). */
+function dedicated(key: NonblockingKey, wake: () => void): Fn {
+  const def = asyncDefs[key];
+  return dedicatedWorker({ path, name: cName(key, def), def }, wake, setErrno);
 }
 
 const libc = withVariadics({ ...sync, ...bindAsync() } as unknown as Libc);

@@ -1,17 +1,17 @@
 /**
  * The bun:ffi backend on Windows: ffi/windows.ts over bun:ffi (Bun under Windows).
- * Bun has no asynchronous FFI calls and the Worker pool of bun.ts speaks errno, not
- * WSAGetLastError: here the table's `nonblocking` entries run on the calling thread
- * and return settled Promises (WSAPoll's with a zero timeout, so that the reactor's
- * wait never stops the event loop).
+ * Bun has no asynchronous FFI calls: the reactor's wait (`dedicated`) runs on a Worker
+ * of its own, as on Linux (bun.ts), reading WSAGetLastError there; the table's other
+ * `nonblocking` entries (the resolver's) run on the calling thread and return settled
+ * Promises (WSAPoll's with a zero timeout, should anything call it there).
  *
  * @module
  */
 // @ts-ignore: bun:ffi exists only under Bun (its types come from bun-types, not installed here)
 import { dlopen } from "bun:ffi";
 import type { Backend, SymbolDef } from "./symbols.ts";
-import { type BoundFn, setWindowsLayer, windowsLibc } from "./windows.ts";
-import { argType, bunMemory, resultType } from "./bun.ts";
+import { type BoundFn, setWindowsLayer, WINDOWS_THREAD_CALLS, windowsLibc } from "./windows.ts";
+import { argType, bunMemory, dedicatedWorker, resultType } from "./bun.ts";
 
 /**
  * Makes the Windows backend with bun:ffi.
@@ -46,7 +46,6 @@ export function bunWindowsBackend(): Backend {
     },
     addressOf: bunMemory.addressOf,
     peek: bunMemory.peek,
-    offThread: false,
   });
   setWindowsLayer(layer);
   return {
@@ -55,8 +54,10 @@ export function bunWindowsBackend(): Backend {
     errno: layer.errno,
     setErrno: layer.setErrno,
     ...bunMemory,
-    // The Windows reactor waits through WSAPoll_async (reactor/wsapoll.ts), not here: a
-    // nonblocking entry is the layer's own (ffi/windows.ts stores WSAGetLastError per call).
-    dedicated: (key) => layer.libc[key],
+    dedicated(key, wake) {
+      const call = WINDOWS_THREAD_CALLS[key];
+      if (call === undefined) return layer.libc[key];
+      return dedicatedWorker(call, wake, layer.setErrno) as Backend["libc"][typeof key];
+    },
   };
 }

@@ -6,7 +6,8 @@
  * declarations of the nonblocking entries), then `call` messages whose buffer
  * arguments are already C addresses: the worker shares the process's memory, and
  * the main thread keeps each view alive (and so in place) until the reply.
- * Each reply carries the call's result and the worker thread's errno.
+ * Each reply carries the call's result and the worker thread's errno (or the result of
+ * the library's last-error function, named in `init`: Winsock's WSAGetLastError).
  *
  * @module
  */
@@ -18,12 +19,20 @@ interface Declaration {
   returns: string;
 }
 type Message =
-  | { kind: "init"; path: string; symbols: Record<string, Declaration>; errnoName: string }
+  | {
+    kind: "init";
+    path: string;
+    symbols: Record<string, Declaration>;
+    errnoName: string;
+    errnoIsValue?: boolean;
+  }
   | { kind: "call"; id: number; key: string; args: unknown[] };
 
 type Fn = (...args: unknown[]) => number | bigint;
 let fns: Record<string, Fn> = {};
 let errnoAddress = 0;
+/** The calling thread's error after a call: errno, or the library's last-error function. */
+let lastError = () => read.i32(errnoAddress, 0) as number;
 
 // deno-lint-ignore no-explicit-any
 const scope = globalThis as any;
@@ -32,15 +41,17 @@ scope.onmessage = (event: { data: Message }) => {
   if (message.kind === "init") {
     const lib = dlopen(message.path, {
       ...message.symbols,
-      [message.errnoName]: { args: [], returns: "u64_fast" },
+      [message.errnoName]: { args: [], returns: message.errnoIsValue ? "i32" : "u64_fast" },
     });
     fns = lib.symbols as Record<string, Fn>;
-    errnoAddress = Number(fns[message.errnoName]());
+    const errnoFn = fns[message.errnoName];
+    if (message.errnoIsValue) lastError = () => Number(errnoFn());
+    else errnoAddress = Number(errnoFn());
     return;
   }
   try {
     const result = fns[message.key](...message.args);
-    const errno = read.i32(errnoAddress, 0) as number;
+    const errno = lastError();
     scope.postMessage({ id: message.id, result, errno });
   } catch (error) {
     scope.postMessage({ id: message.id, error: String(error) });

@@ -38,6 +38,7 @@ import {
   libraryPath,
   os,
   platformId,
+  type ThreadTarget,
   withVariadics,
 } from "./node_platform.ts";
 import { Gate } from "./gate.ts";
@@ -104,16 +105,6 @@ function load(lib: koffi.LibraryHandle): Libc {
 const windows = os === "win32";
 const lib = windows ? undefined! : open();
 const libc = windows ? undefined! : withVariadics(load(lib));
-/** `void *memset(void *s, int c, size_t n)` with n = 0 returns `s`: the address of a JS view. */
-const identity = windows ? undefined! : lib.func(
-  "memset",
-  "uintptr_t",
-  ["void *", "int32_t", "size_t"],
-) as unknown as (
-  view: ArrayBufferView,
-  c: number,
-  n: number,
-) => number | bigint;
 
 function address(value: number | bigint): number | bigint {
   if (value === 0 || value === 0n) throw new RangeError("socket: NULL pointer dereference");
@@ -121,19 +112,22 @@ function address(value: number | bigint): number | bigint {
 }
 
 /**
- * The dedicated thread's script. It binds one entry (`buffer` parameters as addresses: the
- * thread shares the process's memory and the main thread keeps each view alive, and so in
- * place, until the reply), sleeps in `Atomics.wait` on the request counter (`ctl[0]`;
+ * The dedicated thread's script. It binds one C function (`buffer` parameters as addresses:
+ * the thread shares the process's memory and the main thread keeps each view alive, and so
+ * in place, until the reply), sleeps in `Atomics.wait` on the request counter (`ctl[0]`;
  * negative: stop), reads the arguments from `args` (float64: exact for 32-bit values and
- * addresses), makes the call and posts its result and errno (a message is the only way to
- * wake the main thread's event loop; a request needs none). CommonJS, evaluated: loading
- * it reads files synchronously, where an ES module worker would read them on libuv's pool,
- * and so wait behind whatever blocks there.
+ * addresses), makes the call and posts its result and error (koffi's saved errno, or the
+ * result of the library's `lastError` function: Winsock's errors are per thread). A message
+ * is the only way to wake the main thread's event loop; a request needs none. CommonJS,
+ * evaluated: loading it reads files synchronously, where an ES module worker would read them
+ * on libuv's pool, and so wait behind whatever blocks there.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData: init } = require("node:worker_threads");
 const koffi = require(init.koffi);
-const fn = koffi.load(init.path).func(init.name, init.result, init.parameters);
+const lib = koffi.load(init.path);
+const fn = lib.func(init.name, init.result, init.parameters);
+const lastError = init.lastError ? lib.func(init.lastError, "int32_t", []) : () => koffi.errno();
 const ctl = new Int32Array(init.shared, 0, 2);
 const slots = new Float64Array(init.shared, 8, init.parameters.length);
 const args = new Array(init.parameters.length);
@@ -143,7 +137,7 @@ for (let seq = 0;;) {
   if (seq < 0) break;
   for (let i = 0; i < args.length; i++) args[i] = slots[i];
   const result = fn(...args);
-  parentPort.postMessage([result, koffi.errno()]);
+  parentPort.postMessage([result, lastError()]);
 }
 `;
 
@@ -155,19 +149,31 @@ interface ThreadCall {
 }
 
 /**
- * Entry `key` on a Worker of its own ({@link WORKER_SOURCE}), made at the first call, one
- * call at a time; ref'd only while a call is in flight (an idle program exits). At process
- * exit the thread is told to stop and, with a call in flight, `wake` ends that call: Node
- * terminates and joins its Workers before it exits.
+ * `target` on a Worker of its own ({@link WORKER_SOURCE}), made at the first call, one call
+ * at a time; ref'd only while a call is in flight (an idle program exits). Each reply's
+ * error goes to `setErrno`, the buffers' addresses come from `addressOf`. At process exit
+ * the thread is told to stop and, with a call in flight, `wake` ends that call: Node
+ * terminates and joins its Workers before it exits. (The Linux backend's `dedicated`, and
+ * the Windows one's: node_windows.ts.)
+ *
+ * @example
+ * ```ts ignore
+ * import { dedicatedThread } from "./node.ts";
+ * const def = { parameters: ["buffer", "usize", "i32"], result: "i32" } as const;
+ * const poll = dedicatedThread({ path: "libc.so.6", name: "poll", def }, wake, setErrno, addressOf);
+ * const ready = await poll(fds, 1, -1); // on a Worker of its own
+ * ```
  */
-function dedicated(
-  key: NonblockingKey,
+export function dedicatedThread(
+  target: ThreadTarget,
   wake: () => void,
+  setErrno: (errno: number) => void,
+  addressOf: (view: ArrayBufferView) => bigint,
 ): (...args: unknown[]) => Promise<unknown> {
-  const def = symbols[key] as SymbolDef;
-  const shared = new SharedArrayBuffer(8 + 8 * def.parameters.length);
+  const { parameters } = target.def;
+  const shared = new SharedArrayBuffer(8 + 8 * parameters.length);
   const ctl = new Int32Array(shared, 0, 2);
-  const slots = new Float64Array(shared, 8, def.parameters.length);
+  const slots = new Float64Array(shared, 8, parameters.length);
   const queue: ThreadCall[] = [];
   let worker: Worker | undefined;
   let current: ThreadCall | undefined;
@@ -182,11 +188,11 @@ function dedicated(
     const { args } = current;
     for (let i = 0; i < args.length; i++) {
       const arg = args[i];
-      slots[i] = def.parameters[i] !== "buffer"
+      slots[i] = parameters[i] !== "buffer"
         ? Number(arg)
         : arg === null || arg === undefined
         ? 0
-        : Number(identity(arg as ArrayBufferView, 0, 0));
+        : Number(addressOf(arg as ArrayBufferView));
     }
     worker ??= spawn();
     worker.ref();
@@ -199,16 +205,17 @@ function dedicated(
       eval: true,
       workerData: {
         koffi: createRequire(import.meta.url).resolve("koffi"),
-        path: libraryPath(),
-        name: cName(key, def),
-        result: koffiType[def.result],
-        parameters: def.parameters.map((t) => t === "buffer" ? "uintptr_t" : koffiType[t]),
+        path: target.path,
+        name: target.name,
+        lastError: target.lastError,
+        result: koffiType[target.def.result],
+        parameters: parameters.map((t) => t === "buffer" ? "uintptr_t" : koffiType[t]),
         shared,
       },
     });
     w.on("message", ([result, errno]: [unknown, number]) => {
       const call = current!;
-      koffi.errno(errno);
+      setErrno(errno);
       send();
       call.resolve(result);
     });
@@ -241,15 +248,47 @@ function dedicated(
     });
 }
 
-/** Reading C memory through koffi (also the Windows backend's, node_windows.ts). */
-export const koffiMemory: Pick<Backend, "peek" | "cstring" | "readPointer"> = {
-  peek(addr, length) {
-    if (length === 0) return new Uint8Array(0);
-    return new Uint8Array(koffi.view(address(addr), length)).slice();
-  },
-  cstring: (addr) => koffi.decode(address(addr), "char", -1) as string,
-  readPointer: (addr, offset) => BigInt(koffi.decode(address(addr), offset, "uintptr_t")),
-};
+/** Entry `key` of the libc table on a thread of its own ({@link dedicatedThread}). */
+function dedicated(
+  key: NonblockingKey,
+  wake: () => void,
+): (...args: unknown[]) => Promise<unknown> {
+  const def = symbols[key] as SymbolDef;
+  return dedicatedThread(
+    { path: libraryPath(), name: cName(key, def), def },
+    wake,
+    (errno) => koffi.errno(errno),
+    memory.addressOf,
+  );
+}
+
+type MemoryFn = (dst: ArrayBufferView, src: number | bigint, n: number) => number | bigint;
+
+/**
+ * C memory through koffi, with `memset` and `memcpy` from the C runtime `crt` (libc; msvcrt
+ * on Windows, node_windows.ts). `peek` copies with memcpy into a new view: koffi.view's
+ * external buffers are not freed after collection (RSS grew ~250 bytes a call).
+ */
+export function koffiMemory(
+  crt: koffi.LibraryHandle,
+): Pick<Backend, "peek" | "cstring" | "readPointer" | "addressOf"> {
+  // memset(view, 0, 0) returns its first argument: the address of a JS view.
+  const identity = crt.func("memset", "uintptr_t", ["void *", "int32_t", "size_t"]) as unknown;
+  const memcpy = crt.func("memcpy", "void *", ["void *", "uintptr_t", "size_t"]) as unknown;
+  const addressOf = (view: ArrayBufferView) => BigInt((identity as MemoryFn)(view, 0, 0));
+  return {
+    peek(addr, length) {
+      const out = new Uint8Array(length);
+      if (length !== 0) (memcpy as MemoryFn)(out, address(addr), length);
+      return out;
+    },
+    cstring: (addr) => koffi.decode(address(addr), "char", -1) as string,
+    readPointer: (addr, offset) => BigInt(koffi.decode(address(addr), offset, "uintptr_t")),
+    addressOf,
+  };
+}
+
+const memory = windows ? undefined! : koffiMemory(lib);
 
 /** The koffi implementation of the backend interface. */
 export const backend: Backend = windows ? nodeWindowsBackend() : {
@@ -259,7 +298,6 @@ export const backend: Backend = windows ? nodeWindowsBackend() : {
   setErrno: (value: number) => {
     koffi.errno(value);
   },
-  ...koffiMemory,
-  addressOf: (view) => BigInt(identity(view, 0, 0)),
+  ...memory,
   dedicated: dedicated as Backend["dedicated"],
 };

@@ -64,6 +64,21 @@ export function withVariadics(libc: Libc): Libc {
   return VARIADIC_ON_STACK ? { ...libc, ...stackVariadicCalls(libc) } : libc;
 }
 
+/**
+ * What a backend's thread of its own (`dedicated`) calls: a C function of a library, and
+ * how its error is read.
+ */
+export interface ThreadTarget {
+  /** The library to load ("libc.so.6", "ws2_32.dll"). */
+  path: string;
+  /** The C function. */
+  name: string;
+  /** Its signature, in the table's types. */
+  def: SymbolDef;
+  /** A function of the same library returning the call's error (else errno is read). */
+  lastError?: string;
+}
+
 /** Whether this platform's libc has table entry `key`. */
 export function available(key: string): boolean {
   return isAvailable(key, os, libcFlavour);

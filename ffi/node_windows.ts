@@ -1,12 +1,14 @@
 /**
- * The koffi backend on Windows: ffi/windows.ts over koffi (Node under Windows).
+ * The koffi backend on Windows: ffi/windows.ts over koffi (Node under Windows). The
+ * reactor's wait (`dedicated`) runs on a Worker of its own, as on Linux (node.ts): on
+ * libuv's pool it would take one of its few threads, and Node's exit would wait for it.
  *
  * @module
  */
 import koffi from "koffi";
 import type { Backend, SymbolDef } from "./symbols.ts";
-import { type BoundFn, setWindowsLayer, windowsLibc } from "./windows.ts";
-import { koffiMemory, koffiType, promised } from "./node.ts";
+import { type BoundFn, setWindowsLayer, WINDOWS_THREAD_CALLS, windowsLibc } from "./windows.ts";
+import { dedicatedThread, koffiMemory, koffiType, promised } from "./node.ts";
 
 type KoffiFn = BoundFn & { async: (...args: unknown[]) => void };
 
@@ -20,10 +22,8 @@ type KoffiFn = BoundFn & { async: (...args: unknown[]) => void };
  * ```
  */
 export function nodeWindowsBackend(): Backend {
-  // memset(view, 0, 0) returns its first argument: the address of a JS view.
-  const crt = koffi.load("msvcrt.dll");
-  const identity = crt.func("memset", "uintptr_t", ["void *", "int32_t", "size_t"]) as BoundFn;
-  const addressOf = (view: ArrayBufferView) => BigInt(identity(view, 0, 0));
+  const memory = koffiMemory(koffi.load("msvcrt.dll"));
+  const { addressOf } = memory;
   const layer = windowsLibc({
     bind(dll: string, table: Record<string, SymbolDef>) {
       const lib = koffi.load(dll);
@@ -39,7 +39,7 @@ export function nodeWindowsBackend(): Backend {
       return out;
     },
     addressOf,
-    peek: koffiMemory.peek,
+    peek: memory.peek,
   });
   setWindowsLayer(layer);
   return {
@@ -47,10 +47,11 @@ export function nodeWindowsBackend(): Backend {
     libc: layer.libc,
     errno: layer.errno,
     setErrno: layer.setErrno,
-    ...koffiMemory,
-    addressOf,
-    // The Windows reactor waits through WSAPoll_async (reactor/wsapoll.ts), not here: a
-    // nonblocking entry is the layer's own (ffi/windows.ts stores WSAGetLastError per call).
-    dedicated: (key) => layer.libc[key],
+    ...memory,
+    dedicated(key, wake) {
+      const call = WINDOWS_THREAD_CALLS[key];
+      if (call === undefined) return layer.libc[key];
+      return dedicatedThread(call, wake, layer.setErrno, addressOf) as Backend["libc"][typeof key];
+    },
   };
 }

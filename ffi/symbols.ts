@@ -94,6 +94,13 @@ export const symbols = {
   getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   // int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
   poll: { parameters: ["buffer", "usize", "i32"], result: "i32" },
+  // the same, off the calling thread (the Windows reactor's wait: WSAPoll there)
+  poll_async: {
+    name: "poll",
+    parameters: ["buffer", "usize", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
   // ssize_t read(int fd, void *buf, size_t n)
   read: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   // ssize_t write(int fd, const void *buf, size_t n)

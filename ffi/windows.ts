@@ -207,6 +207,41 @@ const iphlpapi: Record<string, SymbolDef> = {
   if_indextoname: { parameters: ["u32", "buffer"], result: "usize" },
 };
 
+/**
+ * What a backend's `dedicated(key)` (a thread of its own) calls on Windows for a table entry:
+ * the C function, its DLL, and the function of that DLL whose result is the call's error
+ * (Winsock's last error is per thread: the helper thread reads it, right after the call).
+ * A negative result is a failure whose error the backend stores in the errno cell.
+ */
+export interface WindowsThreadCall {
+  /** The DLL ("ws2_32.dll"). */
+  readonly path: string;
+  /** The C function. */
+  readonly name: string;
+  /** Its signature. */
+  readonly def: SymbolDef;
+  /** The DLL's last-error function. */
+  readonly lastError: string;
+}
+
+/**
+ * The entries a Windows backend runs on a thread of its own: the reactor's wait.
+ *
+ * @example
+ * ```ts ignore
+ * import { WINDOWS_THREAD_CALLS } from "./windows.ts";
+ * console.log(WINDOWS_THREAD_CALLS.poll_async.name); // "WSAPoll"
+ * ```
+ */
+export const WINDOWS_THREAD_CALLS: Readonly<Record<string, WindowsThreadCall>> = {
+  poll_async: {
+    path: "ws2_32.dll",
+    name: "WSAPoll",
+    def: ws2.WSAPoll_async,
+    lastError: "WSAGetLastError",
+  },
+};
+
 /** The Windows functions the socket layer calls beyond the POSIX-shaped table. */
 export interface WindowsExtras {
   /** `WSAIoctl(s, code, in, inLen, out, outLen, &returned, NULL, NULL)`; -1 and errno on failure. */
@@ -221,8 +256,6 @@ export interface WindowsExtras {
   duplicate(s: number, pid: number, info: Uint8Array): number;
   /** `WSASocketW(FROM_PROTOCOL_INFO x3, info, 0, ...)`: a socket from a shared description. */
   fromProtocolInfo(info: Uint8Array): number;
-  /** `WSAPoll` run on a helper thread. */
-  pollAsync(fds: Uint8Array, n: number, timeout: number): Promise<number>;
   /** Forgets the remembered non-blocking state of `s` (after a close elsewhere). */
   forget(s: number): void;
 }
@@ -233,8 +266,6 @@ export interface WindowsLayer {
   readonly libc: Libc;
   /** The Windows-only calls. */
   readonly extras: WindowsExtras;
-  /** Whether a blocking WSAPoll can wait on a helper thread (the reactor's WsaPollPoller). */
-  readonly offThread: boolean;
   /** The last failed call's WSA error (the errno cell). */
   errno(): number;
   /** Sets the errno cell. */
@@ -512,6 +543,10 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
       const r = w.WSAPoll(fds, Number(n), timeout);
       return r < 0 ? fail() : r;
     },
+    async poll_async(fds: Uint8Array, n: number | bigint, timeout: number): Promise<number> {
+      const r = await w.WSAPoll_async(fds, Number(n), timeout);
+      return r < 0 ? fail() : r;
+    },
     getaddrinfo: w.getaddrinfo,
     getaddrinfo_async: w.getaddrinfo_async,
     freeaddrinfo: w.freeaddrinfo,
@@ -612,16 +647,11 @@ export function windowsLibc(binder: WindowsBinder): WindowsLayer {
     },
     duplicate: (s, pid, info) => zero(w.WSADuplicateSocketW(s, pid >>> 0, info)),
     fromProtocolInfo,
-    async pollAsync(fds, n, timeout) {
-      const r = await w.WSAPoll_async(fds, n, timeout);
-      return r < 0 ? fail() : r;
-    },
     forget: (s) => void nonblocking.delete(s),
   };
   return {
     libc: libc as unknown as Libc,
     extras,
-    offThread: binder.offThread ?? true,
     errno: () => errnoCell[0],
     setErrno: (value) => void (errnoCell[0] = value),
   };

@@ -22,6 +22,4 @@ export interface WindowsBinder {
   addressOf(view: ArrayBufferView): bigint;
   /** Copies `length` bytes at C address `address` (the backend's peek). */
   peek(address: number | bigint, length: number): Uint8Array;
-  /** Whether `nonblocking` entries really run off the calling thread (default true). */
-  readonly offThread?: boolean;
 }

@@ -750,7 +750,7 @@ export function getReactor(): Reactor {
       ? new EpollPoller()
       : has("kqueue") && table.layouts.kevent
       ? new KqueuePoller()
-      : windowsLayer?.offThread
+      : windowsLayer !== undefined
       ? new WsaPollPoller() // Windows: WSAPoll on a helper thread
       : new PollPoller();
     const r = new Reactor(poller);

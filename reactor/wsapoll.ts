@@ -1,17 +1,18 @@
 /**
- * The Windows poller: WSAPoll, with the one blocking wait on a helper thread (the
- * backend's nonblocking `WSAPoll`), as epoll_wait is on Linux.
+ * The Windows poller: WSAPoll, with the one blocking wait on a helper thread of its own
+ * (`ffi.dedicated("poll_async")`: a Worker under Node and Bun, Deno's blocking pool under
+ * Deno), as epoll_wait is on Linux.
  *
  * WSAPoll takes its descriptor set at call time, so interest armed while a wait is in
  * flight is not seen by that wait: {@link WsaPollPoller.arm} then ends the wait (the
  * reactor starts the next one with the new set). The wake-up is a UDP socket on the
  * loopback address that sends itself one byte (Windows has no eventfd or pipe that
- * WSAPoll accepts); it sits in every wait's set and is drained after.
+ * WSAPoll accepts); it sits in every wait's set and is drained after. It also ends the
+ * wait in flight when the process exits, so that the helper thread cannot hold the exit.
  *
  * @module
  */
 import { ffi, libc } from "../ffi/mod.ts";
-import { windowsLayer } from "../ffi/windows.ts";
 import { table } from "../constants/mod.ts";
 import { fromErrno } from "../errors.ts";
 import type { Poller, ReadyCallback } from "./poller.ts";
@@ -67,6 +68,7 @@ export class WsaPollPoller implements Poller {
   readonly #wakeAddr: Uint8Array;
   readonly #byte = new Uint8Array(1);
   #wakePending = false;
+  readonly #waitAsync = ffi.dedicated("poll_async", () => this.wake());
 
   /** Makes the wake-up socket. */
   constructor() {
@@ -155,11 +157,7 @@ export class WsaPollPoller implements Poller {
     let r: number;
     try {
       if (this.#wakePending) r = 0; // woken before the wait began
-      else {r = await windowsLayer!.extras.pollAsync(
-          new Uint8Array(view.buffer, 0, n * P.size),
-          n,
-          -1,
-        );}
+      else r = await this.#waitAsync(new Uint8Array(view.buffer, 0, n * P.size), n, -1);
     } finally {
       this.#watched = undefined;
     }

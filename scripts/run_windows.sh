@@ -170,7 +170,7 @@ else
   say "no python3 on the host: tests that ask it skip or fail"
 fi
 wine_env=(env WINEDEBUG=-all DENO_NO_UPDATE_CHECK=1 NO_COLOR=1 SOCKET_TEST_UNDER_WINE=1 SOCKET_TEST_SLOWDOWN=${SOCKET_TEST_SLOWDOWN:-4}
-  DENO_DIR=/root/deno_dir SOCKET_TEST_HOST_EXEC="$host_exec_port")
+  DENO_DIR=/root/deno_dir SOCKET_TEST_HOST_EXEC="$host_exec_port" SOCKET_TEST_REPO="$REPO")
 cd "$REPO"
 if [[ "$mode" == check ]]; then
   exec_in=(in_root "${wine_env[@]}" sh -c "cd '$REPO' && exec wine /opt/win/deno/deno.exe eval --quiet \"\$0\"")

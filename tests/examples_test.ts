@@ -284,9 +284,15 @@ test("README's async echo server: clients that reset do not stop it", async (t) 
     return;
   }
   // The repository's README.md (not the npm package's, which is the users' README): one
-  // level above tests/, three above the npm build's npm/test/tests/.
+  // level above tests/, three above the npm build's npm/test/tests/, or where
+  // SOCKET_TEST_REPO says (the npm build staged alone, as run_windows.sh --npm does).
   const here = fileURLToPath(new URL(".", import.meta.url));
-  const readme = [join(here, "..", "README.md"), join(here, "..", "..", "..", "README.md")]
+  const repo = process.env.SOCKET_TEST_REPO;
+  const readme = [
+    join(here, "..", "README.md"),
+    join(here, "..", "..", "..", "README.md"),
+    ...(repo ? [join(repo, "README.md")] : []),
+  ]
     .find((f) =>
       existsSync(f) && readFileSync(f, "utf8").includes("## The event-loop-friendly API")
     );

@@ -71,6 +71,9 @@ function describe(r: Run): string {
 /** A pending sock_recv whose wait is in flight (each case then ends the process its way). */
 const PENDING_RECV = `
 const [a, b] = socket.socketpair();
+// a stays referenced: JavaScriptCore (Bun) may collect a binding the module no longer uses,
+// and the finalizer then closes a (a ResourceWarning) and b reads its end.
+globalThis.peer = a;
 b.setblocking(false);
 asyncio.sock_recv(b, 10).then(() => console.log("received?"));
 await untilWaiting();

@@ -2,7 +2,7 @@
  * Web streams and `for await` over connected sockets (streams.ts), and handing a
  * configured socket to Node's `net` (a documented interop path).
  */
-import { test } from "./helpers/platform.ts";
+import { test, WINDOWS } from "./helpers/platform.ts";
 import assert from "node:assert/strict";
 import * as socket from "../mod.ts";
 import { sock_connect, sock_recv, sock_sendall } from "../asyncio.ts";
@@ -167,11 +167,18 @@ test("recv_chunks: for await until the end; leaving early keeps the socket open"
   b.close();
 });
 
+const isBun = "Bun" in globalThis;
+/** Node's `fd` options take a C runtime descriptor; on Windows a socket is a SOCKET handle. */
+const windowsNode = WINDOWS && !isDeno && !isBun;
+const NODE_WINDOWS_FD = "Windows: Node takes no socket as a descriptor (its fd options take " +
+  "C runtime descriptors, and it documents listen({ fd }) as unsupported on Windows); " +
+  "the next test checks that it refuses one";
 const noAdoption = isDeno ? "Deno cannot adopt a descriptor (no Deno.Conn from an fd)" : false;
 
 test("Node adopts a configured connected socket: new net.Socket({ fd })", {
   skip: noAdoption ||
-    ("Bun" in globalThis && "Bun's net.Socket({ fd }) fails its writes with ERR_SOCKET_CLOSED"),
+    (isBun && "Bun's net.Socket({ fd }) fails its writes with ERR_SOCKET_CLOSED") ||
+    (windowsNode && NODE_WINDOWS_FD),
 }, async () => {
   const net = await import("node:net");
   const [a, b] = socket.socketpair();
@@ -190,7 +197,7 @@ test("Node adopts a configured connected socket: new net.Socket({ fd })", {
 });
 
 test("Node and Bun serve a configured listening socket: server.listen({ fd })", {
-  skip: noAdoption,
+  skip: noAdoption || (windowsNode && NODE_WINDOWS_FD),
 }, async () => {
   const net = await import("node:net");
   const srv = socket.create_server(["127.0.0.1", 0], { backlog: 8 });
@@ -206,4 +213,20 @@ test("Node and Bun serve a configured listening socket: server.listen({ fd })", 
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+test("Node on Windows refuses a socket as a descriptor, with an error (and keeps nothing)", {
+  skip: !windowsNode && "Node on Windows only (elsewhere it adopts descriptors)",
+}, async () => {
+  const net = await import("node:net");
+  using srv = socket.create_server(["127.0.0.1", 0]);
+  assert.throws(() => new net.Socket({ fd: srv.fileno() }), { code: "ERR_INVALID_FD_TYPE" });
+  const server = net.createServer();
+  const failed = new Promise<unknown>((resolve) => server.once("error", resolve));
+  server.listen({ fd: srv.fileno() });
+  assert.equal((await failed as { code?: string }).code, "EINVAL");
+  // Node took nothing: the socket is still ours, and listening
+  using _cli = socket.create_connection(srv.getsockname() as [string, number], 30);
+  const [conn] = srv.accept();
+  conn.close();
 });
