@@ -21,6 +21,7 @@
 // @ts-ignore: bun:ffi exists only under Bun (its types come from bun-types, not installed here)
 import { CString, dlopen, ptr, read, toArrayBuffer } from "bun:ffi";
 import process from "node:process";
+import { isMainThread } from "node:worker_threads";
 import {
   type Backend,
   type Libc,
@@ -295,4 +296,6 @@ export const backend: Backend = windows ? bunWindowsBackend() : {
     errnoCell[0] = value;
   },
   ...bunMemory,
+  // false in a Bun Worker as in a worker_threads Worker
+  inWorker: !isMainThread,
 };

@@ -14,7 +14,7 @@ import { ffi, libc } from "../ffi/mod.ts";
 import { windowsLayer } from "../ffi/windows.ts";
 import { table } from "../constants/mod.ts";
 import { fromErrno } from "../errors.ts";
-import type { Poller, ReadyCallback } from "./poller.ts";
+import { type Poller, type ReadyCallback, WAIT_LIMIT_MS } from "./poller.ts";
 
 const C = table.constants;
 const S = table.sys;
@@ -145,7 +145,10 @@ export class WsaPollPoller implements Poller {
     return this.#report(this.#now, n, r, 0, onReady);
   }
 
-  /** Waits on a helper thread until a watched socket is ready or wake() is called. */
+  /**
+   * Waits on a helper thread until a watched socket is ready, wake() is called, or (in a
+   * Worker) WAIT_LIMIT_MS passed.
+   */
   async wait(onReady: ReadyCallback): Promise<void> {
     const n = this.#interest.size + 1;
     this.#waitBuf = this.#room(this.#waitBuf, n);
@@ -158,7 +161,7 @@ export class WsaPollPoller implements Poller {
       else {r = await windowsLayer!.extras.pollAsync(
           new Uint8Array(view.buffer, 0, n * P.size),
           n,
-          -1,
+          WAIT_LIMIT_MS,
         );}
     } finally {
       this.#watched = undefined;

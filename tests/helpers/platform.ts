@@ -148,6 +148,12 @@ const WINDOWS_SKIPS: [name: string | RegExp, reason: string][] = [
   // examples_test
   ["examples/netlink_routes.ts", LINUX_ONLY + " (netlink, in a namespace)"],
   ["examples/reuseport_server.ts", "no SO_REUSEPORT on Windows"],
+  ["examples/reuseport_workers.ts", "no SO_REUSEPORT on Windows"],
+  // workers_test
+  [
+    "Workers terminated with socket operations pending",
+    "the Node and Bun Windows backends (ffi/node_windows.ts, bun_windows.ts) set no inWorker: their wait is unbounded in a Worker",
+  ],
   ["examples/fd_passing.ts", NO_SENDMSG],
   ["examples/unix_datagram.ts", NO_UNIX],
   // bench_smoke_test, dns_test
