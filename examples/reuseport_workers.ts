@@ -12,9 +12,9 @@
  * Run: deno run -A examples/reuseport_workers.ts [WORKERS] [CONNECTIONS]
  *      (defaults: navigator.hardwareConcurrency, 12)
  *
- * SO_REUSEPORT is Linux's and macOS's (on Linux the kernel balances connections across the
- * sockets; macOS gives them to the last one bound); Windows has none: there the example
- * says so and exits with status 2.
+ * SO_REUSEPORT is Linux's and macOS's (Linux balances the connections across the sockets;
+ * macOS lets them share the port without balancing, as FreeBSD's SO_REUSEPORT without _LB);
+ * Windows has none: there the example says so and exits with status 2.
  */
 import * as socket from "../mod.ts";
 import * as asyncio from "../asyncio.ts";
