@@ -17,6 +17,7 @@
  */
 import * as socket from "../mod.ts";
 import { sock_accept, sock_recv_into, sock_sendall } from "../asyncio.ts";
+import { getReactor } from "../reactor/mod.ts";
 
 /** Concurrent client connections. */
 export const W10_CONNS = 64;
@@ -41,7 +42,7 @@ async function serveOurs(port: number): Promise<void> {
     }
     c.close();
   };
-  scope.onmessage = () => scope.postMessage({ served });
+  scope.onmessage = () => scope.postMessage({ served, stats: getReactor().stats });
   for (;;) {
     const [c] = await sock_accept(lst);
     served++;
@@ -108,13 +109,14 @@ if (name.startsWith("w10-")) {
   if (!out.success) Deno.exit(1);
   const spread = await Promise.all(
     pool.map((worker) =>
-      new Promise<number>((resolve) => {
-        worker.onmessage = (e) => resolve(e.data.served);
+      new Promise<{ served: number; stats?: unknown }>((resolve) => {
+        worker.onmessage = (e) => resolve(e.data);
         worker.postMessage("count");
       })
     ),
   );
-  console.error(`w10 ${impl} x${workers}: connections per Worker ${spread.join(", ")}`);
+  // how the connections spread, and (ours) each Worker's reactor counters
+  console.error(`w10 ${impl} x${workers}: ${spread.map((s) => JSON.stringify(s)).join(" ")}`);
   await Deno.stdout.write(out.stdout);
   Deno.exit(0);
 }
