@@ -218,8 +218,8 @@ export function chartFromReport(markdown: string): string {
  * ```ts
  * import assert from "node:assert";
  * import { parseScaling } from "./chart.ts";
- * const md = "## W10: x\n\n| Implementation | a | b | Scaling |\n|---|---|---|---|\n" +
- *   "| ours async, 1 Worker | 1 ms | 2 |  |\n| ours async, 2 Workers | 1 ms | 3 | 1.50x |\n";
+ * const md = "## W10: x\n\n| Implementation | a | Scaling (2 vs 1) | CPU |\n|---|---|---|---|\n" +
+ *   "| ours async, 1 Worker | 2 |  | 3x |\n| ours async, 2 Workers | 3 | 1.50x | 3x |\n";
  * assert.deepStrictEqual(parseScaling(md), [["ours async", 1.5]]);
  * ```
  */
@@ -228,12 +228,13 @@ export function parseScaling(markdown: string): [string, number][] {
   const start = lines.findIndex((l) => l.startsWith("## W10"));
   if (start < 0) return [];
   const out: [string, number][] = [];
+  let column = -1;
   for (let i = start + 1; i < lines.length && !lines[i].startsWith("## "); i++) {
+    if (!lines[i].startsWith("|")) continue;
     const cells = lines[i].split("|").map((c) => c.trim());
-    const m = /^([\d.]+)x$/.exec(cells[cells.length - 2] ?? "");
-    if (lines[i].startsWith("|") && m) {
-      out.push([cells[1].replace(/, 2 Workers$/, ""), Number(m[1])]);
-    }
+    if (column < 0) column = cells.findIndex((c) => c.startsWith("Scaling"));
+    const m = /^([\d.]+)x$/.exec(cells[column] ?? "");
+    if (m) out.push([cells[1].replace(/, 2 Workers$/, ""), Number(m[1])]);
   }
   return out;
 }

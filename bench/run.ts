@@ -344,6 +344,8 @@ interface Measurement {
   checksum: number;
   /** W7: the child's peak RSS in bytes. */
   rss?: number;
+  /** W10: the server process's CPU seconds during the run. */
+  cpu?: number;
 }
 
 /** Reads one line from a stream reader (bounded by the process timeout). */
@@ -498,6 +500,8 @@ console.error(
 const samples: Record<string, Record<string, number[]>> = {};
 /** rssSamples[workload][impl] = peak RSS in bytes (W7) */
 const rssSamples: Record<string, Record<string, number[]>> = {};
+/** cpuSamples[workload][impl] = the server's CPU seconds (W10) */
+const cpuSamples: Record<string, Record<string, number[]>> = {};
 const failures: string[] = [];
 const checks: { workload: string; impl: string; ok: boolean; detail: string }[] = [];
 const startupSamples: Record<string, number[]> = {};
@@ -530,6 +534,7 @@ for (let round = 0; round < rounds; round++) {
         }
         ((samples[w.id] ??= {})[impl.id] ??= []).push(m.seconds);
         if (m.rss !== undefined) ((rssSamples[w.id] ??= {})[impl.id] ??= []).push(m.rss);
+        if (m.cpu !== undefined) ((cpuSamples[w.id] ??= {})[impl.id] ??= []).push(m.cpu);
         console.error(
           `round ${round + 1} ${key}: ${m.seconds.toFixed(3)} s${
             m.rss === undefined ? "" : `, peak RSS ${(m.rss / 2 ** 20).toFixed(1)} MiB`
@@ -730,14 +735,20 @@ if (w10) {
   p("client is a C process (one thread, epoll). Scaling: 2 Workers' throughput over 1 Worker's.");
   p("The ratio table's W10 row compares the 2-Worker runs. See bench/NOTES.md for the load.");
   p();
-  p("| Implementation | Total time | Round trips/s | Scaling (2 vs 1 Worker) |");
-  p("|---|---|---|---|");
+  p("Server CPU: the CPU time of the server process (all its Workers) per round trip, which");
+  p("depends less on the machine's other load than the throughput does.");
+  p();
+  p("| Implementation | Total time | Round trips/s | Scaling (2 vs 1 Worker) | Server CPU |");
+  p("|---|---|---|---|---|");
   for (const i of cols) {
     const t = med("w10", i.id);
     const one = i.id.endsWith("-2") ? med("w10", i.id.replace(/-2$/, "-1")) : undefined;
+    const cpu = cpuSamples.w10?.[i.id];
     p(`| ${i.label} | ${t === undefined ? "failed" : `${(t * 1000).toFixed(0)} ms`} | ${
       t === undefined ? "-" : Math.round(scaled(w10) / t).toLocaleString("en-US")
-    } | ${one === undefined || t === undefined ? "" : fmtRatio(one / t)} |`);
+    } | ${one === undefined || t === undefined ? "" : fmtRatio(one / t)} | ${
+      cpu?.length ? `${(median(cpu) / scaled(w10) * 1e6).toFixed(1)} µs/round trip` : "-"
+    } |`);
   }
   p();
 }

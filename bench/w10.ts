@@ -10,8 +10,9 @@
  * deno run -A --unstable-net bench/w10.ts ours 2 w10 200000   # IMPL WORKERS w10 ROUND_TRIPS
  * ```
  *
- * Prints the client's `{seconds, count, checksum}` line (bench/run.ts reads it) and, on
- * stderr, how many connections each Worker served.
+ * Prints the client's `{seconds, count, checksum}` line (bench/run.ts reads it) with `cpu`,
+ * the CPU seconds the server process (all its Workers) used meanwhile, and, on stderr, how
+ * many connections each Worker served.
  *
  * @module
  */
@@ -72,6 +73,17 @@ async function serveDeno(port: number): Promise<void> {
   }
 }
 
+/**
+ * The CPU time (user + system, seconds) this process has used so far, all its threads
+ * (the Workers') counted and its children (the client) not: /proc/self/stat's utime and
+ * stime, in clock ticks of 1/100 s (Linux's USER_HZ).
+ */
+function cpuSeconds(): number {
+  const stat = Deno.readTextFileSync("/proc/self/stat");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 if (name.startsWith("w10-")) {
   const [, impl, port] = name.split("-");
   (impl === "ours" ? serveOurs : serveDeno)(Number(port)).catch((e) => {
@@ -101,12 +113,14 @@ if (name.startsWith("w10-")) {
   }
   await Promise.all(listening);
   const client = new URL("./build/w10_client", import.meta.url).pathname;
+  const cpu0 = cpuSeconds();
   const out = await new Deno.Command(client, {
     args: [String(port), String(W10_CONNS), count],
     stdout: "piped",
     stderr: "inherit",
   }).output();
   if (!out.success) Deno.exit(1);
+  const cpu = cpuSeconds() - cpu0;
   const spread = await Promise.all(
     pool.map((worker) =>
       new Promise<{ served: number; stats?: unknown }>((resolve) => {
@@ -117,6 +131,7 @@ if (name.startsWith("w10-")) {
   );
   // how the connections spread, and (ours) each Worker's reactor counters
   console.error(`w10 ${impl} x${workers}: ${spread.map((s) => JSON.stringify(s)).join(" ")}`);
-  await Deno.stdout.write(out.stdout);
+  const result = JSON.parse(new TextDecoder().decode(out.stdout));
+  console.log(JSON.stringify({ ...result, cpu }));
   Deno.exit(0);
 }

@@ -54,3 +54,22 @@ test("bench/chart.ts draws one bar per ratio of the committed RESULTS.md", async
   assert.equal(svg.match(/<title>/g)?.length, ratios.length);
   for (const v of ratios) assert.ok(svg.includes(`${v!.toFixed(2)}x</title>`));
 });
+
+test("bench --quick W10: one port from 1 and 2 Workers, ours and Deno's net", async (t) => {
+  if (typeof Deno === "undefined") {
+    t.skip("bench/run.ts needs Deno");
+    return;
+  }
+  const impls = ["ours-w10-1", "ours-w10-2", "deno-w10-1", "deno-w10-2"];
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "bench/run.ts", "--quick", "--workloads", "w10", "--only", impls.join(",")],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, `bench/run.ts --quick failed:\n${stderr}\n${stdout}`);
+  for (const impl of impls) assert.match(stdout, new RegExp(`^CHECK w10 ${impl} ok`, "m"));
+  assert.match(stdout, /^\| ours async, 2 Workers \| \d+ ms \| [\d,]+ \| [\d.]+x \| [\d.]+ µs/m);
+});
