@@ -17,6 +17,7 @@ import { scaled } from "./helpers/timing.ts";
 
 /** The sockets open in this process (Linux: /proc/self/fd; elsewhere none are seen). */
 function socketCount(): number {
+  if (process.platform !== "linux") return 0;
   return openFds().filter((fd) => fdTarget(fd)?.startsWith("socket:")).length;
 }
 
