@@ -296,6 +296,6 @@ export const backend: Backend = windows ? bunWindowsBackend() : {
     errnoCell[0] = value;
   },
   ...bunMemory,
-  // false in a Bun Worker as in a worker_threads Worker
+  // isMainThread is false in a Bun (web) Worker too, not only in a worker_threads one
   inWorker: !isMainThread,
 };

@@ -86,9 +86,6 @@ function load(): Libc {
 
 const raw = load();
 
-/** The global scope's class in a Worker (Deno's types for the main thread do not name it). */
-const WorkerScope = (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope;
-
 /**
  * Deno runs nonblocking calls on its blocking pool, 32 threads shared with its own file
  * operations; resolver calls blocked on a silent name server would take them all, and the
@@ -158,5 +155,7 @@ export const backend: Backend = {
   // The reactor's wait takes a thread of Deno's blocking pool, which the gate keeps from
   // filling up, and Deno exits without waiting for that pool: nothing more is needed.
   dedicated: (key) => raw[key],
-  inWorker: typeof WorkerScope === "function" && globalThis instanceof WorkerScope,
+  // A Worker's global scope (a web Worker's, and a node:worker_threads one's, which lacks
+  // WorkerGlobalScope) has postMessage; the main thread's window has none.
+  inWorker: typeof (globalThis as { postMessage?: unknown }).postMessage === "function",
 };

@@ -26,8 +26,11 @@ const ext = import.meta.url.endsWith(".js") ? ".js" : ".ts";
 /** The Worker script, next to this file (.ts from the sources, .js in the npm build). */
 export const CHILD_URL: URL = new URL(`./workers_child${ext}`, import.meta.url);
 
-/** Starts a Worker of workers_child.ts. */
-export function startWorker(): ChildWorker {
+/**
+ * Starts a Worker of workers_child.ts: a web Worker under Deno, else (or with `nodeStyle`,
+ * which Deno also runs) a `worker_threads` Worker.
+ */
+export function startWorker(nodeStyle = false): ChildWorker {
   const answers: Answer[] = [];
   const waiters: [(a: Answer) => void, (e: unknown) => void][] = [];
   let failure: unknown;
@@ -44,7 +47,7 @@ export function startWorker(): ChildWorker {
   let send: (c: Command) => void;
   let terminate: () => Promise<void>;
   // deno-lint-ignore no-explicit-any
-  const WebWorker = (globalThis as any).Deno ? (globalThis as any).Worker : undefined;
+  const WebWorker = (globalThis as any).Deno && !nodeStyle ? (globalThis as any).Worker : undefined;
   if (WebWorker !== undefined) {
     const w = new WebWorker(CHILD_URL.href, { type: "module" });
     w.onmessage = (e: MessageEvent<Answer>) => deliver(e.data);
