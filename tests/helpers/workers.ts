@@ -27,10 +27,11 @@ const ext = import.meta.url.endsWith(".js") ? ".js" : ".ts";
 export const CHILD_URL: URL = new URL(`./workers_child${ext}`, import.meta.url);
 
 /**
- * Starts a Worker of workers_child.ts: a web Worker under Deno, else (or with `nodeStyle`,
- * which Deno also runs) a `worker_threads` Worker.
+ * Starts a Worker of workers_child.ts: a web Worker under Deno, a `worker_threads` Worker
+ * under Node and Bun; with `other`, the other kind (Deno and Bun have both; Node only the
+ * one).
  */
-export function startWorker(nodeStyle = false): ChildWorker {
+export function startWorker(other = false): ChildWorker {
   const answers: Answer[] = [];
   const waiters: [(a: Answer) => void, (e: unknown) => void][] = [];
   let failure: unknown;
@@ -47,7 +48,9 @@ export function startWorker(nodeStyle = false): ChildWorker {
   let send: (c: Command) => void;
   let terminate: () => Promise<void>;
   // deno-lint-ignore no-explicit-any
-  const WebWorker = (globalThis as any).Deno && !nodeStyle ? (globalThis as any).Worker : undefined;
+  const scope = globalThis as any;
+  const web = scope.Deno ? !other : other && scope.Bun !== undefined;
+  const WebWorker = web ? scope.Worker : undefined;
   if (WebWorker !== undefined) {
     const w = new WebWorker(CHILD_URL.href, { type: "module" });
     w.onmessage = (e: MessageEvent<Answer>) => deliver(e.data);

@@ -3,7 +3,7 @@
  *
  * - `finish`: two Workers, an echo server and its client, do their work and end
  *   themselves; the program then has nothing left and must exit (status 0).
- * - `terminate N [node]`: N Workers (`node`: `worker_threads` ones, also under Deno) each leave a socket operation pending (the reactor's wait in
+ * - `terminate N [other]`: N Workers (`other`: the runtime's other kind, helpers/workers.ts) each leave a socket operation pending (the reactor's wait in
  *   flight on its helper thread) and are terminated. `terminate()` must return (Node joins
  *   the Worker's helper thread) and, on Linux, the helper threads must end: the program
  *   waits until no thread started since it began sleeps in epoll_wait, and prints how many
@@ -58,7 +58,7 @@ if (mode === "finish") {
   const linux = process.platform === "linux";
   // Only threads started from here on are judged: the runtime's own come and go.
   const before = new Set(linux ? threads() : []);
-  const workers = Array.from({ length: Number(count) }, () => startWorker(style === "node"));
+  const workers = Array.from({ length: Number(count) }, () => startWorker(style === "other"));
   for (const w of workers) await ask(w, { cmd: "pending" });
   // Terminate once every helper thread sleeps in epoll_wait (the reactor counts its wait as
   // started before the helper thread, a Worker of its own on Node and Bun, runs it). The
