@@ -82,7 +82,8 @@ function wrap(text: string, width: number): string[] {
 
 /**
  * Draws a ratio table as a horizontal grouped bar chart (SVG text): one group per
- * workload, one bar per measured series, a line at 1.00x (parity).
+ * workload, one bar per measured series, a line at 1.00x (parity); `notes`, lines of text
+ * under the chart.
  *
  * @example
  * ```ts
@@ -92,7 +93,11 @@ function wrap(text: string, width: number): string[] {
  * assert.ok(svg.startsWith("<svg") && svg.includes("0.77x"));
  * ```
  */
-export function renderChart(table: RatioTable, title = "Speed of ours relative to others"): string {
+export function renderChart(
+  table: RatioTable,
+  title = "Speed of ours relative to others",
+  notes: readonly string[] = [],
+): string {
   const rows = table.rows.filter((r) => r.values.some((v) => v !== null));
   const max = Math.max(
     1.5,
@@ -142,7 +147,8 @@ export function renderChart(table: RatioTable, title = "Speed of ours relative t
     }
     y = groupTop + h + pad;
   });
-  const height = y + 30;
+  const notesY = y + 40;
+  const height = y + 30 + 18 * notes.length;
   const grid: string[] = [];
   for (let t = 0; t <= top + 1e-9; t += 0.5) {
     if (t !== 1) {
@@ -173,6 +179,7 @@ export function renderChart(table: RatioTable, title = "Speed of ours relative t
     ...grid,
     ...out,
     parity,
+    ...notes.map((n, i) => `<text x="20" y="${notesY + 18 * i}">${escape(n)}</text>`),
     `</svg>`,
     "",
   ].join("\n");
@@ -191,10 +198,45 @@ export function renderChart(table: RatioTable, title = "Speed of ours relative t
  */
 export function chartFromReport(markdown: string): string {
   const date = /^- Date: (\d{4}-\d\d-\d\d)/m.exec(markdown)?.[1];
+  const scaling = parseScaling(markdown);
   return renderChart(
     parseRatios(markdown),
     `Speed of ours (Deno) relative to others${date ? `, bench run of ${date}` : ""}`,
+    scaling.length === 0 ? [] : [
+      `W10 throughput from 1 to 2 Workers (one port, SO_REUSEPORT): ${
+        scaling.map(([who, r]) => `${who} ${r.toFixed(2)}x`).join(", ")
+      }`,
+    ],
   );
+}
+
+/**
+ * The scalings of the W10 section of a report (bench/run.ts): [implementation, 2 Workers'
+ * throughput over 1 Worker's], for each 2-Worker row that has one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { parseScaling } from "./chart.ts";
+ * const md = "## W10: x\n\n| Implementation | a | Scaling (2 vs 1) | CPU |\n|---|---|---|---|\n" +
+ *   "| ours async, 1 Worker | 2 |  | 3x |\n| ours async, 2 Workers | 3 | 1.50x | 3x |\n";
+ * assert.deepStrictEqual(parseScaling(md), [["ours async", 1.5]]);
+ * ```
+ */
+export function parseScaling(markdown: string): [string, number][] {
+  const lines = markdown.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("## W10"));
+  if (start < 0) return [];
+  const out: [string, number][] = [];
+  let column = -1;
+  for (let i = start + 1; i < lines.length && !lines[i].startsWith("## "); i++) {
+    if (!lines[i].startsWith("|")) continue;
+    const cells = lines[i].split("|").map((c) => c.trim());
+    if (column < 0) column = cells.findIndex((c) => c.startsWith("Scaling"));
+    const m = /^([\d.]+)x$/.exec(cells[column] ?? "");
+    if (m) out.push([cells[1].replace(/, 2 Workers$/, ""), Number(m[1])]);
+  }
+  return out;
 }
 
 if (import.meta.main) {

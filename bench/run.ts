@@ -18,8 +18,12 @@
  * Options: `--rounds N`, `--scale F` (multiplies every count), `--quick` (scale 0.01, one
  * round, no timing assertions, RESULTS.md untouched unless `--out` is given), `--only
  * a,b` (implementation ids: c, python, ours, ours-async, deno, node, ours-node, ours-bun,
- * ours-node-async, ours-bun-async), `--workloads w1,w2`, `--out FILE`, `--json FILE` (the
- * raw results as JSON).
+ * ours-node-async, ours-bun-async, ours-w10-1, ours-w10-2, deno-w10-1, deno-w10-2),
+ * `--workloads w1,w2`, `--out FILE`, `--json FILE` (the raw results as JSON).
+ *
+ * W10 (bench/w10.ts) serves one port from 1 and from 2 Workers with SO_REUSEPORT, against
+ * a C client process (bench/c/w10_client.c) of 64 concurrent connections; its section
+ * gives each one's round trips per second and the scaling from 1 to 2 Workers.
  *
  * With the report goes its picture: the ratios as an SVG bar chart (bench/chart.ts), at the
  * report's path with `.svg` for `.md` (bench/RESULTS.svg).
@@ -79,6 +83,8 @@ function pingSum(n: number): number {
 }
 
 const GiB = 1024 ** 3;
+/** W10's concurrent connections (bench/w10.ts's W10_CONNS). */
+const W10_CONNS = 64;
 /** W7's number of concurrent connections (fixed; --scale changes the round trips of each). */
 const W7_CONNS = 1000;
 const workloads: Workload[] = ([
@@ -140,6 +146,13 @@ const workloads: Workload[] = ([
     count: 100_000,
     expected: (n: number) => W7_CONNS * pingSum(n / W7_CONNS),
   },
+  {
+    id: "w10",
+    title: "W10 one port from 2 Workers (SO_REUSEPORT), 64 connections, 64 B ping-pong",
+    kind: "one",
+    count: 200_000,
+    expected: (n: number) => W10_CONNS * pingSum(n / W10_CONNS),
+  },
 ] as Workload[]).filter((w) => !onlyWorkloads || onlyWorkloads.includes(w.id));
 const runW8 = !onlyWorkloads || onlyWorkloads.includes("w8");
 
@@ -148,6 +161,7 @@ function scaled(w: Workload): number {
   // W4 in whole 64 KiB chunks, W7 in whole rounds of its 1,000 connections
   if (w.id === "w4") return Math.max(1, Math.round(n / 65536)) * 65536;
   if (w.id === "w7") return Math.max(1, Math.round(n / W7_CONNS)) * W7_CONNS;
+  if (w.id === "w10") return Math.max(1, Math.floor(n / W10_CONNS)) * W10_CONNS;
   return n;
 }
 
@@ -228,6 +242,17 @@ const W9_VARIANTS: [string, string, string, string][] = [
 ];
 const w9Only = W9_VARIANTS.map(([id]) => id);
 
+/** W10's implementations: server, Workers (the 2-Worker runs stand in the ratio table). */
+const W10_VARIANTS: [string, string, "ours" | "deno", number][] = [
+  ["ours-w10-1", "ours async, 1 Worker", "ours", 1],
+  ["ours-w10-2", "ours async, 2 Workers", "ours", 2],
+  ["deno-w10-1", "Deno net, 1 Worker", "deno", 1],
+  ["deno-w10-2", "Deno net, 2 Workers", "deno", 2],
+];
+const w10Only = W10_VARIANTS.map(([id]) => id);
+/** In the ratio table's W10 row, who stands for the async API and for Deno's net. */
+const W10_AS: Record<string, string> = { "ours-async": "ours-w10-2", deno: "deno-w10-2" };
+
 /** Implementations left out of this run, with the reason. */
 const skipped: string[] = [];
 
@@ -262,6 +287,12 @@ async function implementations(): Promise<Impl[]> {
       cmd: program === "c" ? [join(build, "c_bench")] : [deno, "run", "-A", join(bench, program)],
       workloads: ["w9"],
       alias: { w9: alias },
+    })),
+    ...W10_VARIANTS.map(([id, label, server, workers]) => ({
+      id,
+      label,
+      cmd: [deno, "run", "-A", "--unstable-net", join(bench, "w10.ts"), server, String(workers)],
+      workloads: ["w10"],
     })),
   ];
   if (exists(join(root, "asyncio.ts")) && exists(join(bench, "ours_async.ts"))) {
@@ -313,6 +344,8 @@ interface Measurement {
   checksum: number;
   /** W7: the child's peak RSS in bytes. */
   rss?: number;
+  /** W10: the server process's CPU seconds during the run. */
+  cpu?: number;
 }
 
 /** Reads one line from a stream reader (bounded by the process timeout). */
@@ -451,6 +484,9 @@ Deno.mkdirSync(build, { recursive: true });
 {
   const r = await run(["cc", "-O2", "-o", join(build, "c_bench"), join(bench, "c", "bench.c")]);
   if (r.code !== 0) throw new Error(`cc failed:\n${r.err}`);
+  const w10 = join(bench, "c", "w10_client.c");
+  const c10 = await run(["cc", "-O2", "-o", join(build, "w10_client"), w10]);
+  if (c10.code !== 0) throw new Error(`cc failed:\n${c10.err}`);
 }
 const impls = await implementations();
 for (const s of skipped) console.error(`bench: skipped ${s}`);
@@ -464,6 +500,8 @@ console.error(
 const samples: Record<string, Record<string, number[]>> = {};
 /** rssSamples[workload][impl] = peak RSS in bytes (W7) */
 const rssSamples: Record<string, Record<string, number[]>> = {};
+/** cpuSamples[workload][impl] = the server's CPU seconds (W10) */
+const cpuSamples: Record<string, Record<string, number[]>> = {};
 const failures: string[] = [];
 const checks: { workload: string; impl: string; ok: boolean; detail: string }[] = [];
 const startupSamples: Record<string, number[]> = {};
@@ -496,6 +534,7 @@ for (let round = 0; round < rounds; round++) {
         }
         ((samples[w.id] ??= {})[impl.id] ??= []).push(m.seconds);
         if (m.rss !== undefined) ((rssSamples[w.id] ??= {})[impl.id] ??= []).push(m.rss);
+        if (m.cpu !== undefined) ((cpuSamples[w.id] ??= {})[impl.id] ??= []).push(m.cpu);
         console.error(
           `round ${round + 1} ${key}: ${m.seconds.toFixed(3)} s${
             m.rss === undefined ? "" : `, peak RSS ${(m.rss / 2 ** 20).toFixed(1)} MiB`
@@ -551,6 +590,7 @@ function cell(w: Workload, impl: Impl): string {
 
 /** Speed of ours relative to `other`: other's time / our time (> 1: ours is faster). */
 function ratio(w: string, other: string, mine = "ours"): number | undefined {
+  if (w === "w10") [mine, other] = [W10_AS[mine] ?? mine, W10_AS[other] ?? other];
   const a = med(w, mine);
   const b = med(w, other);
   return a === undefined || b === undefined ? undefined : b / a;
@@ -626,7 +666,10 @@ const medianTable = (cols: Impl[], rows: Workload[]) => {
 };
 p("## Medians");
 p();
-medianTable(impls.filter((i) => !onNodeIds.includes(i.id) && !w9Only.includes(i.id)), workloads);
+medianTable(
+  impls.filter((i) => ![...onNodeIds, ...w9Only, ...w10Only].includes(i.id)),
+  workloads.filter((w) => w.id !== "w10"),
+);
 p();
 const nodeCols = impls.filter((i) => ["c", "node", ...onNodeIds].includes(i.id));
 if (nodeCols.some((i) => onNodeIds.includes(i.id))) {
@@ -678,6 +721,34 @@ if (w9) {
     p(`| ${i.label} | ${t === undefined ? "failed" : `${(t * 1000).toFixed(0)} ms`} | ${
       t === undefined ? "-" : Math.round(scaled(w9) / t).toLocaleString("en-US")
     } | ${fmtRatio(ratio("w9", "c", i.id))} |`);
+  }
+  p();
+}
+const w10 = workloads.find((w) => w.id === "w10");
+if (w10) {
+  const cols = impls.filter((i) => i.workloads.includes("w10"));
+  p(`## W10: one port served from 1 and 2 Workers with SO_REUSEPORT, ${W10_CONNS} connections x ${
+    scaled(w10) / W10_CONNS
+  } round trips of 64 B (median)`);
+  p();
+  p("Each Worker of one Deno process listens on the same port (its own socket) and echoes; the");
+  p("client is a C process (one thread, epoll). Scaling: 2 Workers' throughput over 1 Worker's.");
+  p("The ratio table's W10 row compares the 2-Worker runs. See bench/NOTES.md for the load.");
+  p();
+  p("Server CPU: the CPU time of the server process (all its Workers) per round trip, which");
+  p("depends less on the machine's other load than the throughput does.");
+  p();
+  p("| Implementation | Total time | Round trips/s | Scaling (2 vs 1 Worker) | Server CPU |");
+  p("|---|---|---|---|---|");
+  for (const i of cols) {
+    const t = med("w10", i.id);
+    const one = i.id.endsWith("-2") ? med("w10", i.id.replace(/-2$/, "-1")) : undefined;
+    const cpu = cpuSamples.w10?.[i.id];
+    p(`| ${i.label} | ${t === undefined ? "failed" : `${(t * 1000).toFixed(0)} ms`} | ${
+      t === undefined ? "-" : Math.round(scaled(w10) / t).toLocaleString("en-US")
+    } | ${one === undefined || t === undefined ? "" : fmtRatio(one / t)} | ${
+      cpu?.length ? `${(median(cpu) / scaled(w10) * 1e6).toFixed(1)} µs/round trip` : "-"
+    } |`);
   }
   p();
 }

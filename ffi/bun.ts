@@ -21,6 +21,7 @@
 // @ts-ignore: bun:ffi exists only under Bun (its types come from bun-types, not installed here)
 import { CString, dlopen, ptr, read, toArrayBuffer } from "bun:ffi";
 import process from "node:process";
+import { isMainThread } from "node:worker_threads";
 import {
   type Backend,
   type Libc,
@@ -339,4 +340,6 @@ export const backend: Backend = windows ? bunWindowsBackend() : {
     errnoCell[0] = value;
   },
   ...bunMemory,
+  // isMainThread is false in a Bun (web) Worker too, not only in a worker_threads one
+  inWorker: !isMainThread,
 };

@@ -12,6 +12,7 @@ import { dlopen } from "bun:ffi";
 import type { Backend, SymbolDef } from "./symbols.ts";
 import { type BoundFn, setWindowsLayer, WINDOWS_THREAD_CALLS, windowsLibc } from "./windows.ts";
 import { argType, bunMemory, dedicatedWorker, resultType } from "./bun.ts";
+import { isMainThread } from "node:worker_threads";
 
 /**
  * Makes the Windows backend with bun:ffi.
@@ -53,6 +54,7 @@ export function bunWindowsBackend(): Backend {
     libc: layer.libc,
     errno: layer.errno,
     setErrno: layer.setErrno,
+    inWorker: !isMainThread,
     ...bunMemory,
     dedicated(key, wake) {
       const call = WINDOWS_THREAD_CALLS[key];

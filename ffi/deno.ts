@@ -155,4 +155,7 @@ export const backend: Backend = {
   // The reactor's wait takes a thread of Deno's blocking pool, which the gate keeps from
   // filling up, and Deno exits without waiting for that pool: nothing more is needed.
   dedicated: (key) => raw[key],
+  // A Worker's global scope (a web Worker's, and a node:worker_threads one's, which lacks
+  // WorkerGlobalScope) has postMessage; the main thread's window has none.
+  inWorker: typeof (globalThis as { postMessage?: unknown }).postMessage === "function",
 };

@@ -22,7 +22,7 @@
 import koffi from "koffi";
 import { createRequire } from "node:module";
 import process from "node:process";
-import { Worker } from "node:worker_threads";
+import { isMainThread, Worker } from "node:worker_threads";
 import {
   type Backend,
   type Libc,
@@ -300,4 +300,5 @@ export const backend: Backend = windows ? nodeWindowsBackend() : {
   },
   ...memory,
   dedicated: dedicated as Backend["dedicated"],
+  inWorker: !isMainThread,
 };

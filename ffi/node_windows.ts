@@ -9,6 +9,7 @@ import koffi from "koffi";
 import type { Backend, SymbolDef } from "./symbols.ts";
 import { type BoundFn, setWindowsLayer, WINDOWS_THREAD_CALLS, windowsLibc } from "./windows.ts";
 import { dedicatedThread, koffiMemory, koffiType, promised } from "./node.ts";
+import { isMainThread } from "node:worker_threads";
 
 type KoffiFn = BoundFn & { async: (...args: unknown[]) => void };
 
@@ -47,6 +48,7 @@ export function nodeWindowsBackend(): Backend {
     libc: layer.libc,
     errno: layer.errno,
     setErrno: layer.setErrno,
+    inWorker: !isMainThread,
     ...memory,
     dedicated(key, wake) {
       const call = WINDOWS_THREAD_CALLS[key];

@@ -407,4 +407,9 @@ export interface Backend {
    * thread cannot hold the exit up. Each call of `dedicated` makes a new thread.
    */
   dedicated<K extends NonblockingKey>(key: K, wake: () => void): Libc[K];
+  /**
+   * Whether this code runs in a Worker (a Deno or Bun Worker, a Node or Bun `worker_threads`
+   * Worker) rather than on the main thread. Absent: the main thread.
+   */
+  readonly inWorker?: boolean;
 }

@@ -18,14 +18,14 @@
  * The blocking wait runs on a helper thread of its own (`ffi.dedicated`: a Worker under
  * Node and Bun), never on the pool that runs the resolver's calls and the runtime's own
  * work, which it would otherwise hold or queue behind; at process exit the backend wakes
- * it, so that it cannot hold the exit up.
+ * it, so that it cannot hold the exit up (in a Worker it is bounded: `WAIT_LIMIT_MS`).
  *
  * @module
  */
 import { ffi, libc } from "../ffi/mod.ts";
 import { table } from "../constants/mod.ts";
 import { fromErrno } from "../errors.ts";
-import type { Poller, ReadyCallback } from "./poller.ts";
+import { type Poller, type ReadyCallback, WAIT_LIMIT_MS } from "./poller.ts";
 
 const S = table.sys;
 const E = table.errno;
@@ -189,9 +189,12 @@ export class EpollPoller implements Poller {
     return this.#report(this.#syncView, n, onReady, false);
   }
 
-  /** epoll_wait with no timeout on a helper thread; reports on the main thread. */
+  /**
+   * epoll_wait on a helper thread, with no timeout (in a Worker: {@link WAIT_LIMIT_MS});
+   * reports on the main thread.
+   */
   async wait(onReady: ReadyCallback): Promise<void> {
-    const n = await this.#waitAsync(this.#epfd, this.#asyncBuf, MAX_EVENTS, -1);
+    const n = await this.#waitAsync(this.#epfd, this.#asyncBuf, MAX_EVENTS, WAIT_LIMIT_MS);
     // errno of the helper thread is out of reach; a failed wait (EINTR) is simply retried
     // by the reactor.
     if (n > 0) this.#report(this.#asyncView, n, onReady, true);

@@ -31,7 +31,7 @@ import { ffi, libc } from "../ffi/mod.ts";
 import { table } from "../constants/mod.ts";
 import type { StructLayout } from "../constants/types.ts";
 import { fromErrno } from "../errors.ts";
-import type { Poller, ReadyCallback } from "./poller.ts";
+import { type Poller, type ReadyCallback, WAIT_LIMIT_MS } from "./poller.ts";
 
 const EINTR = table.errno.EINTR!;
 const ENOENT = table.errno.ENOENT!;
@@ -212,6 +212,8 @@ export class KqueuePoller implements Poller {
   readonly #asyncView: DataView;
   /** A zero `struct timespec` (two longs). */
   readonly #zero = new Uint8Array(2 * (table.sys.SIZEOF_LONG ?? 8));
+  /** The blocking wait's timeout: none (NULL), or {@link WAIT_LIMIT_MS} in a Worker. */
+  readonly #limit = WAIT_LIMIT_MS < 0 ? null : timespec(WAIT_LIMIT_MS);
 
   /** Creates the kqueue (close-on-exec) and registers its wake-up event. */
   constructor() {
@@ -334,9 +336,12 @@ export class KqueuePoller implements Poller {
     return this.#report(this.#syncView, n, onReady, false);
   }
 
-  /** kevent() with no timeout on a helper thread; reports on the main thread. */
+  /**
+   * kevent() on a helper thread, with no timeout (in a Worker: {@link WAIT_LIMIT_MS});
+   * reports on the main thread.
+   */
   async wait(onReady: ReadyCallback): Promise<void> {
-    const n = await this.#waitAsync(this.#kq, null, 0, this.#asyncBuf, MAX_EVENTS, null);
+    const n = await this.#waitAsync(this.#kq, null, 0, this.#asyncBuf, MAX_EVENTS, this.#limit);
     // errno of the helper thread is out of reach; a failed wait (EINTR) is simply retried
     // by the reactor.
     if (n > 0) this.#report(this.#asyncView, n, onReady, true);
@@ -348,4 +353,20 @@ export class KqueuePoller implements Poller {
     this.#codec.write(this.#changesView, 0, WAKE_IDENT, k.EVFILT_USER, 0, k.NOTE_TRIGGER);
     libc.kevent(this.#kq, this.#changes, 1, null, 0, this.#zero);
   }
+}
+
+/** A `struct timespec` of `ms` milliseconds (two longs, little-endian as both Mac CPUs). */
+function timespec(ms: number): Uint8Array {
+  const long = table.sys.SIZEOF_LONG ?? 8;
+  const out = new Uint8Array(2 * long);
+  const view = new DataView(out.buffer);
+  const [sec, nsec] = [Math.floor(ms / 1000), (ms % 1000) * 1_000_000];
+  if (long === 8) {
+    view.setBigInt64(0, BigInt(sec), true);
+    view.setBigInt64(8, BigInt(nsec), true);
+  } else {
+    view.setInt32(0, sec, true);
+    view.setInt32(4, nsec, true);
+  }
+  return out;
 }

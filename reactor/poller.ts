@@ -16,6 +16,17 @@
  *
  * @module
  */
+import { ffi } from "../ffi/mod.ts";
+
+/**
+ * The longest a blocking wait lasts (ms; -1: no limit). On the main thread the process's
+ * exit wakes the wait; a Worker that ends (`terminate()`, `close()`) runs no JavaScript
+ * after, so nothing would wake its wait: it would hold a thread of Deno's pool forever, or
+ * Node's `terminate()` would wait forever to join the helper thread. There the wait returns
+ * within this bound, and the reactor starts it again while operations are pending.
+ */
+export const WAIT_LIMIT_MS: number = ffi.inWorker ? 100 : -1;
+
 /** Called for each ready descriptor: which directions may now make progress. */
 export type ReadyCallback = (fd: number, readable: boolean, writable: boolean) => void;
 

@@ -15,7 +15,7 @@
 import { ffi, libc } from "../ffi/mod.ts";
 import { table } from "../constants/mod.ts";
 import { fromErrno } from "../errors.ts";
-import type { Poller, ReadyCallback } from "./poller.ts";
+import { type Poller, type ReadyCallback, WAIT_LIMIT_MS } from "./poller.ts";
 
 const C = table.constants;
 const S = table.sys;
@@ -147,7 +147,10 @@ export class WsaPollPoller implements Poller {
     return this.#report(this.#now, n, r, 0, onReady);
   }
 
-  /** Waits on a helper thread until a watched socket is ready or wake() is called. */
+  /**
+   * Waits on a helper thread until a watched socket is ready, wake() is called, or (in a
+   * Worker) WAIT_LIMIT_MS passed.
+   */
   async wait(onReady: ReadyCallback): Promise<void> {
     const n = this.#interest.size + 1;
     this.#waitBuf = this.#room(this.#waitBuf, n);
@@ -157,7 +160,13 @@ export class WsaPollPoller implements Poller {
     let r: number;
     try {
       if (this.#wakePending) r = 0; // woken before the wait began
-      else r = await this.#waitAsync(new Uint8Array(view.buffer, 0, n * P.size), n, -1);
+      else {
+        r = await this.#waitAsync(
+          new Uint8Array(view.buffer, 0, n * P.size),
+          n,
+          WAIT_LIMIT_MS,
+        );
+      }
     } finally {
       this.#watched = undefined;
     }

@@ -9,22 +9,27 @@ import assert from "node:assert/strict";
 const WORKLOADS = ["w1", "w2", "w3", "w4", "w5", "w6", "w9"];
 const IMPLS = ["ours", "c", "python"];
 
-test("bench --quick: every workload completes with the right checksum", async (t) => {
-  if (typeof Deno === "undefined") {
-    console.log("bench smoke test skipped: bench/run.ts needs Deno");
-    t.skip("bench/run.ts needs Deno");
-    return;
-  }
-  const root = new URL("..", import.meta.url).pathname;
+/** Runs `bench/run.ts --quick` with `args`; returns its stdout (fails the test on failure). */
+async function quick(args: string[]): Promise<string> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "bench/run.ts", "--quick", "--only", IMPLS.join(",")],
-    cwd: root,
+    args: ["run", "-A", "bench/run.ts", "--quick", ...args],
+    cwd: new URL("..", import.meta.url).pathname,
     stdout: "piped",
     stderr: "piped",
   }).output();
   const stdout = new TextDecoder().decode(out.stdout);
   const stderr = new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, `bench/run.ts --quick failed:\n${stderr}\n${stdout}`);
+  return stdout;
+}
+
+test("bench --quick: every workload completes with the right checksum", async (t) => {
+  if (typeof Deno === "undefined") {
+    console.log("bench smoke test skipped: bench/run.ts needs Deno");
+    t.skip("bench/run.ts needs Deno");
+    return;
+  }
+  const stdout = await quick(["--only", IMPLS.join(",")]);
   const checks = new Map<string, string>();
   for (const line of stdout.split("\n")) {
     const m = /^CHECK (\S+) (\S+) (ok|FAIL)/.exec(line);
@@ -53,4 +58,15 @@ test("bench/chart.ts draws one bar per ratio of the committed RESULTS.md", async
   const svg = chartFromReport(md) as string;
   assert.equal(svg.match(/<title>/g)?.length, ratios.length);
   for (const v of ratios) assert.ok(svg.includes(`${v!.toFixed(2)}x</title>`));
+});
+
+test("bench --quick W10: one port from 1 and 2 Workers, ours and Deno's net", async (t) => {
+  if (typeof Deno === "undefined") {
+    t.skip("bench/run.ts needs Deno");
+    return;
+  }
+  const impls = ["ours-w10-1", "ours-w10-2", "deno-w10-1", "deno-w10-2"];
+  const stdout = await quick(["--workloads", "w10", "--only", impls.join(",")]);
+  for (const impl of impls) assert.match(stdout, new RegExp(`^CHECK w10 ${impl} ok`, "m"));
+  assert.match(stdout, /^\| ours async, 2 Workers \| \d+ ms \| [\d,]+ \| [\d.]+x \| [\d.]+ µs/m);
 });

@@ -206,6 +206,25 @@ test("examples/reuseport_server.ts: worker processes share one port", async () =
   assert.ok(new Set(answers).size >= 2, r.out);
 });
 
+test(
+  "examples/reuseport_workers.ts: Workers of one process share one port",
+  { skip: isDeno ? false : "a Deno example (its Workers are told apart by Deno's Worker name)" },
+  async () => {
+    const r = await runExample("reuseport_workers", ["3", "24"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^3 Workers listening on 127\.0\.0\.1 port \d+$/m);
+    const answers = [...r.out.matchAll(/^connection (\d+): (echo-\d) says: hello (\d+)$/gm)];
+    assert.equal(answers.length, 24, r.out);
+    for (const m of answers) assert.equal(m[1], m[3], "each echo is its own connection's");
+    const summary = r.out.match(/^24 connections served by (\d) of 3 Workers/m);
+    assert.ok(summary, r.out);
+    const who = new Set(answers.map((m) => m[2]));
+    assert.equal(Number(summary[1]), who.size);
+    // 24 connections over 3 Workers all landing on one has odds of 3 * 3^-24
+    assert.ok(who.size >= 2, r.out);
+  },
+);
+
 // ---------------------------------------------------------------- async servers that survive
 
 /** A server child: its output so far, and a promise settled when it exits. */

@@ -165,6 +165,7 @@ const WINDOWS_SKIPS: [name: string | RegExp, reason: string][] = [
   // examples_test
   ["examples/netlink_routes.ts", LINUX_ONLY + " (netlink, in a namespace)"],
   ["examples/reuseport_server.ts", "no SO_REUSEPORT on Windows"],
+  ["examples/reuseport_workers.ts", "no SO_REUSEPORT on Windows"],
   ["examples/fd_passing.ts", NO_SENDMSG],
   ["examples/unix_datagram.ts", NO_UNIX],
   // bench_smoke_test, dns_test
