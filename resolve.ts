@@ -14,7 +14,13 @@ import { ffi, libc } from "./ffi/mod.ts";
 import { table } from "./constants/mod.ts";
 import { fromErrno, gaierror, OSError } from "./errors.ts";
 import { checkArgs, checkPositional, encodeUtf8, toCInt, toInt } from "./args.ts";
-import { addrInfoRecord, decodeAddress, type SockAddr } from "./sockaddr.ts";
+import {
+  type AddrInfoRecord,
+  decodeAddress,
+  readAddrInfoRecord,
+  type SockAddr,
+  SOCKADDR_MAX,
+} from "./sockaddr.ts";
 import { idnaEncode } from "./idna.ts";
 import {
   arena,
@@ -124,24 +130,84 @@ function pointerAt(dv: DataView, offset: number): bigint {
     : BigInt(dv.getUint32(offset, littleEndian));
 }
 
+/** One addrinfo node, copied into {@link nodeScratch} by {@link readAddrInfoList}. */
+const nodeScratch = new Uint8Array(new ArrayBuffer(AI.size));
+const nodeView = view(nodeScratch);
+/** The fields of the node in {@link nodeScratch}. */
+const node: AddrInfoRecord = {
+  flags: 0,
+  family: 0,
+  socktype: 0,
+  protocol: 0,
+  addrlen: 0,
+  addr: 0n,
+  canonname: 0n,
+  next: 0n,
+};
+/** The sockaddr of that node, when it fits (it always does from a real getaddrinfo). */
+const sockaddrScratch = new Uint8Array(new ArrayBuffer(SOCKADDR_MAX));
+
 /**
- * Copies out the addrinfo list at `head`: one copy of each node (its pointers read
- * from the copy rather than by one FFI call each) and one of its sockaddr.
+ * What {@link readAddrInfoList} makes of each node: `sockaddr[0, length)` is its address,
+ * in memory reused for the next node (decode or copy it before returning).
  */
-function readAddrInfoList(head: bigint): RawAddrInfo[] {
-  const out: RawAddrInfo[] = [];
+type Entry<T> = (
+  family: number,
+  type: number,
+  proto: number,
+  canonname: string,
+  sockaddr: Uint8Array,
+  length: number,
+) => T;
+
+/** A {@link RawAddrInfo}, its sockaddr copied out of the scratch. */
+const rawEntry: Entry<RawAddrInfo> = (family, type, proto, canonname, sockaddr, length) => ({
+  family,
+  type,
+  proto,
+  canonname,
+  addr: sockaddr.slice(0, length),
+});
+
+/** getaddrinfo's result tuple, its sockaddr decoded (decodeAddress keeps no view of it). */
+const decodedEntry: Entry<AddrInfo> = (family, type, proto, canonname, sockaddr, length) =>
+  Object.freeze([family, type, proto, canonname, decodeAddress(sockaddr, length)] as const);
+
+/**
+ * Reads the addrinfo list at `head`, each node and its sockaddr copied into module-level
+ * scratch memory (never yields, so sync and async lookups can share it), its pointers
+ * read from the copy. A sockaddr longer than the scratch gets a copy of its own.
+ */
+function readAddrInfoList<T>(head: bigint, entry: Entry<T>): T[] {
+  const out: T[] = [];
   for (let p = head; p !== 0n;) {
-    const node = addrInfoRecord(ffi.peek(p, AI.size), AI, POINTER_SIZE);
-    out.push({
-      family: node.family,
-      type: node.socktype,
-      proto: node.protocol,
-      canonname: node.canonname === 0n ? "" : ffi.cstring(node.canonname),
-      addr: node.addr === 0n ? new Uint8Array(0) : ffi.peek(node.addr, node.addrlen),
-    });
+    ffi.peekInto(p, nodeScratch, AI.size);
+    readAddrInfoRecord(nodeView, AI, POINTER_SIZE, node);
+    const length = node.addr === 0n ? 0 : node.addrlen;
+    let sockaddr: Uint8Array = sockaddrScratch;
+    if (length > sockaddr.length) sockaddr = ffi.peek(node.addr, length);
+    else if (length !== 0) ffi.peekInto(node.addr, sockaddr, length);
+    out.push(entry(
+      node.family,
+      node.socktype,
+      node.protocol,
+      node.canonname === 0n ? "" : ffi.cstring(node.canonname),
+      sockaddr,
+      length,
+    ));
     p = node.next;
   }
   return out;
+}
+
+/**
+ * The addrinfo list at `head` as getaddrinfo's result tuples, the list left to the caller:
+ * for tests of the reader on lists built in memory.
+ *
+ * @ignore
+ */
+export function readAddrInfo(head: bigint): AddrInfo[] {
+  return readAddrInfoList(head, decodedEntry);
 }
 
 /** The message libc gives for an EAI_* code. */
@@ -159,12 +225,18 @@ function gaiError(code: number, errno: number | undefined, syscall: string): OSE
 }
 
 /** Runs one getaddrinfo call and returns the list, freed on every path. */
-export function* addrInfoLookup(call: GaiCall): Lookup<RawAddrInfo[]> {
+export function addrInfoLookup(call: GaiCall): Lookup<RawAddrInfo[]>;
+/** Runs one getaddrinfo call and returns the list made by `entry`, freed on every path. */
+export function addrInfoLookup<T>(call: GaiCall, entry: Entry<T>): Lookup<T[]>;
+export function* addrInfoLookup(
+  call: GaiCall,
+  entry: Entry<unknown> = rawEntry,
+): Lookup<unknown[]> {
   const code = yield call;
   if (code !== 0) throw gaiError(code, call.errno, "getaddrinfo");
   const head = call.head();
   try {
-    return readAddrInfoList(head);
+    return readAddrInfoList(head, entry);
   } finally {
     if (head !== 0n) libc.freeaddrinfo(head);
   }
@@ -226,11 +298,8 @@ function gaiRequest(
   return new GaiCall(hostArgument(host), portArgument(port), f, t, p, fl);
 }
 
-function* getaddrinfoLookup(call: GaiCall): Lookup<AddrInfo[]> {
-  const list = yield* addrInfoLookup(call);
-  return list.map((a): AddrInfo =>
-    Object.freeze([a.family, a.type, a.proto, a.canonname, decodeAddress(a.addr, a.addr.length)])
-  );
+function getaddrinfoLookup(call: GaiCall): Lookup<AddrInfo[]> {
+  return addrInfoLookup(call, decodedEntry);
 }
 
 /**
@@ -282,20 +351,11 @@ export function getaddrinfo(
     throw gaiError(code, code === EAI_SYSTEM ? ffi.errno() : undefined, "getaddrinfo");
   }
   const head = pointerAt(scratch.result, 0);
-  let list: RawAddrInfo[];
   try {
-    list = readAddrInfoList(head);
+    return readAddrInfoList(head, decodedEntry);
   } finally {
     if (head !== 0n) libc.freeaddrinfo(head);
   }
-  const out: AddrInfo[] = new Array(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const a = list[i];
-    out[i] = Object.freeze(
-      [a.family, a.type, a.proto, a.canonname, decodeAddress(a.addr, a.addr.length)] as const,
-    );
-  }
-  return out;
 }
 
 /** The buffers of synchronous getaddrinfo calls (the async ones own theirs: GaiCall). */

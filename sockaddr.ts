@@ -357,19 +357,47 @@ export function addrInfoRecord(
   pointerSize: number,
 ): AddrInfoRecord {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, layout.size);
-  const pointer = (offset: number) =>
-    pointerSize === 8 ? dv.getBigUint64(offset, true) : BigInt(dv.getUint32(offset, true));
-  const lenSize = layout["ai_addrlen$size"] ?? 4;
-  return {
-    flags: dv.getInt32(layout.ai_flags, true),
-    family: dv.getInt32(layout.ai_family, true),
-    socktype: dv.getInt32(layout.ai_socktype, true),
-    protocol: dv.getInt32(layout.ai_protocol, true),
-    addrlen: lenSize === 8
-      ? Number(dv.getBigUint64(layout.ai_addrlen, true))
-      : dv.getUint32(layout.ai_addrlen, true),
-    addr: pointer(layout.ai_addr),
-    canonname: pointer(layout.ai_canonname),
-    next: pointer(layout.ai_next),
-  };
+  return readAddrInfoRecord(dv, layout, pointerSize, {} as AddrInfoRecord);
+}
+
+/**
+ * {@link addrInfoRecord} into a record the caller reuses, from a view of the copied node:
+ * nothing allocated but the pointers' bigints (resolve.ts reads every node this way).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { type AddrInfoRecord, readAddrInfoRecord } from "./sockaddr.ts";
+ * import { table } from "./constants/linux_x86_64_gnu.ts";
+ * const L = table.layouts.addrinfo;
+ * const dv = new DataView(new ArrayBuffer(L.size));
+ * dv.setUint32(L.ai_addrlen, 16, true);
+ * const into = {} as AddrInfoRecord;
+ * assert.strictEqual(readAddrInfoRecord(dv, L, 8, into).addrlen, 16);
+ * ```
+ */
+export function readAddrInfoRecord(
+  dv: DataView,
+  layout: StructLayout,
+  pointerSize: number,
+  into: AddrInfoRecord,
+): AddrInfoRecord {
+  const wide = pointerSize === 8;
+  into.flags = dv.getInt32(layout.ai_flags, true);
+  into.family = dv.getInt32(layout.ai_family, true);
+  into.socktype = dv.getInt32(layout.ai_socktype, true);
+  into.protocol = dv.getInt32(layout.ai_protocol, true);
+  into.addrlen = (layout["ai_addrlen$size"] ?? 4) === 8
+    ? Number(dv.getBigUint64(layout.ai_addrlen, true))
+    : dv.getUint32(layout.ai_addrlen, true);
+  into.addr = wide
+    ? dv.getBigUint64(layout.ai_addr, true)
+    : BigInt(dv.getUint32(layout.ai_addr, true));
+  into.canonname = wide
+    ? dv.getBigUint64(layout.ai_canonname, true)
+    : BigInt(dv.getUint32(layout.ai_canonname, true));
+  into.next = wide
+    ? dv.getBigUint64(layout.ai_next, true)
+    : BigInt(dv.getUint32(layout.ai_next, true));
+  return into;
 }

@@ -464,6 +464,22 @@ export class socket<F extends number = number> {
     }
   }
 
+  /**
+   * Goes on after a fast path's first attempt of `call` failed with `errno`, as {@link #io}
+   * would have (its own first attempt is not repeated: a retry could lose a pending error):
+   * EINTR retries, EAGAIN in timeout mode waits from now until the timeout, else it raises.
+   */
+  #retry(call: SysCall, buf: Uint8Array, n: number, flags: number, errno: number): number {
+    if (errno === EINTR) return this.#io(call, buf, n, flags, 0);
+    const timeout = this.#timeout;
+    if ((errno === EAGAIN || errno === EWOULDBLOCK) && timeout !== null && timeout > 0) {
+      const deadline = performance.now() + timeout * 1000;
+      this.#wait(this.#live(), WRITES[call], deadline);
+      return this.#io(call, buf, n, flags, deadline);
+    }
+    throw fromErrno(errno, sysCallNames[call]);
+  }
+
   /** Waits until fd is ready for reading or writing, or raises TimeoutError at `deadline`. */
   #wait(fd: number, writing: boolean, deadline: number): void {
     const P = L.pollfd;
@@ -718,13 +734,12 @@ export class socket<F extends number = number> {
     if (n < 0) throw new RangeError("negative buffersize in recv_into");
     if (n === 0) n = buf.length;
     else if (n > buf.length) throw new RangeError("buffer too small for requested bytes");
-    return this.#io(
-      SysCall.Recv,
-      buf,
-      Math.min(n, MAX_IO),
-      (flags | 0) === flags ? flags : toCInt(flags),
-      0,
-    );
+    if (n > MAX_IO) n = MAX_IO;
+    const f = (flags | 0) === flags ? flags : toCInt(flags);
+    // The call first; the mode's machinery only after a failure (timeout mode's descriptor
+    // is non-blocking, so the call cannot wait past the timeout).
+    const r = libc.recv(this.#live(), buf, n, f);
+    return r >= 0 ? r : this.#retry(SysCall.Recv, buf, n, f, ffi.errno());
   }
 
   /**
@@ -808,13 +823,11 @@ export class socket<F extends number = number> {
   send(data: ArrayBufferView, flags = 0): number {
     checkArgs("send", arguments.length, 1, 2);
     const buf = data instanceof Uint8Array ? data : toBytes(data);
-    return this.#io(
-      SysCall.Send,
-      buf,
-      Math.min(buf.length, MAX_IO),
-      (flags | 0) === flags ? flags : toCInt(flags),
-      0,
-    );
+    const n = Math.min(buf.length, MAX_IO);
+    const f = (flags | 0) === flags ? flags : toCInt(flags);
+    // As recv_into: the call first, the mode's machinery only after a failure.
+    const r = libc.send(this.#live(), buf, n, f | MSG_NOSIGNAL);
+    return r >= 0 ? r : this.#retry(SysCall.Send, buf, n, f, ffi.errno());
   }
 
   /**

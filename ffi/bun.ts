@@ -24,7 +24,9 @@ import process from "node:process";
 import { isMainThread } from "node:worker_threads";
 import {
   type Backend,
+  checkPeekLength,
   type Libc,
+  memcpyReaders,
   type NativeType,
   type NonblockingKey,
   type SymbolDef,
@@ -109,6 +111,14 @@ function bindSync(): Record<string, Fn> {
 }
 
 const sync = windows ? {} : bindSync();
+/**
+ * `void *memcpy(void *dst, const void *src, size_t n)` with the source an address: a copy
+ * out of C memory in one call (~5 ns), where toArrayBuffer makes an external ArrayBuffer
+ * (~170 ns).
+ */
+const memcpy = windows ? undefined! : open({
+  memcpy: { args: ["ptr", "usize", "usize"], returns: "void" },
+}).memcpy as (out: Uint8Array, src: number, n: number) => void;
 const errnoAddress = windows ? 0 : Number(sync.errno_location());
 const errnoCell = windows ? new Int32Array(1) : new Int32Array(toArrayBuffer(errnoAddress, 0, 4));
 
@@ -319,11 +329,21 @@ function address(value: number | bigint): number {
   return Number(value);
 }
 
-/** Reading C memory through bun:ffi (also the Windows backend's, bun_windows.ts). */
-export const bunMemory: Pick<Backend, "peek" | "cstring" | "readPointer" | "addressOf"> = {
+/**
+ * Reading C memory through bun:ffi alone (also the Windows backend's, bun_windows.ts;
+ * elsewhere peek and peekInto are libc's memcpy).
+ */
+export const bunMemory: Pick<
+  Backend,
+  "peek" | "peekInto" | "cstring" | "readPointer" | "addressOf"
+> = {
   peek(addr, length) {
     if (length === 0) return new Uint8Array(0);
     return new Uint8Array(toArrayBuffer(address(addr), 0, length)).slice();
+  },
+  peekInto(addr, out, length) {
+    checkPeekLength(out, length);
+    if (length !== 0) out.set(new Uint8Array(toArrayBuffer(address(addr), 0, length)));
   },
   cstring: (addr) => new CString(address(addr)).toString(),
   readPointer: (addr, offset) => BigInt(read.u64(address(addr), offset)),
@@ -340,6 +360,7 @@ export const backend: Backend = windows ? bunWindowsBackend() : {
     errnoCell[0] = value;
   },
   ...bunMemory,
+  ...memcpyReaders(memcpy, address),
   // isMainThread is false in a Bun (web) Worker too, not only in a worker_threads one
   inWorker: !isMainThread,
 };

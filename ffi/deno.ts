@@ -5,6 +5,7 @@
  */
 import {
   type Backend,
+  checkPeekLength,
   cSymbol,
   isAvailable,
   type Libc,
@@ -47,6 +48,13 @@ function renamed(key: string, def: SymbolDef): SymbolDef {
   return VARIADIC_ON_STACK ? stackVariadicDef(key, def) : def;
 }
 
+/**
+ * `void *memcpy(void *dst, const void *src, size_t n)`, bound beside the table (not on
+ * Windows) for peek/peekInto: a fast call (~20 ns) where `UnsafePointerView.copyInto`
+ * costs ~150 ns with its pointer object.
+ */
+const MEMCPY: SymbolDef = { parameters: ["buffer", "usize", "usize"], result: "void" };
+
 function load(): Libc {
   if (os === "windows") {
     const layer = windowsLibc({
@@ -59,7 +67,7 @@ function load(): Libc {
     setWindowsLayer(layer);
     return layer.libc;
   }
-  const table: Record<string, SymbolDef> = {};
+  const table: Record<string, SymbolDef> = { memcpy: MEMCPY };
   for (const [key, def] of Object.entries(symbols)) {
     if (isAvailable(key, os, libcFlavour)) table[key] = renamed(key, def);
   }
@@ -85,6 +93,10 @@ function load(): Libc {
 }
 
 const raw = load();
+/** memcpy with the source an address (BigInt: Deno's fast path); undefined on Windows. */
+const memcpy = (raw as unknown as {
+  memcpy?: (out: Uint8Array, src: bigint, n: bigint) => void;
+}).memcpy;
 
 /**
  * Deno runs nonblocking calls on its blocking pool, 32 threads shared with its own file
@@ -132,6 +144,18 @@ function pointer(address: number | bigint): Deno.PointerObject {
   return p;
 }
 
+/** Copies `length` (> 0, checked) bytes at `address` into `out`. */
+function copy(address: number | bigint, out: Uint8Array, length: number): void {
+  if (memcpy === undefined) {
+    // copyInto copies the whole destination: a view of exactly `length` bytes
+    const into = length === out.length ? out : out.subarray(0, length);
+    Deno.UnsafePointerView.copyInto(pointer(address), into as Uint8Array<ArrayBuffer>);
+  } else {
+    if (address === 0 || address === 0n) throw new RangeError("socket: NULL pointer dereference");
+    memcpy(out, BigInt(address), BigInt(length));
+  }
+}
+
 /** The Deno implementation of the backend interface. */
 export const backend: Backend = {
   platformId: `${os}_${arch}${libcFlavour ? "_" + libcFlavour : ""}`,
@@ -142,8 +166,12 @@ export const backend: Backend = {
   },
   peek(address, length) {
     const out = new Uint8Array(length);
-    if (length > 0) new Deno.UnsafePointerView(pointer(address)).copyInto(out);
+    if (out.length > 0) copy(address, out, out.length);
     return out;
+  },
+  peekInto(address, out, length) {
+    checkPeekLength(out, length);
+    if (length > 0) copy(address, out, length);
   },
   cstring: (address) => Deno.UnsafePointerView.getCString(pointer(address)),
   readPointer(address, offset) {

@@ -26,6 +26,7 @@ import { isMainThread, Worker } from "node:worker_threads";
 import {
   type Backend,
   type Libc,
+  memcpyReaders,
   type NativeType,
   type NonblockingKey,
   type SymbolDef,
@@ -266,22 +267,22 @@ type MemoryFn = (dst: ArrayBufferView, src: number | bigint, n: number) => numbe
 
 /**
  * C memory through koffi, with `memset` and `memcpy` from the C runtime `crt` (libc; msvcrt
- * on Windows, node_windows.ts). `peek` copies with memcpy into a new view: koffi.view's
- * external buffers are not freed after collection (RSS grew ~250 bytes a call).
+ * on Windows, node_windows.ts). `peek` and `peekInto` copy with memcpy (~50 ns a call): koffi.view's
+ * external buffers cost ~1 us and are not freed after collection (RSS grew ~250 bytes a call).
  */
 export function koffiMemory(
   crt: koffi.LibraryHandle,
-): Pick<Backend, "peek" | "cstring" | "readPointer" | "addressOf"> {
+): Pick<Backend, "peek" | "peekInto" | "cstring" | "readPointer" | "addressOf"> {
   // memset(view, 0, 0) returns its first argument: the address of a JS view.
   const identity = crt.func("memset", "uintptr_t", ["void *", "int32_t", "size_t"]) as unknown;
-  const memcpy = crt.func("memcpy", "void *", ["void *", "uintptr_t", "size_t"]) as unknown;
+  const memcpy = crt.func("memcpy", "void *", ["void *", "uintptr_t", "size_t"]) as unknown as (
+    out: Uint8Array,
+    src: number | bigint,
+    n: number,
+  ) => void;
   const addressOf = (view: ArrayBufferView) => BigInt((identity as MemoryFn)(view, 0, 0));
   return {
-    peek(addr, length) {
-      const out = new Uint8Array(length);
-      if (length !== 0) (memcpy as MemoryFn)(out, address(addr), length);
-      return out;
-    },
+    ...memcpyReaders(memcpy, address),
     cstring: (addr) => koffi.decode(address(addr), "char", -1) as string,
     readPointer: (addr, offset) => BigInt(koffi.decode(address(addr), offset, "uintptr_t")),
     addressOf,

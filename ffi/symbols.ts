@@ -393,6 +393,12 @@ export interface Backend {
   setErrno(value: number): void;
   /** Copies `length` bytes at C address `address` into a new Uint8Array. */
   peek(address: number | bigint, length: number): Uint8Array;
+  /**
+   * Copies `length` bytes at C address `address` into `out[0, length)`: peek into a reused
+   * buffer, allocating no backing store. RangeError (before any copy) when `length` is not
+   * an integer in [0, out.length].
+   */
+  peekInto(address: number | bigint, out: Uint8Array, length: number): void;
   /** Reads the NUL-terminated string at C address `address` (UTF-8). */
   cstring(address: number | bigint): string;
   /** Reads a pointer-sized value at `address + offset`, as a bigint address (0n for NULL). */
@@ -412,4 +418,50 @@ export interface Backend {
    * Worker) rather than on the main thread. Absent: the main thread.
    */
   readonly inWorker?: boolean;
+}
+
+/**
+ * The check every backend's {@link Backend.peekInto} makes before its copy: `length` must
+ * be an integer in [0, out.length].
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { checkPeekLength } from "./symbols.ts";
+ * checkPeekLength(new Uint8Array(4), 4);
+ * assert.throws(() => checkPeekLength(new Uint8Array(4), 5), RangeError);
+ * ```
+ */
+export function checkPeekLength(out: Uint8Array, length: number): void {
+  if (!(length >= 0 && length <= out.length && Number.isInteger(length))) {
+    throw new RangeError(`socket: cannot copy ${length} bytes into a buffer of ${out.length}`);
+  }
+}
+
+/**
+ * {@link Backend.peek} and {@link Backend.peekInto} over libc's `memcpy` bound with a
+ * JS view as its destination and an address as its source (koffi, bun:ffi): one call per
+ * copy, no external ArrayBuffer. `address` checks an address (RangeError for NULL) and
+ * converts it for `memcpy`.
+ *
+ * @example
+ * ```ts ignore
+ * const { peek, peekInto } = memcpyReaders(memcpy, (a) => Number(a));
+ * ```
+ */
+export function memcpyReaders<A>(
+  memcpy: (out: Uint8Array, src: A, n: number) => void,
+  address: (value: number | bigint) => A,
+): Pick<Backend, "peek" | "peekInto"> {
+  return {
+    peek(addr, length) {
+      const out = new Uint8Array(length);
+      if (out.length !== 0) memcpy(out, address(addr), out.length);
+      return out;
+    },
+    peekInto(addr, out, length) {
+      checkPeekLength(out, length);
+      if (length !== 0) memcpy(out, address(addr), length);
+    },
+  };
 }

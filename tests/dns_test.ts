@@ -27,9 +27,19 @@ import { mountNetnsUnavailable } from "./helpers/reliability_util.ts";
 const C = table.constants;
 const helper = (name: string) => fileURLToPath(new URL(`./helpers/${name}`, import.meta.url));
 
+/** A canonical name of 250 characters (getaddrinfo's result, with AI_CANONNAME, of its alias). */
+const LONG_NAME = `${"x".repeat(61)}.`.repeat(4) + "test";
+/** 48 IPv4 and 48 IPv6 addresses of one name: 288 addrinfo nodes with no type given. */
+const MANY = Array.from(
+  { length: 48 },
+  (_, i) => `10.2.0.${i + 1} many.test\nfd00::2:${i + 1} many.test`,
+)
+  .join("\n");
 const HOSTS = `127.0.0.1 localhost
 ::1 localhost ip6-localhost
 10.1.1.1 hostsonly.test alias1.test alias2
+10.3.0.1 ${LONG_NAME} longalias.test
+${MANY}
 `;
 const RESOLV_CONF = "nameserver 127.0.0.1\noptions timeout:2 attempts:1\n";
 
@@ -56,6 +66,14 @@ const cases: Case[] = [
   ["getaddrinfo", ["nx.test", 80, 0, 0, 0, C.AI_CANONNAME]],
   ["getaddrinfo", ["hostsonly.test", 80, C.AF_INET, C.SOCK_STREAM, 0, C.AI_CANONNAME]],
   ["getaddrinfo", ["alias2", 80, C.AF_INET, C.SOCK_STREAM, 0, C.AI_CANONNAME]],
+  // long canonical names, many nodes (resolve.ts reads each node into reused memory)
+  ["getaddrinfo", ["longalias.test", 80, 0, 0, 0, C.AI_CANONNAME]],
+  ["getaddrinfo", [LONG_NAME, "http", C.AF_INET, C.SOCK_STREAM, 0, C.AI_CANONNAME]],
+  ["getaddrinfo", ["many.test", 80]],
+  ["getaddrinfo", ["many.test", 443, 0, C.SOCK_STREAM, 0, C.AI_CANONNAME]],
+  ["getaddrinfo", ["many.test", 80, C.AF_INET6, C.SOCK_DGRAM]],
+  ["gethostbyname_ex", ["many.test"]],
+  ["gethostbyname_ex", ["longalias.test"]],
   ["getnameinfo", [["10.0.0.1", 80], 0]],
   ["getnameinfo", [["10.0.0.4", 53], C.NI_DGRAM]],
   ["getnameinfo", [["10.9.9.9", 80], 0]],
@@ -145,6 +163,14 @@ test("resolution beyond /etc/hosts matches python3, against a local DNS server",
     assert.deepStrictEqual(port.sync[nx], {
       error: ["gaierror", C.EAI_NONAME, "[Errno -2] Name or service not known"],
     });
+
+    // Every node of the long list came back, and the long canonical name whole.
+    const many = cases.findIndex(([f, args]) => f === "getaddrinfo" && args[0] === "many.test");
+    assert.equal(port.sync[many].ok.length, 288);
+    const long = cases.findIndex(([f, args]) =>
+      f === "getaddrinfo" && args[0] === "longalias.test"
+    );
+    assert.equal(port.sync[long].ok[0][3], LONG_NAME);
 
     // The slow lookup took the server's delay, and timers kept firing meanwhile.
     assert.deepStrictEqual(port.slow.result, [[C.AF_INET, C.SOCK_STREAM, C.IPPROTO_TCP, "", [

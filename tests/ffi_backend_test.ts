@@ -121,6 +121,35 @@ test("peek keeps nothing: 300,000 copies leave the RSS flat", () => {
   assert.ok(growth < 32 * 1024 * 1024, `RSS grew by ${growth} bytes`);
 });
 
+test("peekInto copies into a reused buffer, its length checked before the copy", () => {
+  const bytes = new Uint8Array(32);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = i + 1;
+  const address = ffi.addressOf(bytes);
+  const out = new Uint8Array(8).fill(0xee);
+  ffi.peekInto(address, out, 3);
+  assert.deepEqual(out, new Uint8Array([1, 2, 3, 0xee, 0xee, 0xee, 0xee, 0xee]));
+  ffi.peekInto(Number(address) + 10, out, 8);
+  assert.deepEqual(out, new Uint8Array([11, 12, 13, 14, 15, 16, 17, 18]));
+  // into a view with an offset: its first byte, nothing around it
+  const outer = new Uint8Array(8);
+  ffi.peekInto(address, outer.subarray(2, 5), 3);
+  assert.deepEqual(outer, new Uint8Array([0, 0, 1, 2, 3, 0, 0, 0]));
+  // a copy, not a view
+  bytes[0] = 99;
+  assert.equal(outer[2], 1);
+  // length 0 copies nothing, even from NULL
+  ffi.peekInto(0n, out, 0);
+  assert.deepEqual(out, new Uint8Array([11, 12, 13, 14, 15, 16, 17, 18]));
+  // a length past the buffer, negative or not an integer: RangeError, nothing written
+  for (const bad of [9, -1, 1.5, NaN, Infinity]) {
+    assert.throws(() => ffi.peekInto(address, out, bad), RangeError, String(bad));
+  }
+  assert.throws(() => ffi.peekInto(address, outer.subarray(2, 5), 4), RangeError);
+  assert.deepEqual(out, new Uint8Array([11, 12, 13, 14, 15, 16, 17, 18]));
+  assert.deepEqual(outer, new Uint8Array([0, 0, 1, 2, 3, 0, 0, 0]));
+  assert.throws(() => ffi.peekInto(0n, out, 1), RangeError);
+});
+
 test("cstring reads libc's static strings (gai_strerror)", () => {
   const text = ffi.cstring(libc.gai_strerror(constants.EAI_NONAME));
   assert.ok(text.length > 0);

@@ -15,7 +15,9 @@ import { readdirSync } from "node:fs";
 import process from "node:process";
 
 import { table } from "../constants/mod.ts";
-import { getaddrinfo, getaddrinfo_async, getnameinfo_async } from "../resolve.ts";
+import { getaddrinfo, getaddrinfo_async, getnameinfo_async, readAddrInfo } from "../resolve.ts";
+import { ffi } from "../ffi/mod.ts";
+import { decodeAddress } from "../sockaddr.ts";
 import { gethostbyname_ex_async } from "../netdb.ts";
 import { idnaEncode } from "../idna.ts";
 import { type Case, outcome, outcomes, pythonOutcomes, toJson } from "./helpers/dns_cases.ts";
@@ -252,6 +254,63 @@ test("async lookups in flight together do not share memory", async () => {
     assert.deepStrictEqual(c, ["127.0.0.1", String(3000 + i)]);
     assert.deepStrictEqual(d, ["localhost", [], ["127.0.0.1"]]);
   }
+});
+
+test("the addrinfo reader: sockaddrs longer than its buffer, canonnames, NULL addresses", () => {
+  // A list built in JS memory, read as getaddrinfo's: every node goes through memory the
+  // reader reuses, and a sockaddr longer than that (no libc returns one) gets its own copy.
+  const ai = table.layouts.addrinfo;
+  const wide = table.sys.SIZEOF_POINTER === 8;
+  const keep: Uint8Array[] = [];
+  const at = (bytes: Uint8Array) => (keep.push(bytes), ffi.addressOf(bytes));
+  const node = (
+    family: number,
+    type: number,
+    addr: Uint8Array | null,
+    canonname: string | null,
+    next: bigint,
+  ): bigint => {
+    const bytes = new Uint8Array(ai.size);
+    const dv = new DataView(bytes.buffer);
+    const ptr = (offset: number, value: bigint) =>
+      wide ? dv.setBigUint64(offset, value, true) : dv.setUint32(offset, Number(value), true);
+    dv.setInt32(ai.ai_family, family, true);
+    dv.setInt32(ai.ai_socktype, type, true);
+    dv.setInt32(ai.ai_protocol, 0, true);
+    if ((ai["ai_addrlen$size"] ?? 4) === 8) {
+      dv.setBigUint64(ai.ai_addrlen, BigInt(addr?.length ?? 0), true);
+    } else dv.setUint32(ai.ai_addrlen, addr?.length ?? 0, true);
+    ptr(ai.ai_addr, addr === null ? 0n : at(addr));
+    ptr(ai.ai_canonname, canonname === null ? 0n : at(zText(canonname)));
+    ptr(ai.ai_next, next);
+    return at(bytes);
+  };
+  const zText = (text: string) => bytes(text + "\0");
+  const sin = table.layouts.sockaddr_in;
+  const long = new Uint8Array(300);
+  const sa = new DataView(long.buffer);
+  if (table.layouts.sockaddr.sa_len !== undefined) {
+    long[table.layouts.sockaddr.sa_len] = 16;
+    long[table.layouts.sockaddr.sa_family] = C.AF_INET;
+  } else sa.setUint16(table.layouts.sockaddr.sa_family, C.AF_INET, true);
+  sa.setUint16(sin.sin_port, 8080, false);
+  long.set([10, 9, 8, 7], sin.sin_addr);
+  const short = long.slice(0, sin.size);
+  short[sin.sin_addr + 3] = 6;
+  const canon = "c".repeat(1000);
+  let head = 0n;
+  head = node(C.AF_INET, C.SOCK_DGRAM, null, null, head);
+  head = node(C.AF_INET, C.SOCK_STREAM, long, canon, head);
+  for (let i = 0; i < 100; i++) head = node(C.AF_INET, C.SOCK_RAW, short, null, head);
+  const list = readAddrInfo(head);
+  assert.equal(list.length, 102);
+  for (let i = 0; i < 100; i++) {
+    assert.deepStrictEqual(list[i], [C.AF_INET, C.SOCK_RAW, 0, "", ["10.9.8.6", 8080]]);
+  }
+  assert.deepStrictEqual(list[100], [C.AF_INET, C.SOCK_STREAM, 0, canon, ["10.9.8.7", 8080]]);
+  assert.deepStrictEqual(list[100][4], decodeAddress(long, long.length));
+  assert.deepStrictEqual(list[101], [C.AF_INET, C.SOCK_DGRAM, 0, "", ""]);
+  assert.ok(keep.length > 100); // the buffers stayed alive until read
 });
 
 test("the async twins reject (never throw) on bad arguments", async () => {

@@ -204,6 +204,86 @@ test("timeout mode: TimeoutError('timed out') from recv*, accept, at the timeout
   b.close();
 });
 
+test("timeout mode: send to a full buffer raises TimeoutError at the timeout", () => {
+  const [a, b] = socket.socketpair();
+  a.setblocking(false);
+  const chunk = new Uint8Array(65536);
+  assert.throws(() => {
+    for (;;) a.send(chunk);
+  }, socket.BlockingIOError);
+  a.settimeout(0.1);
+  const { ms, error } = timed(() => a.send(chunk));
+  isTimeout(error);
+  assert.ok(ms >= 90 && ms < scaled(1000), `timed out after ${ms} ms`);
+  // with room again, it sends at once
+  a.settimeout(5);
+  const drain = new Uint8Array(1 << 20);
+  b.setblocking(false);
+  try {
+    for (;;) b.recv_into(drain);
+  } catch (e) {
+    assert.ok(e instanceof socket.BlockingIOError);
+  }
+  assert.equal(a.send(chunk.subarray(0, 1)), 1);
+  a.close();
+  b.close();
+});
+
+test("a reset connection: recv_into raises once, then EOF; send raises; in each mode", {
+  skip: WINDOWS && "Winsock reports a reset with other errors",
+}, () => {
+  // recv_into and send make their call before the mode's machinery: the errno of that
+  // first attempt is the one raised (a second attempt would find the error consumed and
+  // return 0). The first recv_into waits for the reset (blocking, or timeout mode's poll).
+  const py = python<unknown[]>(`
+import socket, struct, json
+out = []
+for timeout in (None, 5):
+    l = socket.create_server(("127.0.0.1", 0))
+    c = socket.create_connection(l.getsockname(), timeout); s, _ = l.accept()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()
+    for op in (lambda: c.recv_into(bytearray(8)), lambda: c.recv_into(bytearray(8)),
+               lambda: c.send(b"x"), lambda: c.send(b"x")):
+        try: out.append(op())
+        except OSError as e: out.append(type(e).__name__)
+    c.close(); l.close()
+print(json.dumps(out))
+`);
+  assert.deepEqual(py.slice(0, 4), [
+    "ConnectionResetError",
+    0,
+    "BrokenPipeError",
+    "BrokenPipeError",
+  ]);
+  const ours: unknown[] = [];
+  for (const timeout of [null, 5]) {
+    using l = socket.create_server(["127.0.0.1", 0]);
+    using c = socket.create_connection(l.getsockname(), timeout);
+    const [s] = l.accept();
+    s.setsockopt(
+      socket.SOL_SOCKET,
+      socket.SO_LINGER,
+      new Uint8Array(new Int32Array([1, 0]).buffer),
+    );
+    s.close();
+    for (
+      const op of [
+        () => c.recv_into(new Uint8Array(8)),
+        () => c.recv_into(new Uint8Array(8)),
+        () => c.send(enc.encode("x")),
+        () => c.send(enc.encode("x")),
+      ]
+    ) {
+      try {
+        ours.push(op());
+      } catch (e) {
+        ours.push((e as Error).name);
+      }
+    }
+  }
+  assert.deepEqual(ours, py);
+});
+
 test("sendall: the timeout is the deadline of the whole call, across partial sends", async () => {
   using srv = socket.create_server(["127.0.0.1", 0]);
   const port = (srv.getsockname() as Inet)[1];
@@ -335,8 +415,9 @@ const outcome = (f) => {
 // A: control, libc's recv without retry: the signal interrupts it
 const r = lib.symbols.recv(s.fileno(), new Uint8Array(16), 16n, 0);
 result.raw = { r: Number(r), errno: new Deno.UnsafePointerView(lib.symbols.__errno_location()).getInt32() };
-// B: blocking recv, interrupted by SIGUSR2 several times
-result.blocking = outcome(() => s.recv(100));
+// B: blocking recv_into (its direct first call), interrupted by SIGUSR2 several times
+const into = (b) => b.subarray(0, s.recv_into(b));
+result.blocking = outcome(() => into(new Uint8Array(100)));
 // C: timeout mode: poll() interrupted, the wait goes on
 s.settimeout(5);
 result.timeout = outcome(() => s.recv(100));
@@ -344,7 +425,7 @@ result.timeout = outcome(() => s.recv(100));
 s.settimeout(0.12);
 result.deadline = outcome(() => s.recv(100));
 s.settimeout(5);
-result.after = outcome(() => s.recv(100));
+result.after = outcome(() => into(new Uint8Array(100)));
 // E: SIGUSR1 goes to Deno's own signal listener
 s.settimeout(null);
 result.denoSignal = outcome(() => s.recv(100));
