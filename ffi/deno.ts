@@ -140,6 +140,7 @@ export const backend: Backend = {
   setErrno: (value: number) => {
     errnoCell[0] = value;
   },
+  view: (address, length) => Deno.UnsafePointerView.getArrayBuffer(pointer(address), length),
   peek(address, length) {
     const out = new Uint8Array(length);
     if (length > 0) new Deno.UnsafePointerView(pointer(address)).copyInto(out);
