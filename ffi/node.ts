@@ -260,6 +260,7 @@ export const backend: Backend = windows ? nodeWindowsBackend() : {
     koffi.errno(value);
   },
   ...koffiMemory,
+  view: (addr, length) => koffi.view(address(addr), length),
   addressOf: (view) => BigInt(identity(view, 0, 0)),
   dedicated: dedicated as Backend["dedicated"],
 };

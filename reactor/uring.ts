@@ -58,7 +58,7 @@ export const URING_ABI = {
     cq_off: 80,
   },
   sq_off: { head: 0, tail: 4, ring_mask: 8, ring_entries: 12, flags: 16, array: 24 },
-  cq_off: { head: 0, tail: 4, ring_mask: 8, ring_entries: 12, overflow: 16, cqes: 20 },
+  cq_off: { head: 0, tail: 4, ring_mask: 8, ring_entries: 12, overflow: 16, cqes: 20, flags: 24 },
   sqe: {
     size: 64,
     opcode: 0,
@@ -76,10 +76,14 @@ export const URING_ABI = {
   IORING_OFF_SQES: 0x10000000,
   IORING_SETUP_CQSIZE: 1 << 3,
   IORING_SETUP_SUBMIT_ALL: 1 << 7,
+  IORING_SETUP_COOP_TASKRUN: 1 << 8,
+  IORING_SETUP_TASKRUN_FLAG: 1 << 9,
   IORING_SETUP_SINGLE_ISSUER: 1 << 12,
+  IORING_SETUP_DEFER_TASKRUN: 1 << 13,
   IORING_FEAT_SINGLE_MMAP: 1 << 0,
   IORING_FEAT_NODROP: 1 << 1,
   IORING_SQ_CQ_OVERFLOW: 1 << 1,
+  IORING_CQ_EVENTFD_DISABLED: 1 << 0,
   IORING_SQ_TASKRUN: 1 << 2,
   IORING_ENTER_GETEVENTS: 1 << 0,
   IORING_REGISTER_EVENTFD: 4,
@@ -120,6 +124,8 @@ export const MAX_CHUNK = 65536;
 const SLOT_CLASSES = [256, 4096, MAX_CHUNK] as const;
 /** Bytes mapped at a time per slot class (a region is cut into equal slots). */
 const REGION_BYTES = [65536, 262144, 1048576] as const;
+/** SQ ring flags that ask for an enter: completions backed up, or task work to run. */
+const RUN_FLAGS = A.IORING_SQ_CQ_OVERFLOW | A.IORING_SQ_TASKRUN;
 /** `user_data` high word of cancellation entries (their completions are ignored). */
 const CANCEL_TAG = 0xffffffff;
 
@@ -216,6 +222,7 @@ export class UringEngine {
   readonly #cqHead: Uint32Array;
   readonly #cqTail: Uint32Array;
   readonly #cqMask: number;
+  readonly #cqFlags: Uint32Array;
   readonly #cq32: Uint32Array;
   readonly #cqI32: Int32Array;
   readonly #sqe32: Uint32Array;
@@ -271,7 +278,18 @@ export class UringEngine {
     let errno = 0;
     let flags = 0;
     const base = A.IORING_SETUP_CQSIZE | A.IORING_SETUP_SUBMIT_ALL;
-    for (const f of [base | A.IORING_SETUP_SINGLE_ISSUER, base]) {
+    const modes = [base | A.IORING_SETUP_SINGLE_ISSUER, base];
+    const x = (globalThis as { Deno?: { env: { get(k: string): string | undefined } } }).Deno
+      ?.env.get("SOCKET_URING_MODE");
+    if (x === "defer") {
+      modes.unshift(
+        base | A.IORING_SETUP_SINGLE_ISSUER | A.IORING_SETUP_DEFER_TASKRUN |
+          A.IORING_SETUP_TASKRUN_FLAG,
+      );
+    } else if (x === "coop") {
+      modes.unshift(base | A.IORING_SETUP_COOP_TASKRUN | A.IORING_SETUP_TASKRUN_FLAG);
+    }
+    for (const f of modes) {
       params.fill(0);
       p.setUint32(A.params.flags, f, true);
       p.setUint32(A.params.cq_entries, CQ_ENTRIES, true);
@@ -311,6 +329,7 @@ export class UringEngine {
       this.#cqHead = u32(co + A.cq_off.head);
       this.#cqTail = u32(co + A.cq_off.tail);
       this.#cqMask = u32(co + A.cq_off.ring_mask)[0];
+      this.#cqFlags = u32(co + A.cq_off.flags);
       this.#cq32 = new Uint32Array(rings, cqesOff, cqEntries * 4);
       this.#cqI32 = new Int32Array(rings, cqesOff, cqEntries * 4);
       // The SQ array maps ring slots to SQEs one to one, once and for all.
@@ -333,6 +352,8 @@ export class UringEngine {
         throw fromErrno(ffi.errno(), "io_uring_register");
       }
       this.#efd = efd;
+      // The eventfd is written only while the helper thread waits (see #startWait).
+      Atomics.store(this.#cqFlags, 0, A.IORING_CQ_EVENTFD_DISABLED);
       this.#poller = new EpollPoller();
       this.#poller.arm(efd, true, false);
     } catch (e) {
@@ -561,8 +582,8 @@ export class UringEngine {
       count,
       0,
       A.IORING_ENTER_GETEVENTS | extra,
-      0,
-      0,
+      0n, // BigInt: Deno's fast call path for 64-bit parameters
+      0n,
     );
     if (r >= 0) this.#toSubmit -= r;
     else {
@@ -779,10 +800,7 @@ export class UringEngine {
     if (this.#yielding) return;
     let reaped = 0;
     try {
-      if (
-        this.#toSubmit !== 0 ||
-        (this.#sqFlags[0] & (A.IORING_SQ_CQ_OVERFLOW | A.IORING_SQ_TASKRUN)) !== 0
-      ) this.#enter(0);
+      if (this.#toSubmit !== 0 || (this.#sqFlags[0] & RUN_FLAGS) !== 0) this.#enter(0);
       reaped = this.#reap();
     } catch (e) {
       this.#failAll(e);
@@ -822,6 +840,19 @@ export class UringEngine {
     }
     this.#hops = 0;
     if (!this.#waiting) {
+      // Completions from now on write the eventfd; one that came in between is reaped here.
+      Atomics.store(this.#cqFlags, 0, 0);
+      try {
+        if ((this.#sqFlags[0] & RUN_FLAGS) !== 0) this.#enter(0);
+      } catch (e) {
+        this.#failAll(e);
+        return;
+      }
+      if (this.#reap() !== 0) {
+        Atomics.store(this.#cqFlags, 0, A.IORING_CQ_EVENTFD_DISABLED);
+        this.#schedule();
+        return;
+      }
       this.stats.asyncWaits++;
       this.#startWait();
     }
@@ -840,6 +871,7 @@ export class UringEngine {
   }
 
   #waitDone(): void {
+    Atomics.store(this.#cqFlags, 0, A.IORING_CQ_EVENTFD_DISABLED);
     this.#waiting = false;
     this.#yielding = false;
     this.#woken = false;
