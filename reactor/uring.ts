@@ -278,17 +278,14 @@ export class UringEngine {
     let errno = 0;
     let flags = 0;
     const base = A.IORING_SETUP_CQSIZE | A.IORING_SETUP_SUBMIT_ALL;
-    const modes = [base | A.IORING_SETUP_SINGLE_ISSUER, base];
-    const x = (globalThis as { Deno?: { env: { get(k: string): string | undefined } } }).Deno
-      ?.env.get("SOCKET_URING_MODE");
-    if (x === "defer") {
-      modes.unshift(
-        base | A.IORING_SETUP_SINGLE_ISSUER | A.IORING_SETUP_DEFER_TASKRUN |
-          A.IORING_SETUP_TASKRUN_FLAG,
-      );
-    } else if (x === "coop") {
-      modes.unshift(base | A.IORING_SETUP_COOP_TASKRUN | A.IORING_SETUP_TASKRUN_FLAG);
-    }
+    // Completions run only when this thread enters the ring (DEFER_TASKRUN, 6.1+: no
+    // interrupt of the main thread, completions handled in batches), else as task work.
+    const modes = [
+      base | A.IORING_SETUP_SINGLE_ISSUER | A.IORING_SETUP_DEFER_TASKRUN |
+      A.IORING_SETUP_TASKRUN_FLAG,
+      base | A.IORING_SETUP_SINGLE_ISSUER,
+      base,
+    ];
     for (const f of modes) {
       params.fill(0);
       p.setUint32(A.params.flags, f, true);
