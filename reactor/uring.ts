@@ -173,6 +173,8 @@ class UOp {
   settled = false;
   /** Its index in the engine's table while its entry is in the ring, else -1. */
   id = -1;
+  /** The byte count of its entry. */
+  len = 0;
   slot: Slot | null = null;
 }
 
@@ -236,6 +238,8 @@ export class UringEngine {
   readonly #gen: number[] = [];
   readonly #freeIds: number[] = [];
   readonly #fds: (UFd | undefined)[] = [];
+  /** Receives started this turn, their entries not written yet (see #flushRecvs). */
+  readonly #recvs: UOp[] = [];
   readonly #free: Slot[][] = SLOT_CLASSES.map(() => []);
   /** Staging regions mapped (address, length), for the record. */
   readonly #regions: [number, number][] = [];
@@ -529,15 +533,33 @@ export class UringEngine {
     }
     this.#table[id] = op;
     op.id = id;
-    this.#sqe(
-      writing ? A.IORING_OP_SEND : A.IORING_OP_RECV,
-      op.fd,
-      op.slot.address,
-      len,
-      writing ? MSG_NOSIGNAL : 0,
-      id,
-      this.#gen[id],
-    );
+    if (writing) {
+      this.#sqe(A.IORING_OP_SEND, op.fd, op.slot.address, len, MSG_NOSIGNAL, id, this.#gen[id]);
+    } else {
+      op.len = len;
+      this.#recvs.push(op);
+    }
+  }
+
+  /**
+   * Writes the entries of the receives started since the last enter, after the turn's
+   * sends: a receive whose peer's send is in the same enter (a conversation within the
+   * process) then finds its bytes at once, and the kernel arms no poll for it.
+   */
+  #flushRecvs(): void {
+    const recvs = this.#recvs;
+    if (recvs.length === 0) return;
+    for (let i = 0; i < recvs.length; i++) {
+      const op = recvs[i];
+      this.#sqe(A.IORING_OP_RECV, op.fd, op.slot!.address, op.len, 0, op.id, this.#gen[op.id]);
+    }
+    recvs.length = 0;
+  }
+
+  /** Submits every entry written or held back (one system call), and runs due task work. */
+  #submit(): void {
+    this.#flushRecvs();
+    this.#enter(0);
   }
 
   /** Fills the next submission entry. */
@@ -595,6 +617,7 @@ export class UringEngine {
 
   /** Asks the kernel to cancel `op`'s entry (its completion still comes). */
   #cancel(op: UOp): void {
+    this.#flushRecvs(); // the target's entry goes in first
     this.#sqe(A.IORING_OP_ASYNC_CANCEL, -1, 0, 0, 0, 0, CANCEL_TAG);
     // The target's user_data goes in `addr` (both words).
     const i = (this.#sqLocal - 1) & this.#sqMask;
@@ -743,7 +766,7 @@ export class UringEngine {
     }
     if (now && this.#toSubmit !== 0) {
       try {
-        this.#enter(0);
+        this.#submit();
         this.#reap();
       } catch { /* the next pump retries */ }
     }
@@ -797,7 +820,9 @@ export class UringEngine {
     if (this.#yielding) return;
     let reaped = 0;
     try {
-      if (this.#toSubmit !== 0 || (this.#sqFlags[0] & RUN_FLAGS) !== 0) this.#enter(0);
+      if (
+        this.#toSubmit !== 0 || this.#recvs.length !== 0 || (this.#sqFlags[0] & RUN_FLAGS) !== 0
+      ) this.#submit();
       reaped = this.#reap();
     } catch (e) {
       this.#failAll(e);
@@ -840,7 +865,7 @@ export class UringEngine {
       // Completions from now on write the eventfd; one that came in between is reaped here.
       Atomics.store(this.#cqFlags, 0, 0);
       try {
-        if ((this.#sqFlags[0] & RUN_FLAGS) !== 0) this.#enter(0);
+        if (this.#recvs.length !== 0 || (this.#sqFlags[0] & RUN_FLAGS) !== 0) this.#submit();
       } catch (e) {
         this.#failAll(e);
         return;
