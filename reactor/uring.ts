@@ -131,6 +131,13 @@ const CANCEL_TAG = 0xffffffff;
 
 /** See reactor/mod.ts: the longest a busy conversation delays timers and other I/O (ms). */
 export const SYNC_SLICE_MS = 10;
+/**
+ * Microtask hops the pump lets pass, once entries are written, before it enters the ring:
+ * the continuations of the operations completed by the last turn take a few hops each (an
+ * `await` chain) to start their next operations, and those should share the enter (a
+ * conversation's send with its peer's receive: one enter per round trip, not two).
+ */
+export const GATHER_HOPS = 4;
 /** See reactor/mod.ts: microtask hops with nothing reaped before the helper thread waits. */
 export const IDLE_HOPS = 8;
 
@@ -249,6 +256,8 @@ export class UringEngine {
   #inRing = 0;
   #pumpQueued = false;
   #hops = 0;
+  /** Microtask hops this turn's entries have waited for others (see GATHER_HOPS). */
+  #gather = 0;
   #sliceStart = 0;
   #yielding = false;
   #waiting = false;
@@ -818,6 +827,15 @@ export class UringEngine {
   #pump(): void {
     this.#pumpQueued = false;
     if (this.#yielding) return;
+    if (
+      this.#gather < GATHER_HOPS && this.#toSubmit + this.#recvs.length !== 0
+    ) {
+      // Let the other continuations of the turn write their entries first (see GATHER_HOPS).
+      this.#gather++;
+      this.#schedule();
+      return;
+    }
+    this.#gather = 0;
     let reaped = 0;
     try {
       if (
