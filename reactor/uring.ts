@@ -511,8 +511,32 @@ export class UringEngine {
     }
   }
 
-  /** Writes `op`'s entry into the ring (submitted at the next pump turn). */
+  /**
+   * Writes `op`'s entry into the ring (submitted at the next pump turn); a failure to do so
+   * (no memory for a staging slot, the ring refusing an enter) fails the operation.
+   */
   #start(op: UOp): void {
+    try {
+      this.#tryStart(op);
+    } catch (e) {
+      const st = op.st!;
+      if (st.reading === op) st.reading = null;
+      if (st.writing === op) st.writing = null;
+      if (op.id >= 0) {
+        this.#table[op.id] = undefined;
+        this.#freeIds.push(op.id);
+        op.id = -1;
+      }
+      if (op.slot !== null) this.#release(op.slot);
+      op.slot = null;
+      if (!op.settled) {
+        this.#settle(op);
+        op.reject(e);
+      }
+    }
+  }
+
+  #tryStart(op: UOp): void {
     const st = op.st!;
     const writing = op.kind === SENDALL;
     let len: number;
