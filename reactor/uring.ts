@@ -10,20 +10,24 @@
  *   (`ffi.view`); tails published and heads read with `Atomics`.
  * - **Submission.** An operation writes its SQE at once, with no EAGAIN probe (the kernel
  *   arms its own poll for a receive with nothing queued); the ring is entered once per
- *   pump turn (a microtask), so every send of a turn goes in the same `io_uring_enter` as
- *   the receives it may complete. Completions are reaped from the CQ ring with no system
- *   call. One operation per descriptor and direction is in the ring at a time: the rest
- *   queue behind it, so operations complete in the order they were started.
+ *   pump turn (a microtask, after {@link GATHER_HOPS} hops), so every send of a turn goes in
+ *   the same `io_uring_enter` as the receives it may complete, and the receives go in after
+ *   the sends (one whose bytes come from a send of the same enter then finds them at once:
+ *   no poll armed). Completions are reaped from the CQ ring with no system call. One
+ *   operation per descriptor and direction is in the ring at a time: the rest queue behind
+ *   it, so operations complete in the order they were started.
  * - **Buffers.** No address of JavaScript memory is ever given to the kernel: each SQE
  *   points into staging memory this module maps and owns (slots of 256 B to 64 KiB); a
  *   send copies its bytes in at submission, a receive copies them out at completion. A
  *   receive whose buffer was resized or detached meanwhile rejects with RangeError, and
  *   the bytes it got are kept for the socket's next async receive ("leftover"), as are the
  *   bytes of a receive aborted after it had completed in the kernel.
- * - **Waiting.** The ring signals an eventfd (`IORING_REGISTER_EVENTFD`) at each
- *   completion; while operations are pending and the pump finds nothing to reap for a few
- *   microtask hops, an {@link EpollPoller} of the engine's own waits for that eventfd on
- *   its helper thread (`ffi.dedicated`), never on the main thread. The pump yields to the
+ * - **Waiting.** With DEFER_TASKRUN (6.1+) completions are made only when this thread
+ *   enters the ring; the kernel then writes an eventfd (`IORING_REGISTER_EVENTFD`) when it
+ *   has completion work queued. While operations are pending and the pump finds nothing to
+ *   reap for a few microtask hops, an {@link EpollPoller} of the engine's own waits for that
+ *   eventfd on its helper thread (`ffi.dedicated`), never on the main thread; the eventfd
+ *   is muted (`IORING_CQ_EVENTFD_DISABLED`) except during that wait. The pump yields to the
  *   event loop through that wait every {@link SYNC_SLICE_MS} ms, as the reactor does.
  * - **Cancellation.** An AbortSignal rejects at once with its reason; an operation in the
  *   ring is cancelled with `IORING_OP_ASYNC_CANCEL` (by its `user_data`), and its slot is
@@ -134,8 +138,8 @@ export const SYNC_SLICE_MS = 10;
 /**
  * Microtask hops the pump lets pass, once entries are written, before it enters the ring:
  * the continuations of the operations completed by the last turn take a few hops each (an
- * `await` chain) to start their next operations, and those should share the enter (a
- * conversation's send with its peer's receive: one enter per round trip, not two).
+ * `await` chain) to start their next operations, and those should share the enter (W7:
+ * ~78 operations per enter).
  */
 export const GATHER_HOPS = 4;
 /** See reactor/mod.ts: microtask hops with nothing reaped before the helper thread waits. */
