@@ -343,6 +343,6 @@ uringTest("a buffer detached during sendall: RangeError with bytes_sent", async 
 if (runtime !== "deno") {
   // Node and Bun: the engine needs the backend's view of C memory (ffi.view).
   test("io_uring on this runtime", () => {
-    console.log(`io_uring on ${runtime}: ${uringUnavailable ?? "in use"}`);
+    console.log(`io_uring on ${runtime}: ${skipReason() ?? "in use"}`);
   });
 }
