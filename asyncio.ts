@@ -61,7 +61,9 @@ import {
 } from "./message.ts";
 import { SendfileJob, type socket } from "./socket.ts";
 import { getaddrinfo_async } from "./resolve.ts";
-import { AGAIN, type Op, type OpStep, perform, submit } from "./reactor/mod.ts";
+import { AGAIN, markUring, type Op, type OpStep, perform, submit } from "./reactor/mod.ts";
+import { bufferGone } from "./reactor/op.ts";
+import { RECV, RECV_INTO, SENDALL } from "./reactor/uring.ts";
 
 export type { Address, Inet6Address, InetAddress, SockAddr } from "./address.ts";
 export type { AncData, RecvmsgIntoResult, RecvmsgResult } from "./message.ts";
@@ -118,27 +120,6 @@ function neverBlocking(sock: socket, syscall: string): number {
     throw new RangeError(`${syscall}(): the socket must be non-blocking`);
   }
   return fd;
-}
-
-/**
- * The error of an operation whose buffer no longer holds the `need` bytes it had at the
- * call (resized or detached while the operation was pending): RangeError, Python's
- * ValueError for a released buffer. Checked before each system call, so nothing was
- * received into it; a send says how much it had sent (`bytes_sent`).
- */
-function bufferGone(data: Uint8Array, need: number, syscall: string, sent = -1): RangeError {
-  const buffer = data.buffer as ArrayBuffer & { detached?: boolean };
-  // No `detached` before Node 22: a detached buffer's maxByteLength is 0.
-  const detached = buffer.detached ?? (buffer.maxByteLength ?? buffer.byteLength) === 0;
-  const what = detached
-    ? "was detached"
-    : `shrank (the view holds ${data.length} of its ${need} bytes)`;
-  const error = new RangeError(
-    `${syscall}(): the buffer ${what} while the operation was pending` +
-      (sent < 0 ? "" : `; ${sent} of ${need} bytes were sent`),
-  );
-  if (sent >= 0) Object.assign(error, { bytes_sent: sent });
-  return error;
 }
 
 /** Whether `data` is a SharedArrayBuffer (absent where cross-origin isolation is off). */
@@ -267,6 +248,11 @@ function sendallStep(op: Op<undefined>): undefined | typeof AGAIN {
   }
   return undefined;
 }
+
+// With io_uring chosen (reactor/uring.ts), these three run there instead.
+markUring(recvIntoStep, RECV_INTO);
+markUring(recvStep, RECV);
+markUring(sendallStep, SENDALL);
 
 /** sendto(2) of `op.buf[0, op.n)` to address `op.aux`: the count, or AGAIN. */
 function sendtoStep(op: Op<number>): number | typeof AGAIN {

@@ -302,9 +302,23 @@ async function implementations(): Promise<Impl[]> {
       cmd: [deno, "run", "-A", join(bench, "ours_async.ts")],
       workloads: ["w2", "w3", "w4", "w5", "w7"],
     });
+    // The io_uring backend of the byte operations (reactor/uring.ts), chosen by SOCKET_REACTOR
+    list.push({
+      id: "ours-async-uring",
+      label: "ours async io_uring (Deno)",
+      cmd: ["env", "SOCKET_REACTOR=uring", deno, "run", "-A", join(bench, "ours_async.ts")],
+      workloads: ["w2", "w3", "w4", "w7"],
+    });
   }
   const wanted = (id: string) => !only || only.includes(id);
-  const onNode = ["ours-node", "ours-bun", "ours-node-async", "ours-bun-async"];
+  const onNode = [
+    "ours-node",
+    "ours-bun",
+    "ours-node-async",
+    "ours-bun-async",
+    "ours-node-async-uring",
+    "ours-bun-async-uring",
+  ];
   if (onNode.some(wanted)) {
     const bun = join(root, "node_modules", ".bin", "bun");
     const js = await transpileOursForNode(bun);
@@ -315,12 +329,15 @@ async function implementations(): Promise<Impl[]> {
         ["ours-bun", "ours (Bun)", bun, js.sync, ["w1", "w2"]],
         ["ours-node-async", "ours async (Node)", "node", js.async, ["w2", "w7"]],
         ["ours-bun-async", "ours async (Bun)", bun, js.async, ["w2", "w7"]],
+        ["ours-node-async-uring", "ours async io_uring (Node)", "node", js.async, ["w2", "w7"]],
+        ["ours-bun-async-uring", "ours async io_uring (Bun)", bun, js.async, ["w2", "w7"]],
       ];
-      for (const [id, label, cmd, script, ws] of variants) {
+      for (const [id, label, runtime, script, ws] of variants) {
         if (!wanted(id)) continue;
+        const cmd = id.endsWith("-uring") ? ["env", "SOCKET_REACTOR=uring", runtime] : [runtime];
         // probe: skip cleanly when the npm build does not load on this runtime
-        const probe = await run([cmd, script, "w2", "1"]);
-        if (probe.code === 0) list.push({ id, label, cmd: [cmd, script], workloads: ws });
+        const probe = await run([...cmd, script, "w2", "1"]);
+        if (probe.code === 0) list.push({ id, label, cmd: [...cmd, script], workloads: ws });
         else {
           const why = probe.err.split("\n").find((l) => /Error|error:/.test(l)) ??
             `exit ${probe.code}`;
@@ -627,6 +644,12 @@ const targets: Target[] = [
   { group: "node", workload: "w1", mine: "ours-node", against: "c", min: 0.6 },
   { group: "node", workload: "w2", mine: "ours-node", against: "c", min: 0.6 },
   { group: "node", workload: "w2", mine: "ours-node-async", against: "node", min: 1.0 },
+  // issue 18 item 1: the io_uring backend
+  { group: "uring", workload: "w2", mine: "ours-async-uring", against: "deno", min: 1.3 },
+  { group: "uring", workload: "w2", mine: "ours-async-uring", against: "c", min: 1.0 },
+  { group: "uring", workload: "w7", mine: "ours-async-uring", against: "deno", min: 1.2 },
+  { group: "uring", workload: "w7", mine: "ours-async-uring", against: "deno", maxRss: 1.1 },
+  { group: "uring", workload: "w2", mine: "ours-node-async-uring", against: "node", min: 1.5 },
 ];
 const implLabel = (id: string) => impls.find((i) => i.id === id)?.label ?? id;
 
@@ -658,7 +681,14 @@ p(`- Counts: ${
   ).join(", ")
 }`);
 p();
-const onNodeIds = ["ours-node", "ours-bun", "ours-node-async", "ours-bun-async"];
+const onNodeIds = [
+  "ours-node",
+  "ours-bun",
+  "ours-node-async",
+  "ours-bun-async",
+  "ours-node-async-uring",
+  "ours-bun-async-uring",
+];
 const medianTable = (cols: Impl[], rows: Workload[]) => {
   p(`| Workload | ${cols.map((i) => i.label).join(" | ")} |`);
   p(`|---|${cols.map(() => "---").join("|")}|`);
@@ -791,6 +821,7 @@ const groupTitle: Record<string, string> = {
   sync: "ours on Deno, sync API",
   async: "ours on Deno, async API (asyncio.ts)",
   node: "ours on Node and Bun (issue 6)",
+  uring: "ours async with the io_uring backend, SOCKET_REACTOR=uring (issue 18)",
 };
 let lastGroup = "";
 for (const t of targets) {

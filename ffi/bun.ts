@@ -103,10 +103,19 @@ function open(table: Record<string, Declaration>): Record<string, Fn> {
 /** Binds the synchronous entries; renamed C symbols are bound by their C name, then re-keyed. */
 function bindSync(): Record<string, Fn> {
   const byCName: Record<string, Declaration> = {};
-  for (const { name, ...decl } of Object.values(syncTable)) byCName[name!] = decl;
+  const owner: Record<string, string> = {};
+  for (const [key, { name, ...decl }] of Object.entries(syncTable)) {
+    if (owner[name!] !== undefined) continue;
+    owner[name!] = key;
+    byCName[name!] = decl;
+  }
   const bound = open(byCName);
   const out: Record<string, Fn> = {};
-  for (const [key, { name }] of Object.entries(syncTable)) out[key] = bound[name!];
+  for (const [key, { name, ...decl }] of Object.entries(syncTable)) {
+    // One C function under several signatures (syscall(2) for each io_uring call): each
+    // further signature through a handle of its own.
+    out[key] = owner[name!] === key ? bound[name!] : open({ [name!]: decl })[name!];
+  }
   return out;
 }
 
@@ -361,6 +370,7 @@ export const backend: Backend = windows ? bunWindowsBackend() : {
   },
   ...bunMemory,
   ...memcpyReaders(memcpy, address),
+  view: (addr, length) => toArrayBuffer(address(addr), 0, length),
   // isMainThread is false in a Bun (web) Worker too, not only in a worker_threads one
   inWorker: !isMainThread,
 };

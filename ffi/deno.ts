@@ -164,6 +164,7 @@ export const backend: Backend = {
   setErrno: (value: number) => {
     errnoCell[0] = value;
   },
+  view: (address, length) => Deno.UnsafePointerView.getArrayBuffer(pointer(address), length),
   peek(address, length) {
     const out = new Uint8Array(length);
     if (out.length > 0) copy(address, out, out.length);

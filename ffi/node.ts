@@ -300,6 +300,7 @@ export const backend: Backend = windows ? nodeWindowsBackend() : {
     koffi.errno(value);
   },
   ...memory,
+  view: (addr, length) => koffi.view(address(addr), length),
   dedicated: dedicated as Backend["dedicated"],
   inWorker: !isMainThread,
 };

@@ -233,6 +233,29 @@ export const symbols = {
   // int eventfd(unsigned initval, int flags)
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
 
+  // io_uring (Linux 5.1+; reactor/uring.ts): glibc has no wrappers, so syscall(2) is bound
+  // once per call with that call's types (the number as a full 64-bit value; results are
+  // small: a descriptor or a count, -1 with errno on failure).
+  // long syscall(SYS_io_uring_setup, unsigned entries, struct io_uring_params *p)
+  io_uring_setup: { name: "syscall", parameters: ["i64", "u32", "buffer"], result: "i32" },
+  // long syscall(SYS_io_uring_enter, int fd, unsigned to_submit, unsigned min_complete,
+  //              unsigned flags, const sigset_t *sig, size_t sigsz)
+  io_uring_enter: {
+    name: "syscall",
+    parameters: ["i64", "i32", "u32", "u32", "u32", "usize", "usize"],
+    result: "i32",
+  },
+  // long syscall(SYS_io_uring_register, int fd, unsigned opcode, void *arg, unsigned nr)
+  io_uring_register: {
+    name: "syscall",
+    parameters: ["i64", "i32", "u32", "buffer", "u32"],
+    result: "i32",
+  },
+  // void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+  mmap: { parameters: ["usize", "usize", "i32", "i32", "i32", "i64"], result: "usize" },
+  // int munmap(void *addr, size_t len)
+  munmap: { parameters: ["usize", "usize"], result: "i32" },
+
   // int kqueue(void)  (macOS, the BSDs)
   kqueue: { parameters: [], result: "i32" },
   // int kevent(int kq, const struct kevent *changes, int nchanges, struct kevent *events,
@@ -256,7 +279,7 @@ export const symbols = {
  */
 export function isAvailable(key: string, os: string, libc: string): boolean {
   if (os === "darwin") {
-    return !/^(epoll_|eventfd$|accept4$|sendfile$|(recv|send)mmsg$|gethostby(name2|addr)_r|get(serv|proto)by.*_r)/
+    return !/^(epoll_|eventfd$|io_uring_|accept4$|sendfile$|(recv|send)mmsg$|gethostby(name2|addr)_r|get(serv|proto)by.*_r)/
       .test(key);
   }
   if (/^kqueue$|^kevent|^dlsym$/.test(key)) return false; // Linux
@@ -391,6 +414,12 @@ export interface Backend {
   errno(): number;
   /** Sets the calling thread's errno (to clear it before calls that signal errors through it). */
   setErrno(value: number): void;
+  /**
+   * An ArrayBuffer over `length` bytes of C memory at `address` (no copy), for memory the
+   * module maps and owns for its lifetime (reactor/uring.ts's rings); absent where the
+   * runtime cannot make one.
+   */
+  view?(address: number | bigint, length: number): ArrayBuffer;
   /** Copies `length` bytes at C address `address` into a new Uint8Array. */
   peek(address: number | bigint, length: number): Uint8Array;
   /**

@@ -54,6 +54,7 @@ import { EpollPoller } from "./epoll.ts";
 import { KqueuePoller } from "./kqueue.ts";
 import { AGAIN, noop, Op, OpQueue, type OpStep, type Step } from "./op.ts";
 import { WsaPollPoller } from "./wsapoll.ts";
+import { chooseUring, type UringEngine } from "./uring.ts";
 import { windowsLayer } from "../ffi/windows.ts";
 
 export type { Poller, ReadyCallback } from "./poller.ts";
@@ -214,14 +215,14 @@ export class Reactor {
     return this.#poller.name;
   }
 
-  /** Operations waiting for readiness. */
+  /** Operations waiting for readiness (or, with io_uring, for their completion). */
   get pending(): number {
-    return this.#pending;
+    return this.#pending + (uring?.pending ?? 0);
   }
 
-  /** Whether a blocking wait is in flight on the helper thread. */
+  /** Whether a blocking wait is in flight on the helper thread (either backend's). */
   get waiting(): boolean {
-    return this.#inFlight;
+    return this.#inFlight || (uring?.waiting ?? false);
   }
 
   /**
@@ -229,7 +230,7 @@ export class Reactor {
    * holds nothing that keeps the process alive).
    */
   async idle(): Promise<void> {
-    while (this.#pending !== 0 || this.#inFlight) {
+    while (this.pending !== 0 || this.waiting) {
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
   }
@@ -732,6 +733,73 @@ export class Reactor {
 }
 
 let instance: Reactor | undefined;
+/** The io_uring engine of the byte operations, when chosen (see {@link getReactor}). */
+let uring: UringEngine | null = null;
+
+/** `SOCKET_REACTOR` ("epoll", "uring"), read where the runtime lets it be read unasked. */
+function reactorChoice(): string | undefined {
+  const g = globalThis as {
+    Deno?: {
+      env: { get(k: string): string | undefined };
+      permissions: { querySync?(d: { name: "env"; variable: string }): { state: string } };
+    };
+    process?: { env?: Record<string, string | undefined> };
+  };
+  try {
+    if (g.Deno !== undefined) {
+      const state = g.Deno.permissions.querySync?.({ name: "env", variable: "SOCKET_REACTOR" });
+      return state?.state === "granted" ? g.Deno.env.get("SOCKET_REACTOR") : undefined;
+    }
+    return g.process?.env?.SOCKET_REACTOR;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The operation kind of the asyncio.ts steps that io_uring runs instead (see
+ * {@link markUring}): a property of the step function.
+ */
+interface UringStep {
+  uringKind?: number;
+}
+
+/**
+ * Marks `step` as one that the io_uring engine runs itself when chosen (`kind`: uring.ts's
+ * RECV_INTO, RECV or SENDALL); {@link perform} then hands such operations to it.
+ *
+ * @example
+ * ```ts
+ * import { markUring } from "./mod.ts";
+ * import { RECV_INTO } from "./uring.ts";
+ * const step = () => 0;
+ * markUring(step, RECV_INTO);
+ * ```
+ */
+export function markUring(step: unknown, kind: number): void {
+  (step as UringStep).uringKind = kind;
+}
+
+/**
+ * The io_uring engine running the byte operations, or null (epoll/readiness: not chosen
+ * or not available, see uring.ts's `uringUnavailable`).
+ *
+ * @example
+ * ```ts
+ * import { uringEngine } from "./mod.ts";
+ * console.log(uringEngine()?.stats); // undefined unless SOCKET_REACTOR=uring
+ * ```
+ */
+export function uringEngine(): UringEngine | null {
+  getReactor();
+  return uring;
+}
+
+/** The name of the backend running the byte operations: "uring", else the poller's name. */
+export function byteBackend(): string {
+  const r = getReactor();
+  return uring?.name ?? r.backend;
+}
 
 /**
  * The process's reactor, created on first use (epoll on Linux, kqueue on macOS, WSAPoll on
@@ -754,8 +822,22 @@ export function getReactor(): Reactor {
       ? new WsaPollPoller() // Windows: WSAPoll on a helper thread
       : new PollPoller();
     const r = new Reactor(poller);
-    setCloseHook((fd) => r.forget(fd));
-    setOpenHook((fd, sock) => r.opened(fd, sock));
+    // io_uring where wanted and available (else epoll: see uring.ts's fallback notes).
+    if (poller instanceof EpollPoller) uring = chooseUring(reactorChoice());
+    const u = uring;
+    if (u === null) {
+      setCloseHook((fd) => r.forget(fd));
+      setOpenHook((fd, sock) => r.opened(fd, sock));
+    } else {
+      setCloseHook((fd) => {
+        u.forget(fd);
+        r.forget(fd);
+      });
+      setOpenHook((fd, sock) => {
+        u.opened(fd, sock);
+        r.opened(fd, sock);
+      });
+    }
     instance = r;
   }
   return instance;
@@ -800,6 +882,13 @@ export function perform<T>(
 ): Promise<T> {
   if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
   const r = instance ?? getReactor();
+  if (uring !== null) {
+    const kind = (step as UringStep).uringKind;
+    if (kind !== undefined) {
+      const p = uring.perform<T>(kind, fd, sock as object, buf, n, signal);
+      if (p !== null) return p;
+    }
+  }
   const now = r.tryAtOnce(fd, writing, sock);
   if (now) {
     // The first attempt works on a shared record: an operation that completes at once

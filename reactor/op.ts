@@ -131,3 +131,33 @@ export class OpQueue {
     return all;
   }
 }
+
+/**
+ * The error of an operation whose buffer no longer holds the `need` bytes it had at the
+ * call (resized or detached while the operation was pending): RangeError, Python's
+ * ValueError for a released buffer. Checked before each system call, so nothing was
+ * received into it; a send says how much it had sent (`bytes_sent`).
+ *
+ * @example
+ * ```ts
+ * import { bufferGone } from "./op.ts";
+ * const ab = new ArrayBuffer(8, { maxByteLength: 8 });
+ * const view = new Uint8Array(ab);
+ * ab.resize(2);
+ * console.log(bufferGone(view, 8, "recv_into").message); // "recv_into(): the buffer shrank ..."
+ * ```
+ */
+export function bufferGone(data: Uint8Array, need: number, syscall: string, sent = -1): RangeError {
+  const buffer = data.buffer as ArrayBuffer & { detached?: boolean };
+  // No `detached` before Node 22: a detached buffer's maxByteLength is 0.
+  const detached = buffer.detached ?? (buffer.maxByteLength ?? buffer.byteLength) === 0;
+  const what = detached
+    ? "was detached"
+    : `shrank (the view holds ${data.length} of its ${need} bytes)`;
+  const error = new RangeError(
+    `${syscall}(): the buffer ${what} while the operation was pending` +
+      (sent < 0 ? "" : `; ${sent} of ${need} bytes were sent`),
+  );
+  if (sent >= 0) Object.assign(error, { bytes_sent: sent });
+  return error;
+}

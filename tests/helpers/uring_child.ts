@@ -1,0 +1,39 @@
+/**
+ * Child process of tests/uring_test.ts: the backend choice is made once per process, at the
+ * first async operation, so each choice is observed in a process of its own. Modes:
+ *
+ * - `backend`: prints which backend runs the byte operations (after one round trip);
+ * - `exit`: starts a receive that never completes, waits until the helper thread's wait
+ *   is in flight, then calls process.exit(0): the process must end at once;
+ * - `idle`: one round trip, then returns from the script: the process must end at once
+ *   (nothing of the backend keeps it alive).
+ *
+ * @module
+ */
+import process from "node:process";
+import * as socket from "../../mod.ts";
+import { sock_recv, sock_sendall } from "../../asyncio.ts";
+import { byteBackend, getReactor, uringEngine } from "../../reactor/mod.ts";
+import { uringUnavailable } from "../../reactor/uring.ts";
+
+const mode = process.argv[2];
+const [a, b] = socket.socketpair();
+a.setblocking(false);
+b.setblocking(false);
+
+await sock_sendall(a, new Uint8Array([1, 2, 3]));
+const got = await sock_recv(b, 10);
+if (got.length !== 3) throw new Error(`received ${got.length} bytes`);
+
+if (mode === "backend") {
+  console.log(JSON.stringify({ backend: byteBackend(), unavailable: uringUnavailable }));
+} else if (mode === "exit") {
+  void sock_recv(b, 10).catch(() => {});
+  while (!getReactor().waiting) await new Promise((r) => setTimeout(r, 1));
+  console.log(JSON.stringify({ backend: byteBackend(), inRing: uringEngine()?.inRing ?? 0 }));
+  process.exit(0);
+} else if (mode === "idle") {
+  console.log(JSON.stringify({ backend: byteBackend() }));
+  a.close();
+  b.close();
+}

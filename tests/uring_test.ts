@@ -1,0 +1,348 @@
+// The io_uring backend of the async byte operations (reactor/uring.ts): its ABI against the
+// C header, the choice and the fallback (SOCKET_REACTOR, a refused io_uring_setup), and what
+// is particular to submitting operations instead of waiting for readiness: cancellation of
+// an operation in the ring, close with operations in the ring, a buffer detached while its
+// receive is in the ring, bytes of an aborted receive kept, exit with an operation pending.
+// This file asks for io_uring for its own process; where the kernel refuses it (or the
+// runtime cannot view C memory), the in-process tests skip and say why.
+import { afterEach, test } from "node:test";
+import assert from "node:assert/strict";
+import process from "node:process";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as socket from "../mod.ts";
+import { sock_recv, sock_recv_into, sock_sendall } from "../asyncio.ts";
+import { getReactor, uringEngine } from "../reactor/mod.ts";
+import { MAX_CHUNK, URING_ABI, uringUnavailable } from "../reactor/uring.ts";
+import { lastJson, runChild, runtime } from "./helpers/reliability_util.ts";
+
+// Before the first async operation of this process: the choice is made then, once.
+process.env.SOCKET_REACTOR = "uring";
+
+const linux = process.platform === "linux";
+const DEADLINE_MS = 10_000;
+const opts = () => ({ signal: AbortSignal.timeout(DEADLINE_MS) });
+const filler = (n: number) => new Uint8Array(n).map((_, i) => (i * 31 + 7) & 0xff);
+
+/** Why the in-process tests cannot run io_uring here, or null. */
+function skipReason(): string | null {
+  if (!linux) return "io_uring is Linux only";
+  if (uringEngine() !== null) return null;
+  return `io_uring not in use: ${uringUnavailable ?? "the reactor was made before this file"}`;
+}
+
+/** A test of the engine itself, skipped (with the reason printed) where it is not in use. */
+function uringTest(name: string, fn: () => Promise<void>): void {
+  test(name, async (t) => {
+    const why = skipReason();
+    if (why !== null) {
+      console.log(`skipped: ${why}`);
+      t.skip(why);
+      return;
+    }
+    await fn();
+  });
+}
+
+afterEach(async () => {
+  if (!linux) return;
+  const r = getReactor();
+  await r.idle();
+  assert.equal(r.pending, 0);
+});
+
+function pair(): [socket.socket, socket.socket] {
+  const [a, b] = socket.socketpair();
+  a.setblocking(false);
+  b.setblocking(false);
+  return [a, b];
+}
+
+test("the io_uring offsets and constants match <linux/io_uring.h>", (t) => {
+  const header = "/usr/include/linux/io_uring.h";
+  const cc = spawnSync("cc", ["--version"]);
+  if (!linux || cc.error || spawnSync("test", ["-f", header]).status !== 0) {
+    t.skip("needs Linux, cc and the kernel headers");
+    return;
+  }
+  const A = URING_ABI;
+  const checks: [string, number][] = [
+    ["sizeof(struct io_uring_params)", A.params.size],
+    ["offsetof(struct io_uring_params, sq_entries)", A.params.sq_entries],
+    ["offsetof(struct io_uring_params, cq_entries)", A.params.cq_entries],
+    ["offsetof(struct io_uring_params, flags)", A.params.flags],
+    ["offsetof(struct io_uring_params, features)", A.params.features],
+    ["offsetof(struct io_uring_params, sq_off)", A.params.sq_off],
+    ["offsetof(struct io_uring_params, cq_off)", A.params.cq_off],
+    ...Object.entries(A.sq_off).map(([k, v]) =>
+      [`offsetof(struct io_sqring_offsets, ${k})`, v] as [string, number]
+    ),
+    ...Object.entries(A.cq_off).map(([k, v]) =>
+      [`offsetof(struct io_cqring_offsets, ${k})`, v] as [string, number]
+    ),
+    ["sizeof(struct io_uring_sqe)", A.sqe.size],
+    ["offsetof(struct io_uring_sqe, opcode)", A.sqe.opcode],
+    ["offsetof(struct io_uring_sqe, flags)", A.sqe.flags],
+    ["offsetof(struct io_uring_sqe, fd)", A.sqe.fd],
+    ["offsetof(struct io_uring_sqe, off)", A.sqe.off],
+    ["offsetof(struct io_uring_sqe, addr)", A.sqe.addr],
+    ["offsetof(struct io_uring_sqe, len)", A.sqe.len],
+    ["offsetof(struct io_uring_sqe, msg_flags)", A.sqe.msg_flags],
+    ["offsetof(struct io_uring_sqe, user_data)", A.sqe.user_data],
+    ["sizeof(struct io_uring_cqe)", A.cqe.size],
+    ["offsetof(struct io_uring_cqe, user_data)", A.cqe.user_data],
+    ["offsetof(struct io_uring_cqe, res)", A.cqe.res],
+    ["offsetof(struct io_uring_cqe, flags)", A.cqe.flags],
+    ["sizeof(struct io_uring_probe)", A.probe.size],
+    ["offsetof(struct io_uring_probe, last_op)", A.probe.last_op],
+    ["offsetof(struct io_uring_probe, ops_len)", A.probe.ops_len],
+    ["offsetof(struct io_uring_probe, ops)", A.probe.ops],
+    ["sizeof(struct io_uring_probe_op)", A.probe.op_size],
+    ["offsetof(struct io_uring_probe_op, flags)", A.probe.op_flags],
+  ];
+  for (const [k, v] of Object.entries(A)) {
+    if (typeof v === "number") checks.push([k, v]);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "uring-abi-"));
+  try {
+    const src = join(dir, "abi.c");
+    writeFileSync(
+      src,
+      `#include <stddef.h>\n#include <stdio.h>\n#include <linux/io_uring.h>\nint main(void) {\n${
+        checks.map(([expr]) => `  printf("%ld\\n", (long)(${expr}));`).join("\n")
+      }\n  return 0;\n}\n`,
+    );
+    const exe = join(dir, "abi");
+    const built = spawnSync("cc", ["-o", exe, src], { encoding: "utf8" });
+    assert.equal(built.status, 0, built.stderr);
+    const out = spawnSync(exe, { encoding: "utf8" }).stdout.trim().split("\n").map(Number);
+    checks.forEach(([expr, v], i) => assert.equal(v, out[i], expr));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("SOCKET_REACTOR chooses the backend; epoll when io_uring is forced off or refused", (t) => {
+  if (!linux) {
+    t.skip("io_uring is Linux only");
+    return;
+  }
+  const off = lastJson<{ backend: string }>(
+    runChild("uring_child", { args: ["backend"], env: { SOCKET_REACTOR: "epoll" } }),
+  );
+  assert.equal(off.backend, "epoll");
+  const unset = lastJson<{ backend: string }>(
+    runChild("uring_child", { args: ["backend"], env: { SOCKET_REACTOR: "" } }),
+  );
+  assert.equal(unset.backend, "epoll", "the default");
+  const on = lastJson<{ backend: string; unavailable: string | null }>(
+    runChild("uring_child", { args: ["backend"], env: { SOCKET_REACTOR: "uring" } }),
+  );
+  if (on.backend !== "uring") console.log(`io_uring unavailable here: ${on.unavailable}`);
+  assert.ok(on.backend === "uring" || on.unavailable !== null);
+  // A kernel or seccomp profile that refuses io_uring (EPERM, as Docker's default does),
+  // simulated with strace's fault injection: the epoll reactor, and the suite still works.
+  if (spawnSync("strace", ["-V"]).error) {
+    console.log("strace missing: the refused-setup case is not run");
+    return;
+  }
+  const refused = lastJson<{ backend: string; unavailable: string | null }>(
+    runChild("uring_child", {
+      args: ["backend"],
+      env: { SOCKET_REACTOR: "uring" },
+      wrap: ["strace", "-f", "-o", "/dev/null", "-e", "inject=io_uring_setup:error=EPERM"],
+    }),
+  );
+  assert.equal(refused.backend, "epoll");
+  assert.match(refused.unavailable ?? "", /Operation not permitted|EPERM/);
+});
+
+test("a process with an operation in the ring exits at once on process.exit, and idles out", (t) => {
+  if (!linux) {
+    t.skip("io_uring is Linux only");
+    return;
+  }
+  for (const mode of ["exit", "idle"]) {
+    const t0 = performance.now();
+    const r = runChild("uring_child", {
+      args: [mode],
+      env: { SOCKET_REACTOR: "uring" },
+      timeoutMs: 30_000,
+    });
+    const ms = performance.now() - t0;
+    assert.equal(r.status, 0, `${mode}: ${r.stderr}`);
+    const report = lastJson<{ backend: string }>(r);
+    // Generous: a runtime's own start-up; a hang would hit the 30 s timeout.
+    assert.ok(ms < 15_000, `${mode}: took ${Math.round(ms)} ms`);
+    if (mode === "exit" && report.backend === "uring") {
+      assert.equal((report as unknown as { inRing: number }).inRing >= 1, true);
+    }
+  }
+});
+
+uringTest("round trips, a receive of more than a staging slot, sendall in chunks", async () => {
+  const [a, b] = pair();
+  try {
+    const engine = uringEngine()!;
+    const enters = engine.stats.enters;
+    await sock_sendall(a, new TextEncoder().encode("ping"), opts());
+    assert.equal(new TextDecoder().decode(await sock_recv(b, 100, opts())), "ping");
+    assert.ok(engine.stats.enters > enters, "the ring was entered");
+    // 1 MiB: 16 chunks of MAX_CHUNK through one staging slot, read back in order.
+    const big = filler(1 << 20);
+    const sent = sock_sendall(a, big, opts());
+    const got = new Uint8Array(big.length);
+    let n = 0;
+    while (n < big.length) {
+      const r = await sock_recv_into(b, got.subarray(n), opts());
+      assert.ok(r > 0 && r <= MAX_CHUNK, `a receive returns at most a slot: ${r}`);
+      n += r;
+    }
+    await sent;
+    assert.deepEqual(got, big);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+uringTest("operations of one direction complete in the order they were started", async () => {
+  const [a, b] = pair();
+  try {
+    const reads = [1, 2, 3].map(() => sock_recv(b, 1, opts()));
+    const writes = [1, 2, 3].map((i) => sock_sendall(a, new Uint8Array([i]), opts()));
+    await Promise.all(writes);
+    assert.deepEqual((await Promise.all(reads)).map((x) => x[0]), [1, 2, 3]);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+uringTest(
+  "an aborted receive in the ring rejects with the reason; the socket stays usable",
+  async () => {
+    const [a, b] = pair();
+    try {
+      const ac = new AbortController();
+      const p = sock_recv(b, 10, { signal: ac.signal });
+      // Let it reach the ring and the helper thread's wait.
+      while (!getReactor().waiting) await new Promise((r) => setTimeout(r, 1));
+      assert.ok(uringEngine()!.inRing >= 1);
+      ac.abort(new Error("stop"));
+      await assert.rejects(p, /stop/);
+      a.send(new Uint8Array([9]));
+      assert.deepEqual(await sock_recv(b, 10, opts()), new Uint8Array([9]));
+    } finally {
+      a.close();
+      b.close();
+    }
+  },
+);
+
+uringTest("bytes that an aborted receive got in the kernel go to the next receive", async () => {
+  const [a, b] = pair();
+  try {
+    const ac = new AbortController();
+    const p = sock_recv(b, 10, { signal: ac.signal });
+    a.send(new Uint8Array([1, 2, 3]));
+    // Aborted before the ring is entered: the receive and its cancellation go in together,
+    // and the receive completes first, with the bytes.
+    ac.abort(new Error("late"));
+    await assert.rejects(p, /late/);
+    assert.deepEqual(await sock_recv(b, 10, opts()), new Uint8Array([1, 2, 3]));
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+uringTest(
+  "close fails the operations in the ring with EBADF and the peer sees the close",
+  async () => {
+    const [a, b] = pair();
+    const ebadf = (e: unknown) => e instanceof socket.OSError && e.errno === socket.EBADF;
+    // A send that cannot complete: more than the socket buffers hold, nobody reading.
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096);
+    const recv = sock_recv(b, 10);
+    const send = sock_sendall(b, filler(4 << 20));
+    while (!getReactor().waiting) await new Promise((r) => setTimeout(r, 1));
+    const number = b.fileno();
+    b.close();
+    await assert.rejects(recv, ebadf);
+    await assert.rejects(send, ebadf);
+    // The ring dropped its file: the peer gets the bytes sent, then end of file.
+    a.setblocking(true);
+    a.settimeout(DEADLINE_MS / 1000);
+    let total = 0;
+    for (let r; (r = a.recv(1 << 16).length) !== 0;) total += r;
+    assert.ok(total < 4 << 20);
+    // The number is free for the next socket, which works through the ring as usual.
+    const [c, d] = pair();
+    try {
+      assert.ok([c.fileno(), d.fileno()].includes(number));
+      await sock_sendall(c, new Uint8Array([5]), opts());
+      assert.deepEqual(await sock_recv(d, 10, opts()), new Uint8Array([5]));
+    } finally {
+      a.close();
+      c.close();
+      d.close();
+    }
+  },
+);
+
+uringTest(
+  "a buffer detached while its receive is in the ring: RangeError, no byte lost",
+  async () => {
+    const [a, b] = pair();
+    try {
+      const buf = new Uint8Array(64);
+      const p = sock_recv_into(b, buf, opts());
+      while (!getReactor().waiting) await new Promise((r) => setTimeout(r, 1));
+      structuredClone(buf.buffer, { transfer: [buf.buffer] });
+      a.send(filler(40));
+      await assert.rejects(
+        p,
+        (e: unknown) => e instanceof RangeError && /detached/.test(e.message),
+      );
+      assert.deepEqual(await sock_recv(b, 100, opts()), filler(40));
+    } finally {
+      a.close();
+      b.close();
+    }
+  },
+);
+
+uringTest("a buffer detached during sendall: RangeError with bytes_sent", async () => {
+  const [a, b] = pair();
+  try {
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096);
+    const data = filler(4 << 20);
+    const p = sock_sendall(a, data, opts());
+    while (!getReactor().waiting) await new Promise((r) => setTimeout(r, 1));
+    structuredClone(data.buffer, { transfer: [data.buffer] });
+    // Drain: the chunk in the ring completes, the next finds the buffer gone.
+    let got = 0;
+    const drained = (async () => {
+      for (let r; (r = (await sock_recv(b, 1 << 16, opts())).length) !== 0;) got += r;
+    })();
+    const e = await p.then(() => null, (e) => e);
+    assert.ok(e instanceof RangeError && /detached/.test(e.message), String(e));
+    const sent = (e as unknown as { bytes_sent: number }).bytes_sent;
+    a.shutdown(socket.SHUT_WR);
+    await drained;
+    assert.equal(got, sent, "the peer got exactly bytes_sent");
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+if (runtime !== "deno") {
+  // Node and Bun: the engine needs the backend's view of C memory (ffi.view).
+  test("io_uring on this runtime", () => {
+    console.log(`io_uring on ${runtime}: ${skipReason() ?? "in use"}`);
+  });
+}
