@@ -93,6 +93,7 @@ export const URING_ABI = {
   IORING_REGISTER_EVENTFD: 4,
   IORING_REGISTER_PROBE: 8,
   IO_URING_OP_SUPPORTED: 1 << 0,
+  IORING_OP_NOP: 0,
   IORING_OP_ASYNC_CANCEL: 14,
   IORING_OP_SEND: 26,
   IORING_OP_RECV: 27,
@@ -319,6 +320,12 @@ export class UringEngine {
     this.setupFlags = flags;
     this.#fd = fd;
     let efd = -1;
+    const maps: [bigint, number][] = []; // unmapped again if the setup fails
+    const map = (length: number, offset: number) => {
+      const address = mapOrThrow(length, PROT_READ_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset);
+      maps.push([address, length]);
+      return ffi.view!(address, length);
+    };
     try {
       const features = p.getUint32(A.params.features, true);
       const need = A.IORING_FEAT_SINGLE_MMAP | A.IORING_FEAT_NODROP;
@@ -330,10 +337,7 @@ export class UringEngine {
       const sqArrayOff = p.getUint32(so + A.sq_off.array, true);
       const cqesOff = p.getUint32(co + A.cq_off.cqes, true);
       const ringSize = Math.max(sqArrayOff + sqEntries * 4, cqesOff + cqEntries * A.cqe.size);
-      const rings = ffi.view!(
-        mapOrThrow(ringSize, PROT_READ_WRITE, MAP_SHARED | MAP_POPULATE, fd, A.IORING_OFF_SQ_RING),
-        ringSize,
-      );
+      const rings = map(ringSize, A.IORING_OFF_SQ_RING);
       const u32 = (field: number) => new Uint32Array(rings, p.getUint32(field, true), 1);
       this.#sqHead = u32(so + A.sq_off.head);
       this.#sqTail = u32(so + A.sq_off.tail);
@@ -350,10 +354,7 @@ export class UringEngine {
       const sqArray = new Uint32Array(rings, sqArrayOff, sqEntries);
       for (let i = 0; i < sqEntries; i++) sqArray[i] = i;
       const sqeBytes = sqEntries * A.sqe.size;
-      const sqes = ffi.view!(
-        mapOrThrow(sqeBytes, PROT_READ_WRITE, MAP_SHARED | MAP_POPULATE, fd, A.IORING_OFF_SQES),
-        sqeBytes,
-      );
+      const sqes = map(sqeBytes, A.IORING_OFF_SQES);
       this.#sqe32 = new Uint32Array(sqes);
       this.#sqe8 = new Uint8Array(sqes);
       this.#sqLocal = this.#sqTail[0];
@@ -372,7 +373,9 @@ export class UringEngine {
       this.#poller.arm(efd, true, false);
     } catch (e) {
       if (efd >= 0) libc.close(efd);
-      libc.close(fd); // unmaps nothing: the mappings (if any) stay, unused, a few pages
+      // No view of the mappings outlives this constructor: unmapping them is safe.
+      for (const [address, length] of maps) libc.munmap(address, length);
+      libc.close(fd);
       throw e;
     }
   }
@@ -415,6 +418,14 @@ export class UringEngine {
   /** Entries in the ring whose completion was not reaped yet. */
   get inRing(): number {
     return this.#inRing;
+  }
+
+  /** Bytes of staging memory held by operations (mapped, not in a free list). */
+  get stagingInUse(): number {
+    let bytes = 0;
+    for (const [, length] of this.#regions) bytes += length;
+    this.#free.forEach((free, cls) => bytes -= free.length * SLOT_CLASSES[cls]);
+    return bytes;
   }
 
   /** A staging slot of at least `n` bytes (n <= {@link MAX_CHUNK}). */
@@ -547,6 +558,8 @@ export class UringEngine {
     if (writing) {
       const buf = op.buf!;
       if (buf.length < op.n) {
+        if (op.slot !== null) this.#release(op.slot); // kept from the previous chunk
+        op.slot = null;
         this.#settle(op);
         op.reject(bufferGone(buf, op.n, "sendall", op.done));
         this.#next(st, true);
@@ -792,9 +805,14 @@ export class UringEngine {
     const all = [...st.readers, ...st.writers];
     st.readers = [];
     st.writers = [];
-    for (const op of [st.reading, st.writing]) {
-      if (op === null || op.settled) continue;
-      this.#cancel(op);
+    const inRing = [st.reading, st.writing];
+    for (const op of inRing) {
+      if (op === null) continue;
+      // `now` false: the number may already name another file (closed behind the module's
+      // back and reused); an entry not submitted yet must never reach that file.
+      const dropped = !now && this.#drop(op);
+      if (op.settled) continue;
+      if (!dropped) this.#cancel(op);
       all.push(op);
     }
     for (const op of all) {
@@ -806,8 +824,42 @@ export class UringEngine {
         this.#submit();
         this.#reap();
       } catch { /* the next pump retries */ }
+      // Not submitted before close(2): the number may be reused by then.
+      if (this.#toSubmit !== 0) { for (const op of inRing) if (op !== null) this.#drop(op); }
     }
     if (all.length !== 0) this.#schedule();
+  }
+
+  /**
+   * Takes back `op`'s entry if the kernel has not consumed it yet: a receive held back
+   * (#recvs) is removed, an entry in the SQ becomes a NOP (its completion frees the slot).
+   * True if it did.
+   */
+  #drop(op: UOp): boolean {
+    if (op.id < 0) return false;
+    const k = this.#recvs.indexOf(op);
+    if (k >= 0) {
+      this.#recvs.splice(k, 1);
+      if (op.st!.reading === op) op.st!.reading = null;
+      this.#table[op.id] = undefined;
+      this.#freeIds.push(op.id);
+      op.id = -1;
+      this.#release(op.slot!);
+      op.slot = null;
+      return true;
+    }
+    const gen = this.#gen[op.id];
+    let j = (this.#sqLocal - this.#toSubmit) >>> 0;
+    for (let left = this.#toSubmit; left > 0; left--, j = (j + 1) >>> 0) {
+      const w = (j & this.#sqMask) * 16;
+      const opcode = this.#sqe8[w * 4];
+      if (opcode !== A.IORING_OP_ASYNC_CANCEL && this.#sqe32[w + 8] === op.id) {
+        if (this.#sqe32[w + 9] !== gen) continue;
+        this.#sqe8[w * 4] = A.IORING_OP_NOP;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The socket using `fd` is closing (the close hook): its operations fail with EBADF. */

@@ -16,6 +16,7 @@ import * as socket from "../mod.ts";
 import { sock_recv, sock_recv_into, sock_sendall } from "../asyncio.ts";
 import { getReactor, uringEngine } from "../reactor/mod.ts";
 import { MAX_CHUNK, URING_ABI, uringUnavailable } from "../reactor/uring.ts";
+import { libc } from "../ffi/mod.ts";
 import { lastJson, runChild, runtime } from "./helpers/reliability_util.ts";
 
 // Before the first async operation of this process: the choice is made then, once.
@@ -338,6 +339,101 @@ uringTest("a buffer detached during sendall: RangeError with bytes_sent", async 
     a.close();
     b.close();
   }
+});
+
+uringTest(
+  "a descriptor closed behind the module's back and reused: its entries reach no other socket",
+  async () => {
+    const [a, b] = pair();
+    const number = a.fileno();
+    // A receive and a send whose entries are written but not yet submitted (the ring is
+    // entered at the next pump turn), then the number closed and given to a new socket.
+    const recv = sock_recv(a, 100);
+    const send = sock_sendall(a, new TextEncoder().encode("secret"));
+    libc.close(number);
+    const [c, d] = pair();
+    const [mine, peer] = c.fileno() === number ? [c, d] : [d, c];
+    try {
+      assert.equal(mine.fileno(), number);
+      peer.send(new TextEncoder().encode("fresh"));
+      const ebadf = (e: unknown) => e instanceof socket.OSError && e.errno === socket.EBADF;
+      await assert.rejects(recv, ebadf);
+      await assert.rejects(send, ebadf);
+      // The new socket's bytes are its own; nothing of the old socket's reached its peer.
+      assert.equal(new TextDecoder().decode(await sock_recv(mine, 100, opts())), "fresh");
+      assert.throws(() => peer.recv(100), socket.BlockingIOError);
+    } finally {
+      a.detach();
+      b.close();
+      c.close();
+      d.close();
+    }
+  },
+);
+
+uringTest("staging slots come back after every way an operation ends", async () => {
+  const engine = uringEngine()!;
+  const [a, b] = pair();
+  try {
+    // A buffer detached between two chunks of a sendall.
+    for (let i = 0; i < 3; i++) {
+      const data = filler(2 * MAX_CHUNK);
+      const p = sock_sendall(a, data, opts());
+      structuredClone(data.buffer, { transfer: [data.buffer] });
+      await assert.rejects(p, RangeError);
+      let got = 0;
+      while (got < MAX_CHUNK) got += (await sock_recv(b, MAX_CHUNK, opts())).length;
+    }
+    await getReactor().idle();
+    assert.equal(engine.stagingInUse, 0);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+uringTest("more operations in flight than CQ entries: no completion lost", async () => {
+  // Every socket of 1,100 pairs with a receive and a send in the ring: 4,400 completions,
+  // more than the CQ holds (4,096), most of them made in one enter.
+  const pairs = Array.from({ length: 1100 }, () => pair());
+  try {
+    const recvs = pairs.flatMap(([a, b]) => [sock_recv(a, 10, opts()), sock_recv(b, 10, opts())]);
+    const sends = pairs.flatMap(([a, b], i) => [
+      sock_sendall(a, new Uint8Array([i & 0xff, 1]), opts()),
+      sock_sendall(b, new Uint8Array([i & 0xff, 2]), opts()),
+    ]);
+    await Promise.all(sends);
+    const got = await Promise.all(recvs);
+    pairs.forEach((_, i) => {
+      assert.deepEqual(got[2 * i], new Uint8Array([i & 0xff, 2]));
+      assert.deepEqual(got[2 * i + 1], new Uint8Array([i & 0xff, 1]));
+    });
+    assert.equal(uringEngine()!.stagingInUse, 0);
+  } finally {
+    for (const [a, b] of pairs) {
+      a.close();
+      b.close();
+    }
+  }
+});
+
+test("a ring setup that fails part way leaves no mapping and no descriptor", (t) => {
+  if (!linux || spawnSync("strace", ["-V"]).error) {
+    t.skip("needs Linux and strace");
+    return;
+  }
+  // The second io_uring_register (the eventfd's) fails: the rings are mapped by then.
+  const r = lastJson<{ backend: string; unavailable: string | null; maps: number; fds: number }>(
+    runChild("uring_child", {
+      args: ["leaks"],
+      env: { SOCKET_REACTOR: "uring" },
+      wrap: ["strace", "-o", "/dev/null", "-e", "inject=io_uring_register:error=ENOMEM:when=2"],
+    }),
+  );
+  assert.equal(r.backend, "epoll");
+  assert.match(r.unavailable ?? "", /Cannot allocate memory|ENOMEM/);
+  assert.equal(r.maps, 0, "io_uring mappings left");
+  assert.equal(r.fds, 0, "io_uring descriptors left");
 });
 
 if (runtime !== "deno") {

@@ -6,17 +6,35 @@
  * - `exit`: starts a receive that never completes, waits until the helper thread's wait
  *   is in flight, then calls process.exit(0): the process must end at once;
  * - `idle`: one round trip, then returns from the script: the process must end at once
- *   (nothing of the backend keeps it alive).
+ *   (nothing of the backend keeps it alive);
+ * - `leaks`: prints the io_uring mappings and descriptors the backend choice added (run
+ *   with io_uring's setup made to fail part way).
  *
  * @module
  */
 import process from "node:process";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import * as socket from "../../mod.ts";
 import { sock_recv, sock_sendall } from "../../asyncio.ts";
 import { byteBackend, getReactor, uringEngine } from "../../reactor/mod.ts";
 import { uringUnavailable } from "../../reactor/uring.ts";
 
 const mode = process.argv[2];
+
+/** io_uring mappings and descriptors of this process (the runtime may have its own). */
+function uringResources(): { maps: number; fds: number } {
+  const maps =
+    readFileSync("/proc/self/maps", "utf8").split("\n").filter((l) => l.includes("io_uring"))
+      .length;
+  let fds = 0;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).includes("io_uring")) fds++;
+    } catch { /* the directory's own descriptor */ }
+  }
+  return { maps, fds };
+}
+const before = uringResources();
 const [a, b] = socket.socketpair();
 a.setblocking(false);
 b.setblocking(false);
@@ -32,6 +50,14 @@ if (mode === "backend") {
   while (!getReactor().waiting) await new Promise((r) => setTimeout(r, 1));
   console.log(JSON.stringify({ backend: byteBackend(), inRing: uringEngine()?.inRing ?? 0 }));
   process.exit(0);
+} else if (mode === "leaks") {
+  const after = uringResources();
+  console.log(JSON.stringify({
+    backend: byteBackend(),
+    unavailable: uringUnavailable,
+    maps: after.maps - before.maps,
+    fds: after.fds - before.fds,
+  }));
 } else if (mode === "idle") {
   console.log(JSON.stringify({ backend: byteBackend() }));
   a.close();
