@@ -243,14 +243,13 @@ uringTest(
   },
 );
 
-uringTest("bytes that an aborted receive got in the kernel go to the next receive", async () => {
+uringTest("a receive aborted before the ring is entered leaves the bytes to the next", async () => {
   const [a, b] = pair();
   try {
     const ac = new AbortController();
     const p = sock_recv(b, 10, { signal: ac.signal });
     a.send(new Uint8Array([1, 2, 3]));
-    // Aborted before the ring is entered: the receive and its cancellation go in together,
-    // and the receive completes first, with the bytes.
+    // Aborted before the ring is entered: the receive is taken back, the bytes stay queued.
     ac.abort(new Error("late"));
     await assert.rejects(p, /late/);
     assert.deepEqual(await sock_recv(b, 10, opts()), new Uint8Array([1, 2, 3]));
@@ -415,6 +414,27 @@ uringTest("more operations in flight than CQ entries: no completion lost", async
       b.close();
     }
   }
+});
+
+test("an enter that fails when the SQ is full overwrites no entry", (t) => {
+  if (!linux || spawnSync("strace", ["-V"]).error) {
+    t.skip("needs Linux and strace");
+    return;
+  }
+  // The first io_uring_enter, made when 1,100 sends fill the 1,024 entries, fails (EINTR).
+  const r = lastJson<{ backend: string; sent: number; right: number }>(
+    runChild("uring_child", {
+      args: ["sqfull"],
+      env: { SOCKET_REACTOR: "uring", UV_USE_IO_URING: "0" },
+      wrap: ["strace", "-o", "/dev/null", "-e", "inject=io_uring_enter:error=EINTR:when=1"],
+      timeoutMs: 60_000,
+    }),
+  );
+  if (r.backend !== "uring") {
+    t.skip("io_uring not in use");
+    return;
+  }
+  assert.deepEqual([r.sent, r.right], [1100, 1100]);
 });
 
 test("a ring setup that fails part way leaves no mapping and no descriptor", (t) => {

@@ -7,6 +7,8 @@
  *   is in flight, then calls process.exit(0): the process must end at once;
  * - `idle`: one round trip, then returns from the script: the process must end at once
  *   (nothing of the backend keeps it alive);
+ * - `sqfull`: more sends started at once than the SQ has entries (run with the enter made
+ *   when the SQ is full failing): prints how many completed and what the peers got;
  * - `leaks`: prints the io_uring mappings and descriptors the backend choice added (run
  *   with io_uring's setup made to fail part way).
  *
@@ -35,6 +37,28 @@ function uringResources(): { maps: number; fds: number } {
   return { maps, fds };
 }
 const before = uringResources();
+
+if (mode === "sqfull") {
+  // Before any other async operation: the first io_uring_enter is the one made when the
+  // SQ fills up, in the middle of this loop.
+  const pairs = Array.from({ length: 1100 }, () => socket.socketpair());
+  const signal = AbortSignal.timeout(10_000);
+  const sends = pairs.map(([a, b], i) => {
+    a.setblocking(false);
+    b.setblocking(false);
+    return sock_sendall(a, new Uint8Array([i & 0xff]), { signal });
+  });
+  const sent = (await Promise.allSettled(sends)).filter((r) => r.status === "fulfilled").length;
+  let right = 0;
+  for (const [i, [, b]] of pairs.entries()) {
+    try {
+      const got = await sock_recv(b, 10, { signal });
+      if (got.length === 1 && got[0] === (i & 0xff)) right++;
+    } catch { /* counted as wrong */ }
+  }
+  console.log(JSON.stringify({ backend: byteBackend(), sent, right }));
+  process.exit(0);
+}
 const [a, b] = socket.socketpair();
 a.setblocking(false);
 b.setblocking(false);
