@@ -39,7 +39,8 @@
  *   are taken back, so that none reaches the new file.
  * - **Fallback.** `io_uring_setup` failing (ENOSYS, EPERM: seccomp or
  *   `kernel.io_uring_disabled`, ENOMEM), a missing feature or opcode
- *   (`IORING_REGISTER_PROBE`), or a runtime without `ffi.view`: the readiness reactor.
+ *   (`IORING_REGISTER_PROBE`), a runtime without `ffi.view`, or a Worker (see
+ *   {@link chooseUring}): the readiness reactor.
  *
  * @module
  */
@@ -1081,6 +1082,14 @@ export function chooseUring(mode: string | undefined): UringEngine | null {
   if (mode !== "uring") return null;
   if (table.platform.startsWith("linux") !== true) {
     uringUnavailable = "io_uring is Linux only";
+    return null;
+  }
+  if (ffi.inWorker) {
+    // A Worker can end at any time with entries in its ring, and nothing then closes the
+    // ring: its pending requests would hold their sockets' files (the thread's exit cancels
+    // none) until the process ends, so that closing those descriptors closes nothing.
+    uringUnavailable = "io_uring is not used in Workers (an ended Worker's ring would keep " +
+      "its pending sockets open)";
     return null;
   }
   try {

@@ -18,6 +18,7 @@ import { getReactor, uringEngine } from "../reactor/mod.ts";
 import { MAX_CHUNK, URING_ABI, uringUnavailable } from "../reactor/uring.ts";
 import { libc } from "../ffi/mod.ts";
 import { lastJson, runChild, runtime } from "./helpers/reliability_util.ts";
+import { startWorker } from "./helpers/workers.ts";
 
 // Before the first async operation of this process: the choice is made then, once.
 process.env.SOCKET_REACTOR = "uring";
@@ -413,6 +414,33 @@ uringTest("more operations in flight than CQ entries: no completion lost", async
       a.close();
       b.close();
     }
+  }
+});
+
+test("a Worker that ends with a receive pending leaves the socket closable", async (t) => {
+  if (!linux) {
+    t.skip("io_uring is Linux only");
+    return;
+  }
+  // The Worker (same SOCKET_REACTOR) echoes a socket handed to it as a number; it ends
+  // with its next receive pending. The descriptor closed here then closes the connection:
+  // no ring of the ended Worker holds the file (its thread's exit cancels no request).
+  const [a, b] = socket.socketpair();
+  const fd = a.detach();
+  const w = startWorker();
+  try {
+    w.send({ cmd: "echo", fd });
+    b.settimeout(DEADLINE_MS / 1000);
+    b.sendall(new Uint8Array([1]));
+    assert.deepEqual(b.recv(10), new Uint8Array([1]));
+  } finally {
+    await w.terminate();
+  }
+  socket.close(fd);
+  try {
+    assert.deepEqual(b.recv(10), new Uint8Array(0), "the peer sees the close");
+  } finally {
+    b.close();
   }
 });
 
