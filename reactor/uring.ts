@@ -841,6 +841,8 @@ export class UringEngine {
     }
     this.#settle(op);
     op.reject(reason);
+    // An entry taken back (see #drop) has no completion to start the next operation.
+    if (this.#fds[op.fd] === st) this.#next(st, op.kind === SENDALL);
     this.#schedule();
   }
 

@@ -260,6 +260,22 @@ uringTest("a receive aborted before the ring is entered leaves the bytes to the 
   }
 });
 
+uringTest("a receive queued behind an aborted one starts", async () => {
+  const [a, b] = pair();
+  try {
+    const ac = new AbortController();
+    const first = sock_recv(b, 10, { signal: ac.signal });
+    const second = sock_recv(b, 10, opts());
+    ac.abort(new Error("first"));
+    await assert.rejects(first, /first/);
+    a.send(new Uint8Array([4]));
+    assert.deepEqual(await second, new Uint8Array([4]));
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
 uringTest(
   "close fails the operations in the ring with EBADF and the peer sees the close",
   async () => {
