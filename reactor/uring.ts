@@ -584,6 +584,8 @@ export class UringEngine {
       if (op.slot === null) op.slot = this.#alloc(len);
       st.reading = op;
     }
+    // The kernel writes or reads `len` bytes at the slot's address: never past the slot.
+    if (len > op.slot.view.length) throw new RangeError("staging slot too small");
     let id = this.#freeIds.pop();
     if (id === undefined) {
       id = this.#table.length;
@@ -1056,7 +1058,11 @@ export class UringEngine {
       const all = [...st.readers, ...st.writers];
       st.readers = [];
       st.writers = [];
-      for (const op of [st.reading, st.writing]) if (op !== null && !op.settled) all.push(op);
+      for (const op of [st.reading, st.writing]) {
+        if (op === null || op.settled) continue;
+        this.#drop(op); // a rejected send must not go out later
+        all.push(op);
+      }
       for (const op of all) {
         this.#settle(op);
         op.reject(e);
