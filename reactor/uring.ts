@@ -655,9 +655,9 @@ export class UringEngine {
     lo: number,
     hi: number,
   ): boolean {
-    if (this.#sqLocal - Atomics.load(this.#sqHead, 0) >= this.#sqEntries) {
+    if (this.#sqFull()) {
       this.#enter(0);
-      if (this.#sqLocal - Atomics.load(this.#sqHead, 0) >= this.#sqEntries) return false;
+      if (this.#sqFull()) return false;
     }
     const i = this.#sqLocal & this.#sqMask;
     this.#sqLocal = (this.#sqLocal + 1) >>> 0;
@@ -675,6 +675,11 @@ export class UringEngine {
     this.#toSubmit++;
     this.#inRing++;
     return true;
+  }
+
+  /** Whether every SQ entry is written and not consumed (indices are modulo 2^32). */
+  #sqFull(): boolean {
+    return ((this.#sqLocal - Atomics.load(this.#sqHead, 0)) >>> 0) >= this.#sqEntries;
   }
 
   /** Publishes the written entries and enters the ring (`flags`: extra enter flags). */
