@@ -912,6 +912,9 @@ export class UringEngine {
       const opcode = this.#sqe8[w * 4];
       if (opcode !== A.IORING_OP_ASYNC_CANCEL && this.#sqe32[w + 8] === op.id) {
         if (this.#sqe32[w + 9] !== gen) continue;
+        // Everything but user_data cleared: no descriptor, and no NOP flags (NOP reads
+        // msg_flags as nop_flags, 6.10+; a send's MSG_NOSIGNAL there is EINVAL).
+        this.#sqe32.fill(0, w, w + 8);
         this.#sqe8[w * 4] = A.IORING_OP_NOP;
         return true;
       }
