@@ -387,6 +387,29 @@ uringTest(
   },
 );
 
+uringTest(
+  "detach with a receive in the ring: EBADF, and the next owner gets every byte",
+  async () => {
+    const [a, b] = pair();
+    let c: socket.socket | undefined;
+    try {
+      const old = sock_recv(b, 10);
+      while (!getReactor().waiting) await new Promise((r) => setTimeout(r, 1));
+      c = new socket.socket(null, null, null, b.detach());
+      c.setblocking(false);
+      await assert.rejects(
+        old,
+        (e: unknown) => e instanceof socket.OSError && e.errno === socket.EBADF,
+      );
+      a.send(new Uint8Array([1, 2]));
+      assert.deepEqual(await sock_recv(c, 10, opts()), new Uint8Array([1, 2]));
+    } finally {
+      a.close();
+      c?.close();
+    }
+  },
+);
+
 uringTest("staging slots come back after every way an operation ends", async () => {
   const engine = uringEngine()!;
   const [a, b] = pair();
