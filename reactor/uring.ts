@@ -29,14 +29,18 @@
  *   eventfd on its helper thread (`ffi.dedicated`), never on the main thread; the eventfd
  *   is muted (`IORING_CQ_EVENTFD_DISABLED`) except during that wait. The pump yields to the
  *   event loop through that wait every {@link SYNC_SLICE_MS} ms, as the reactor does.
- * - **Cancellation.** An AbortSignal rejects at once with its reason; an operation in the
- *   ring is cancelled with `IORING_OP_ASYNC_CANCEL` (by its `user_data`), and its slot is
+ * - **Cancellation.** An AbortSignal rejects at once with its reason; an operation whose
+ *   entry the kernel has not consumed yet is taken back (its SQE becomes a NOP), one in the
+ *   kernel is cancelled with `IORING_OP_ASYNC_CANCEL` (by its `user_data`); its slot is
  *   freed at its own completion. Closing a socket (the close hook) fails its operations
  *   with EBADF and enters the ring at once with their cancellations, so that the ring drops
- *   its reference to the file before close(2) returns to the caller's next step.
+ *   its reference to the file before close(2) returns to the caller's next step. A number
+ *   closed behind the module's back and reused: the old socket's entries not submitted yet
+ *   are taken back, so that none reaches the new file.
  * - **Fallback.** `io_uring_setup` failing (ENOSYS, EPERM: seccomp or
  *   `kernel.io_uring_disabled`, ENOMEM), a missing feature or opcode
- *   (`IORING_REGISTER_PROBE`), or a runtime without `ffi.view`: the readiness reactor.
+ *   (`IORING_REGISTER_PROBE`), a runtime without `ffi.view`, or a Worker (see
+ *   {@link chooseUring}): the readiness reactor.
  *
  * @module
  */
@@ -93,6 +97,7 @@ export const URING_ABI = {
   IORING_REGISTER_EVENTFD: 4,
   IORING_REGISTER_PROBE: 8,
   IO_URING_OP_SUPPORTED: 1 << 0,
+  IORING_OP_NOP: 0,
   IORING_OP_ASYNC_CANCEL: 14,
   IORING_OP_SEND: 26,
   IORING_OP_RECV: 27,
@@ -249,8 +254,12 @@ export class UringEngine {
   readonly #gen: number[] = [];
   readonly #freeIds: number[] = [];
   readonly #fds: (UFd | undefined)[] = [];
-  /** Receives started this turn, their entries not written yet (see #flushRecvs). */
+  /** Receives started this turn, their entries not written yet (see #flush). */
   readonly #recvs: UOp[] = [];
+  /** Sends whose entries did not fit in the SQ (an enter failed to make room). */
+  readonly #held: UOp[] = [];
+  /** Cancellations that did not fit: the target's id and generation, by pairs. */
+  readonly #heldCancels: number[] = [];
   readonly #free: Slot[][] = SLOT_CLASSES.map(() => []);
   /** Staging regions mapped (address, length), for the record. */
   readonly #regions: [number, number][] = [];
@@ -319,6 +328,12 @@ export class UringEngine {
     this.setupFlags = flags;
     this.#fd = fd;
     let efd = -1;
+    const maps: [bigint, number][] = []; // unmapped again if the setup fails
+    const map = (length: number, offset: number) => {
+      const address = mapOrThrow(length, PROT_READ_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset);
+      maps.push([address, length]);
+      return ffi.view!(address, length);
+    };
     try {
       const features = p.getUint32(A.params.features, true);
       const need = A.IORING_FEAT_SINGLE_MMAP | A.IORING_FEAT_NODROP;
@@ -330,10 +345,7 @@ export class UringEngine {
       const sqArrayOff = p.getUint32(so + A.sq_off.array, true);
       const cqesOff = p.getUint32(co + A.cq_off.cqes, true);
       const ringSize = Math.max(sqArrayOff + sqEntries * 4, cqesOff + cqEntries * A.cqe.size);
-      const rings = ffi.view!(
-        mapOrThrow(ringSize, PROT_READ_WRITE, MAP_SHARED | MAP_POPULATE, fd, A.IORING_OFF_SQ_RING),
-        ringSize,
-      );
+      const rings = map(ringSize, A.IORING_OFF_SQ_RING);
       const u32 = (field: number) => new Uint32Array(rings, p.getUint32(field, true), 1);
       this.#sqHead = u32(so + A.sq_off.head);
       this.#sqTail = u32(so + A.sq_off.tail);
@@ -350,10 +362,7 @@ export class UringEngine {
       const sqArray = new Uint32Array(rings, sqArrayOff, sqEntries);
       for (let i = 0; i < sqEntries; i++) sqArray[i] = i;
       const sqeBytes = sqEntries * A.sqe.size;
-      const sqes = ffi.view!(
-        mapOrThrow(sqeBytes, PROT_READ_WRITE, MAP_SHARED | MAP_POPULATE, fd, A.IORING_OFF_SQES),
-        sqeBytes,
-      );
+      const sqes = map(sqeBytes, A.IORING_OFF_SQES);
       this.#sqe32 = new Uint32Array(sqes);
       this.#sqe8 = new Uint8Array(sqes);
       this.#sqLocal = this.#sqTail[0];
@@ -372,7 +381,9 @@ export class UringEngine {
       this.#poller.arm(efd, true, false);
     } catch (e) {
       if (efd >= 0) libc.close(efd);
-      libc.close(fd); // unmaps nothing: the mappings (if any) stay, unused, a few pages
+      // No view of the mappings outlives this constructor: unmapping them is safe.
+      for (const [address, length] of maps) libc.munmap(address, length);
+      libc.close(fd);
       throw e;
     }
   }
@@ -415,6 +426,14 @@ export class UringEngine {
   /** Entries in the ring whose completion was not reaped yet. */
   get inRing(): number {
     return this.#inRing;
+  }
+
+  /** Bytes of staging memory held by operations (mapped, not in a free list). */
+  get stagingInUse(): number {
+    let bytes = 0;
+    for (const [, length] of this.#regions) bytes += length;
+    this.#free.forEach((free, cls) => bytes -= free.length * SLOT_CLASSES[cls]);
+    return bytes;
   }
 
   /** A staging slot of at least `n` bytes (n <= {@link MAX_CHUNK}). */
@@ -547,6 +566,8 @@ export class UringEngine {
     if (writing) {
       const buf = op.buf!;
       if (buf.length < op.n) {
+        if (op.slot !== null) this.#release(op.slot); // kept from the previous chunk
+        op.slot = null;
         this.#settle(op);
         op.reject(bufferGone(buf, op.n, "sendall", op.done));
         this.#next(st, true);
@@ -563,6 +584,8 @@ export class UringEngine {
       if (op.slot === null) op.slot = this.#alloc(len);
       st.reading = op;
     }
+    // The kernel writes or reads `len` bytes at the slot's address: never past the slot.
+    if (len > op.slot.view.length) throw new RangeError("staging slot too small");
     let id = this.#freeIds.pop();
     if (id === undefined) {
       id = this.#table.length;
@@ -570,36 +593,59 @@ export class UringEngine {
     }
     this.#table[id] = op;
     op.id = id;
-    if (writing) {
-      this.#sqe(A.IORING_OP_SEND, op.fd, op.slot.address, len, MSG_NOSIGNAL, id, this.#gen[id]);
-    } else {
-      op.len = len;
-      this.#recvs.push(op);
-    }
+    op.len = len;
+    if (!writing) this.#recvs.push(op);
+    else if (
+      !this.#sqe(A.IORING_OP_SEND, op.fd, op.slot.address, len, MSG_NOSIGNAL, id, this.#gen[id])
+    ) this.#held.push(op);
   }
 
   /**
-   * Writes the entries of the receives started since the last enter, after the turn's
-   * sends: a receive whose peer's send is in the same enter (a conversation within the
-   * process) then finds its bytes at once, and the kernel arms no poll for it.
+   * Writes the entries held back: sends that did not fit, then the receives started since
+   * the last enter, after the turn's sends (a receive whose peer's send is in the same
+   * enter, a conversation within the process, then finds its bytes at once, and the kernel
+   * arms no poll for it), then cancellations that did not fit. What does not fit stays.
    */
-  #flushRecvs(): void {
-    const recvs = this.#recvs;
-    if (recvs.length === 0) return;
-    for (let i = 0; i < recvs.length; i++) {
-      const op = recvs[i];
-      this.#sqe(A.IORING_OP_RECV, op.fd, op.slot!.address, op.len, 0, op.id, this.#gen[op.id]);
+  #flush(): void {
+    if (this.#held.length !== 0 && !this.#write(this.#held)) return;
+    if (this.#recvs.length !== 0 && !this.#write(this.#recvs)) return;
+    const c = this.#heldCancels;
+    let k = 0;
+    while (k < c.length && this.#sqeCancel(c[k], c[k + 1])) k += 2;
+    c.splice(0, k);
+  }
+
+  /** Writes the entries of `ops` in order, removing those written; true if all were. */
+  #write(ops: UOp[]): boolean {
+    let k = 0;
+    for (; k < ops.length; k++) {
+      const op = ops[k];
+      const send = op.kind === SENDALL;
+      const opcode = send ? A.IORING_OP_SEND : A.IORING_OP_RECV;
+      const flags = send ? MSG_NOSIGNAL : 0;
+      const address = op.slot!.address;
+      if (!this.#sqe(opcode, op.fd, address, op.len, flags, op.id, this.#gen[op.id])) break;
     }
-    recvs.length = 0;
+    if (k === ops.length) ops.length = 0;
+    else ops.splice(0, k);
+    return ops.length === 0;
+  }
+
+  /** Entries not written to the SQ yet. */
+  #unwritten(): number {
+    return this.#recvs.length + this.#held.length + this.#heldCancels.length;
   }
 
   /** Submits every entry written or held back (one system call), and runs due task work. */
   #submit(): void {
-    this.#flushRecvs();
+    this.#flush();
     this.#enter(0);
   }
 
-  /** Fills the next submission entry. */
+  /**
+   * Fills the next submission entry; false if the SQ is full and an enter did not make
+   * room (the kernel short of memory, an interrupted enter): nothing was written.
+   */
   #sqe(
     opcode: number,
     fd: number,
@@ -608,8 +654,11 @@ export class UringEngine {
     msgFlags: number,
     lo: number,
     hi: number,
-  ): void {
-    if (this.#sqLocal - Atomics.load(this.#sqHead, 0) >= this.#sqEntries) this.#enter(0);
+  ): boolean {
+    if (this.#sqFull()) {
+      this.#enter(0);
+      if (this.#sqFull()) return false;
+    }
     const i = this.#sqLocal & this.#sqMask;
     this.#sqLocal = (this.#sqLocal + 1) >>> 0;
     const w = i * 16; // 64-byte entries as 32-bit words
@@ -625,6 +674,12 @@ export class UringEngine {
     s[w + 9] = hi;
     this.#toSubmit++;
     this.#inRing++;
+    return true;
+  }
+
+  /** Whether every SQ entry is written and not consumed (indices are modulo 2^32). */
+  #sqFull(): boolean {
+    return ((this.#sqLocal - Atomics.load(this.#sqHead, 0)) >>> 0) >= this.#sqEntries;
   }
 
   /** Publishes the written entries and enters the ring (`flags`: extra enter flags). */
@@ -652,14 +707,27 @@ export class UringEngine {
     }
   }
 
-  /** Asks the kernel to cancel `op`'s entry (its completion still comes). */
+  /**
+   * Takes `op`'s entry back if the kernel has not consumed it yet (see #drop), else asks
+   * the kernel to cancel it (its completion still comes).
+   */
   #cancel(op: UOp): void {
-    this.#flushRecvs(); // the target's entry goes in first
-    this.#sqe(A.IORING_OP_ASYNC_CANCEL, -1, 0, 0, 0, 0, CANCEL_TAG);
+    if (this.#drop(op)) return;
+    let written = false;
+    try {
+      written = this.#sqeCancel(op.id, this.#gen[op.id]);
+    } catch { /* an enter failing hard: the pump meets it again and fails all */ }
+    if (!written) this.#heldCancels.push(op.id, this.#gen[op.id]);
+  }
+
+  /** Writes a cancellation of the entry with user_data (`id`, `gen`); false if no room. */
+  #sqeCancel(id: number, gen: number): boolean {
+    if (!this.#sqe(A.IORING_OP_ASYNC_CANCEL, -1, 0, 0, 0, 0, CANCEL_TAG)) return false;
     // The target's user_data goes in `addr` (both words).
     const i = (this.#sqLocal - 1) & this.#sqMask;
-    this.#sqe32[i * 16 + 4] = op.id;
-    this.#sqe32[i * 16 + 5] = this.#gen[op.id];
+    this.#sqe32[i * 16 + 4] = id;
+    this.#sqe32[i * 16 + 5] = gen;
+    return true;
   }
 
   /** Reaps every completion in the CQ ring (no system call); returns their number. */
@@ -780,6 +848,8 @@ export class UringEngine {
     }
     this.#settle(op);
     op.reject(reason);
+    // An entry taken back (see #drop) has no completion to start the next operation.
+    if (this.#fds[op.fd] === st) this.#next(st, op.kind === SENDALL);
     this.#schedule();
   }
 
@@ -792,22 +862,64 @@ export class UringEngine {
     const all = [...st.readers, ...st.writers];
     st.readers = [];
     st.writers = [];
-    for (const op of [st.reading, st.writing]) {
-      if (op === null || op.settled) continue;
-      this.#cancel(op);
-      all.push(op);
-    }
+    // Entries the kernel has not consumed are taken back first, all of them: the number
+    // may already name another file (closed behind the module's back and reused), and no
+    // entry of the old socket may reach that file (an enter made room for a cancellation
+    // would submit them).
+    const inRing = [st.reading, st.writing].filter((op) => op !== null && !op.settled);
+    const taken = inRing.map((op) => this.#drop(op!));
+    inRing.forEach((op, i) => {
+      if (!taken[i]) this.#cancel(op!);
+      all.push(op!);
+    });
     for (const op of all) {
       this.#settle(op);
       op.reject(fromErrno(EBADF, op.kind === SENDALL ? "send" : "recv"));
     }
-    if (now && this.#toSubmit !== 0) {
+    if (now && this.#toSubmit + this.#heldCancels.length !== 0) {
       try {
         this.#submit();
         this.#reap();
       } catch { /* the next pump retries */ }
     }
     if (all.length !== 0) this.#schedule();
+  }
+
+  /**
+   * Takes back `op`'s entry if the kernel has not consumed it yet: an operation held back
+   * (#recvs, #held) is removed, an entry in the SQ becomes a NOP (its completion frees the slot).
+   * True if it did.
+   */
+  #drop(op: UOp): boolean {
+    if (op.id < 0) return false;
+    const held = op.kind === SENDALL ? this.#held : this.#recvs;
+    const k = held.indexOf(op);
+    if (k >= 0) {
+      held.splice(k, 1);
+      if (op.st!.reading === op) op.st!.reading = null;
+      if (op.st!.writing === op) op.st!.writing = null;
+      this.#table[op.id] = undefined;
+      this.#freeIds.push(op.id);
+      op.id = -1;
+      this.#release(op.slot!);
+      op.slot = null;
+      return true;
+    }
+    const gen = this.#gen[op.id];
+    let j = (this.#sqLocal - this.#toSubmit) >>> 0;
+    for (let left = this.#toSubmit; left > 0; left--, j = (j + 1) >>> 0) {
+      const w = (j & this.#sqMask) * 16;
+      const opcode = this.#sqe8[w * 4];
+      if (opcode !== A.IORING_OP_ASYNC_CANCEL && this.#sqe32[w + 8] === op.id) {
+        if (this.#sqe32[w + 9] !== gen) continue;
+        // Everything but user_data cleared: no descriptor, and no NOP flags (NOP reads
+        // msg_flags as nop_flags, 6.10+; a send's MSG_NOSIGNAL there is EINVAL).
+        this.#sqe32.fill(0, w, w + 8);
+        this.#sqe8[w * 4] = A.IORING_OP_NOP;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The socket using `fd` is closing (the close hook): its operations fail with EBADF. */
@@ -856,7 +968,7 @@ export class UringEngine {
     this.#pumpQueued = false;
     if (this.#yielding) return;
     if (
-      this.#gather < GATHER_HOPS && this.#toSubmit + this.#recvs.length !== 0
+      this.#gather < GATHER_HOPS && this.#toSubmit + this.#unwritten() !== 0
     ) {
       // Let the other continuations of the turn write their entries first (see GATHER_HOPS).
       this.#gather++;
@@ -867,7 +979,7 @@ export class UringEngine {
     let reaped = 0;
     try {
       if (
-        this.#toSubmit !== 0 || this.#recvs.length !== 0 || (this.#sqFlags[0] & RUN_FLAGS) !== 0
+        this.#toSubmit + this.#unwritten() !== 0 || (this.#sqFlags[0] & RUN_FLAGS) !== 0
       ) this.#submit();
       reaped = this.#reap();
     } catch (e) {
@@ -911,7 +1023,8 @@ export class UringEngine {
       // Completions from now on write the eventfd; one that came in between is reaped here.
       Atomics.store(this.#cqFlags, 0, 0);
       try {
-        if (this.#recvs.length !== 0 || (this.#sqFlags[0] & RUN_FLAGS) !== 0) this.#submit();
+        const due = this.#toSubmit + this.#unwritten() !== 0;
+        if (due || (this.#sqFlags[0] & RUN_FLAGS) !== 0) this.#submit();
       } catch (e) {
         this.#failAll(e);
         return;
@@ -944,7 +1057,7 @@ export class UringEngine {
     this.#yielding = false;
     this.#woken = false;
     this.#sliceStart = 0;
-    if (this.#pending !== 0 || this.#toSubmit !== 0) this.#schedule();
+    if (this.#pending !== 0 || this.#toSubmit + this.#unwritten() !== 0) this.#schedule();
   }
 
   #failAll(e: unknown): void {
@@ -953,7 +1066,11 @@ export class UringEngine {
       const all = [...st.readers, ...st.writers];
       st.readers = [];
       st.writers = [];
-      for (const op of [st.reading, st.writing]) if (op !== null && !op.settled) all.push(op);
+      for (const op of [st.reading, st.writing]) {
+        if (op === null || op.settled) continue;
+        this.#drop(op); // a rejected send must not go out later
+        all.push(op);
+      }
       for (const op of all) {
         this.#settle(op);
         op.reject(e);
@@ -981,6 +1098,14 @@ export function chooseUring(mode: string | undefined): UringEngine | null {
   if (mode !== "uring") return null;
   if (table.platform.startsWith("linux") !== true) {
     uringUnavailable = "io_uring is Linux only";
+    return null;
+  }
+  if (ffi.inWorker) {
+    // A Worker can end at any time with entries in its ring, and nothing then closes the
+    // ring: its pending requests would hold their sockets' files (the thread's exit cancels
+    // none) until the process ends, so that closing those descriptors closes nothing.
+    uringUnavailable = "io_uring is not used in Workers (an ended Worker's ring would keep " +
+      "its pending sockets open)";
     return null;
   }
   try {

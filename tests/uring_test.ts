@@ -16,7 +16,9 @@ import * as socket from "../mod.ts";
 import { sock_recv, sock_recv_into, sock_sendall } from "../asyncio.ts";
 import { getReactor, uringEngine } from "../reactor/mod.ts";
 import { MAX_CHUNK, URING_ABI, uringUnavailable } from "../reactor/uring.ts";
-import { lastJson, runChild, runtime } from "./helpers/reliability_util.ts";
+import { libc } from "../ffi/mod.ts";
+import { lastJson, Prng, runChild, runtime } from "./helpers/reliability_util.ts";
+import { startWorker } from "./helpers/workers.ts";
 
 // Before the first async operation of this process: the choice is made then, once.
 process.env.SOCKET_REACTOR = "uring";
@@ -242,17 +244,32 @@ uringTest(
   },
 );
 
-uringTest("bytes that an aborted receive got in the kernel go to the next receive", async () => {
+uringTest("a receive aborted before the ring is entered leaves the bytes to the next", async () => {
   const [a, b] = pair();
   try {
     const ac = new AbortController();
     const p = sock_recv(b, 10, { signal: ac.signal });
     a.send(new Uint8Array([1, 2, 3]));
-    // Aborted before the ring is entered: the receive and its cancellation go in together,
-    // and the receive completes first, with the bytes.
+    // Aborted before the ring is entered: the receive is taken back, the bytes stay queued.
     ac.abort(new Error("late"));
     await assert.rejects(p, /late/);
     assert.deepEqual(await sock_recv(b, 10, opts()), new Uint8Array([1, 2, 3]));
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+uringTest("a receive queued behind an aborted one starts", async () => {
+  const [a, b] = pair();
+  try {
+    const ac = new AbortController();
+    const first = sock_recv(b, 10, { signal: ac.signal });
+    const second = sock_recv(b, 10, opts());
+    ac.abort(new Error("first"));
+    await assert.rejects(first, /first/);
+    a.send(new Uint8Array([4]));
+    assert.deepEqual(await second, new Uint8Array([4]));
   } finally {
     a.close();
     b.close();
@@ -338,6 +355,237 @@ uringTest("a buffer detached during sendall: RangeError with bytes_sent", async 
     a.close();
     b.close();
   }
+});
+
+uringTest(
+  "a descriptor closed behind the module's back and reused: its entries reach no other socket",
+  async () => {
+    const [a, b] = pair();
+    const number = a.fileno();
+    // A receive and a send whose entries are written but not yet submitted (the ring is
+    // entered at the next pump turn), then the number closed and given to a new socket.
+    const recv = sock_recv(a, 100);
+    const send = sock_sendall(a, new TextEncoder().encode("secret"));
+    libc.close(number);
+    const [c, d] = pair();
+    const [mine, peer] = c.fileno() === number ? [c, d] : [d, c];
+    try {
+      assert.equal(mine.fileno(), number);
+      peer.send(new TextEncoder().encode("fresh"));
+      const ebadf = (e: unknown) => e instanceof socket.OSError && e.errno === socket.EBADF;
+      await assert.rejects(recv, ebadf);
+      await assert.rejects(send, ebadf);
+      // The new socket's bytes are its own; nothing of the old socket's reached its peer.
+      assert.equal(new TextDecoder().decode(await sock_recv(mine, 100, opts())), "fresh");
+      assert.throws(() => peer.recv(100), socket.BlockingIOError);
+    } finally {
+      a.detach();
+      b.close();
+      c.close();
+      d.close();
+    }
+  },
+);
+
+uringTest(
+  "detach with a receive in the ring: EBADF, and the next owner gets every byte",
+  async () => {
+    const [a, b] = pair();
+    let c: socket.socket | undefined;
+    try {
+      const old = sock_recv(b, 10);
+      while (!getReactor().waiting) await new Promise((r) => setTimeout(r, 1));
+      c = new socket.socket(null, null, null, b.detach());
+      c.setblocking(false);
+      await assert.rejects(
+        old,
+        (e: unknown) => e instanceof socket.OSError && e.errno === socket.EBADF,
+      );
+      a.send(new Uint8Array([1, 2]));
+      assert.deepEqual(await sock_recv(c, 10, opts()), new Uint8Array([1, 2]));
+    } finally {
+      a.close();
+      c?.close();
+    }
+  },
+);
+
+uringTest("staging slots come back after every way an operation ends", async () => {
+  const engine = uringEngine()!;
+  const [a, b] = pair();
+  try {
+    // A buffer detached between two chunks of a sendall.
+    for (let i = 0; i < 3; i++) {
+      const data = filler(2 * MAX_CHUNK);
+      const p = sock_sendall(a, data, opts());
+      structuredClone(data.buffer, { transfer: [data.buffer] });
+      await assert.rejects(p, RangeError);
+      let got = 0;
+      while (got < MAX_CHUNK) got += (await sock_recv(b, MAX_CHUNK, opts())).length;
+    }
+    await getReactor().idle();
+    assert.equal(engine.stagingInUse, 0);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+uringTest("more operations in flight than CQ entries: no completion lost", async () => {
+  // Every socket of 1,100 pairs with a receive and a send in the ring: 4,400 completions,
+  // more than the CQ holds (4,096), most of them made in one enter.
+  const pairs = Array.from({ length: 1100 }, () => pair());
+  try {
+    const recvs = pairs.flatMap(([a, b]) => [sock_recv(a, 10, opts()), sock_recv(b, 10, opts())]);
+    const sends = pairs.flatMap(([a, b], i) => [
+      sock_sendall(a, new Uint8Array([i & 0xff, 1]), opts()),
+      sock_sendall(b, new Uint8Array([i & 0xff, 2]), opts()),
+    ]);
+    await Promise.all(sends);
+    const got = await Promise.all(recvs);
+    pairs.forEach((_, i) => {
+      assert.deepEqual(got[2 * i], new Uint8Array([i & 0xff, 2]));
+      assert.deepEqual(got[2 * i + 1], new Uint8Array([i & 0xff, 1]));
+    });
+    assert.equal(uringEngine()!.stagingInUse, 0);
+  } finally {
+    for (const [a, b] of pairs) {
+      a.close();
+      b.close();
+    }
+  }
+});
+
+uringTest("random receives, aborts and sends: every byte arrives once, in order", async () => {
+  const engine = uringEngine()!;
+  const rng = new Prng(0x5eed);
+  const pairs = Array.from({ length: 6 }, () => pair());
+  const sent = pairs.map(() => 0);
+  const seen: number[][] = pairs.map(() => []);
+  const sends: Promise<unknown>[][] = pairs.map(() => []);
+  const work: Promise<unknown>[] = [];
+  try {
+    for (let step = 0; step < 1500; step++) {
+      const k = rng.int(pairs.length);
+      const [a, b] = pairs[k];
+      if (rng.chance(0.4)) {
+        const n = 1 + rng.int(rng.chance(0.1) ? 3 * MAX_CHUNK : 300);
+        const data = new Uint8Array(n).map((_, i) => (sent[k] + i) & 0xff);
+        sent[k] += n;
+        sends[k].push(sock_sendall(a, data, opts()));
+      } else {
+        const ac = new AbortController();
+        const into = rng.chance(0.5);
+        const size = 1 + rng.int(rng.chance(0.2) ? 2 * MAX_CHUNK : 500);
+        const buf = new Uint8Array(size);
+        const p = into
+          ? sock_recv_into(b, buf, { signal: ac.signal }).then((r) => buf.subarray(0, r))
+          : sock_recv(b, size, { signal: ac.signal });
+        work.push(p.then((got) => seen[k].push(...got), () => {}));
+        if (rng.chance(0.5)) {
+          const hops = rng.int(12);
+          (async () => {
+            for (let i = 0; i < hops; i++) await null;
+            ac.abort(new Error("abort"));
+          })();
+        }
+      }
+      if (rng.chance(0.05)) await new Promise((r) => setTimeout(r, 0));
+    }
+    // Each sender ends its stream once its sends are done; the receivers read to the end
+    // (receives complete in the order they were started: the drain's come last).
+    await Promise.all(pairs.map(async ([a, b], k) => {
+      const drained = (async () => {
+        for (let got; (got = await sock_recv(b, MAX_CHUNK, opts())).length !== 0;) {
+          seen[k].push(...got);
+        }
+      })();
+      await Promise.all(sends[k]);
+      a.shutdown(socket.SHUT_WR);
+      await drained;
+    }));
+    await Promise.all(work);
+    for (const k of pairs.keys()) {
+      assert.equal(seen[k].length, sent[k]);
+      seen[k].forEach((v, i) => {
+        if (v !== (i & 0xff)) assert.fail(`pair ${k}: byte ${i} is ${v}`);
+      });
+    }
+    await getReactor().idle();
+    assert.equal(engine.stagingInUse, 0);
+  } finally {
+    for (const [a, b] of pairs) {
+      a.close();
+      b.close();
+    }
+  }
+});
+
+test("a Worker that ends with a receive pending leaves the socket closable", async (t) => {
+  if (!linux) {
+    t.skip("io_uring is Linux only");
+    return;
+  }
+  // The Worker (same SOCKET_REACTOR) echoes a socket handed to it as a number; it ends
+  // with its next receive pending. The descriptor closed here then closes the connection:
+  // no ring of the ended Worker holds the file (its thread's exit cancels no request).
+  const [a, b] = socket.socketpair();
+  const fd = a.detach();
+  const w = startWorker();
+  try {
+    w.send({ cmd: "echo", fd });
+    b.settimeout(DEADLINE_MS / 1000);
+    b.sendall(new Uint8Array([1]));
+    assert.deepEqual(b.recv(10), new Uint8Array([1]));
+  } finally {
+    await w.terminate();
+  }
+  socket.close(fd);
+  try {
+    assert.deepEqual(b.recv(10), new Uint8Array(0), "the peer sees the close");
+  } finally {
+    b.close();
+  }
+});
+
+test("an enter that fails when the SQ is full overwrites no entry", (t) => {
+  if (!linux || spawnSync("strace", ["-V"]).error) {
+    t.skip("needs Linux and strace");
+    return;
+  }
+  // The first io_uring_enter, made when 1,100 sends fill the 1,024 entries, fails (EINTR).
+  const r = lastJson<{ backend: string; sent: number; right: number }>(
+    runChild("uring_child", {
+      args: ["sqfull"],
+      env: { SOCKET_REACTOR: "uring", UV_USE_IO_URING: "0" },
+      wrap: ["strace", "-o", "/dev/null", "-e", "inject=io_uring_enter:error=EINTR:when=1"],
+      timeoutMs: 60_000,
+    }),
+  );
+  if (r.backend !== "uring") {
+    t.skip("io_uring not in use");
+    return;
+  }
+  assert.deepEqual([r.sent, r.right], [1100, 1100]);
+});
+
+test("a ring setup that fails part way leaves no mapping and no descriptor", (t) => {
+  if (!linux || spawnSync("strace", ["-V"]).error) {
+    t.skip("needs Linux and strace");
+    return;
+  }
+  // The second io_uring_register (the eventfd's) fails: the rings are mapped by then.
+  const r = lastJson<{ backend: string; unavailable: string | null; maps: number; fds: number }>(
+    runChild("uring_child", {
+      args: ["leaks"],
+      env: { SOCKET_REACTOR: "uring" },
+      wrap: ["strace", "-o", "/dev/null", "-e", "inject=io_uring_register:error=ENOMEM:when=2"],
+    }),
+  );
+  assert.equal(r.backend, "epoll");
+  assert.match(r.unavailable ?? "", /Cannot allocate memory|ENOMEM/);
+  assert.equal(r.maps, 0, "io_uring mappings left");
+  assert.equal(r.fds, 0, "io_uring descriptors left");
 });
 
 if (runtime !== "deno") {
