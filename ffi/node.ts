@@ -117,9 +117,9 @@ function address(value: number | bigint): number | bigint {
  * the thread shares the process's memory and the main thread keeps each view alive, and so
  * in place, until the reply), sleeps in `Atomics.wait` on the request counter (`ctl[0]`;
  * negative: stop), reads the arguments from `args` (float64: exact for 32-bit values and
- * addresses), makes the call and posts its result and error (koffi's saved errno, or the
- * result of the library's `lastError` function: Winsock's errors are per thread). A message
- * is the only way to wake the main thread's event loop; a request needs none. CommonJS,
+ * addresses), makes the call and posts its result, its error (koffi's saved errno, or the
+ * result of the library's `lastError` function: Winsock's errors are per thread) and the
+ * counter it answers. A message is the only way to wake the main thread's event loop; a request needs none. CommonJS,
  * evaluated: loading it reads files synchronously, where an ES module worker would read them
  * on libuv's pool, and so wait behind whatever blocks there.
  */
@@ -133,12 +133,14 @@ const ctl = new Int32Array(init.shared, 0, 2);
 const slots = new Float64Array(init.shared, 8, init.parameters.length);
 const args = new Array(init.parameters.length);
 for (let seq = 0;;) {
-  Atomics.wait(ctl, 0, seq);
+  // Only a new counter value is a request: a wake-up that left it as it was (seen under load
+  // in Node 20) must not repeat the last call.
+  while (Atomics.load(ctl, 0) === seq) Atomics.wait(ctl, 0, seq);
   seq = Atomics.load(ctl, 0);
   if (seq < 0) break;
   for (let i = 0; i < args.length; i++) args[i] = slots[i];
   const result = fn(...args);
-  parentPort.postMessage([result, lastError()]);
+  parentPort.postMessage([result, lastError(), seq]);
 }
 `;
 
@@ -214,8 +216,10 @@ export function dedicatedThread(
         shared,
       },
     });
-    w.on("message", ([result, errno]: [unknown, number]) => {
-      const call = current!;
+    w.on("message", ([result, errno, replied]: [unknown, number, number]) => {
+      // A reply to a request other than the one in flight settles nothing.
+      if (current === undefined || replied !== seq) return;
+      const call = current;
       setErrno(errno);
       send();
       call.resolve(result);
