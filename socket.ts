@@ -931,6 +931,7 @@ export class socket<F extends number = number> {
    * @ignore
    */
   _recv_nowait(buf: Uint8Array, nbytes: number, flags: number): number {
+    if (nbytes === 0) return 0; // as recv
     return this.#io(SysCall.Recv, buf, Math.min(nbytes, MAX_IO), flags | MSG_DONTWAIT, -1);
   }
 

@@ -340,6 +340,17 @@ uringTest("a buffer detached during sendall: RangeError with bytes_sent", async 
   }
 });
 
+uringTest("0 bytes: sock_recv and sock_recv_into resolve at once (not submitted)", async () => {
+  const [a, b] = pair();
+  try {
+    assert.deepEqual(await sock_recv(b, 0, opts()), new Uint8Array(0));
+    assert.equal(await sock_recv_into(b, new Uint8Array(0), opts()), 0);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
 if (runtime !== "deno") {
   // Node and Bun: the engine needs the backend's view of C memory (ffi.view).
   test("io_uring on this runtime", () => {
