@@ -704,8 +704,11 @@ export class socket<F extends number = number> {
     const size = toInt(bufsize);
     if (size < 0) throw new RangeError("negative buffersize in recv");
     if (size >= 2 ** 63) throw new RangeError("Python int too large to convert to C ssize_t");
+    const f = toCInt(flags);
+    // As CPython's sock_recv_guts: 0 bytes asked, no call (recv(2) of 0 would wait).
+    if (size === 0) return new Uint8Array(0);
     const buf = this.#recvBuffer(Math.min(size, MAX_IO));
-    const n = this.#io(SysCall.Recv, buf, Math.min(size, MAX_IO), toCInt(flags), 0);
+    const n = this.#io(SysCall.Recv, buf, Math.min(size, MAX_IO), f, 0);
     return buf.slice(0, n);
   }
 
@@ -736,6 +739,7 @@ export class socket<F extends number = number> {
     else if (n > buf.length) throw new RangeError("buffer too small for requested bytes");
     if (n > MAX_IO) n = MAX_IO;
     const f = (flags | 0) === flags ? flags : toCInt(flags);
+    if (n === 0) return 0; // as recv
     // The call first; the mode's machinery only after a failure (timeout mode's descriptor
     // is non-blocking, so the call cannot wait past the timeout).
     const r = libc.recv(this.#live(), buf, n, f);
@@ -927,6 +931,7 @@ export class socket<F extends number = number> {
    * @ignore
    */
   _recv_nowait(buf: Uint8Array, nbytes: number, flags: number): number {
+    if (nbytes === 0) return 0; // as recv
     return this.#io(SysCall.Recv, buf, Math.min(nbytes, MAX_IO), flags | MSG_DONTWAIT, -1);
   }
 

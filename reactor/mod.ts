@@ -884,7 +884,8 @@ export function perform<T>(
   const r = instance ?? getReactor();
   if (uring !== null) {
     const kind = (step as UringStep).uringKind;
-    if (kind !== undefined) {
+    // 0 bytes: the readiness path's step, which returns at once (a recv of 0 would wait)
+    if (kind !== undefined && n !== 0) {
       const p = uring.perform<T>(kind, fd, sock as object, buf, n, signal);
       if (p !== null) return p;
     }

@@ -77,6 +77,21 @@ test("sock_recv / sock_recv_into: data, waiting, EOF", async () => {
   b.close();
 });
 
+test("sock_recv(0) and sock_recv_into of 0 bytes resolve at once, as asyncio's (no data needed)", async () => {
+  const [a, b] = pair();
+  // A recv(2) of 0 bytes on an empty stream waits: the operation stayed pending.
+  assert.deepEqual(
+    await sock_recv(b, 0, { signal: AbortSignal.timeout(10_000) }),
+    new Uint8Array(0),
+  );
+  assert.equal(
+    await sock_recv_into(b, new Uint8Array(0), { signal: AbortSignal.timeout(10_000) }),
+    0,
+  );
+  a.close();
+  b.close();
+});
+
 test("a blocking socket is refused with RangeError", async () => {
   const [a, b] = socket.socketpair();
   await assert.rejects(sock_recv(a, 1), {

@@ -862,6 +862,28 @@ test("recv_into with nbytes larger than the buffer: RangeError", () => {
   closeAll(a, b);
 });
 
+test("recv(0) and recv_into of 0 bytes return at once in every mode, as Python's (no recv(2))", () => {
+  const [a, b] = socket.socketpair();
+  // A recv(2) of 0 bytes on an empty stream would wait (blocking mode: forever), so only
+  // non-blocking and timeout modes are asserted before the close: the others raised there.
+  for (const timeout of [0.0, 0.05]) {
+    b.settimeout(timeout);
+    assert.deepEqual(b.recv(0), new Uint8Array(0), `recv(0), timeout ${timeout}`);
+    assert.equal(b.recv_into(new Uint8Array(0)), 0, `recv_into, timeout ${timeout}`);
+    assert.equal(b.recv_into(new Uint8Array(8).subarray(8), 0), 0);
+  }
+  b.close();
+  // CPython returns before it looks at the descriptor
+  const py = python<unknown[]>(
+    "import socket,json\na,b=socket.socketpair()\nb.settimeout(0.0)\nr=[b.recv(0).hex(), b.recv_into(bytearray(0))]\nb.close()\nprint(json.dumps(r+[b.recv(0).hex(), b.recv_into(bytearray(0))]))",
+  );
+  assert.deepEqual(py, ["", 0, "", 0]);
+  assert.deepEqual(b.recv(0), new Uint8Array(0));
+  assert.equal(b.recv_into(new Uint8Array(0)), 0);
+  assert.throws(() => b.recv(0, 2 ** 40), { name: "RangeError" }); // flags still checked
+  closeAll(a);
+});
+
 test("sendto follows every change of destination (the encoded address is reused only for equal values)", () => {
   const recv = [0, 1].map(() => {
     const r = new socket.socket(socket.AF_INET, socket.SOCK_DGRAM);

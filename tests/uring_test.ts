@@ -588,6 +588,17 @@ test("a ring setup that fails part way leaves no mapping and no descriptor", (t)
   assert.equal(r.fds, 0, "io_uring descriptors left");
 });
 
+uringTest("0 bytes: sock_recv and sock_recv_into resolve at once (not submitted)", async () => {
+  const [a, b] = pair();
+  try {
+    assert.deepEqual(await sock_recv(b, 0, opts()), new Uint8Array(0));
+    assert.equal(await sock_recv_into(b, new Uint8Array(0), opts()), 0);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
 if (runtime !== "deno") {
   // Node and Bun: the engine needs the backend's view of C memory (ffi.view).
   test("io_uring on this runtime", () => {
