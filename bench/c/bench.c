@@ -19,19 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 #define MSG 64
 #define CHUNK 65536
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what) {
-  perror(what);
-  exit(1);
-}
 
 static void report(double seconds, double count, double checksum) {
   printf("{\"seconds\":%.9f,\"count\":%.0f,\"checksum\":%.0f}\n", seconds, count, checksum);

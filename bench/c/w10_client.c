@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 #define MSG 64
 
 struct conn {
@@ -29,17 +31,6 @@ struct conn {
   int got;       /* bytes of its echo received */
   unsigned char buf[MSG];
 };
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what) {
-  perror(what);
-  exit(1);
-}
 
 static void send_next(struct conn *c) {
   unsigned char msg[MSG];
